@@ -1,0 +1,150 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/component-base/featuregate"
+
+	"vmsnap.io/vmsnap/pkg/features"
+)
+
+// Options are the controller's settings, one flag each.
+type Options struct {
+	// Kubeconfig is a kubeconfig file; empty means in-cluster configuration.
+	Kubeconfig string
+	// QPS and Burst limit the controller's requests to the API server.
+	QPS   float32
+	Burst int
+
+	// MetricsAddr serves /metrics; HealthAddr serves /healthz and /readyz.
+	// Either may be "0" to disable it.
+	MetricsAddr string
+	HealthAddr  string
+	// EnablePprof serves /debug/pprof on the metrics address.
+	EnablePprof bool
+
+	LeaderElection LeaderElectionOptions
+
+	// Workers per controller.
+	SnapshotWorkers     int
+	ContentWorkers      int
+	DiskSnapshotWorkers int
+	RestoreWorkers      int
+
+	// ResyncPeriod is how often informers replay their cache.
+	ResyncPeriod time.Duration
+	// APIPollInterval is how often the controller looks for APIs it needs
+	// that were missing (VolumeSnapshot, KubeVirt, CDI).
+	APIPollInterval time.Duration
+	// UnfreezeTimeout is the auto-thaw timeout sent with every freeze: the
+	// guest agent thaws by itself after it, should the controller die.
+	UnfreezeTimeout time.Duration
+
+	FeatureGates featuregate.MutableFeatureGate
+}
+
+// LeaderElectionOptions configure leader election on a Lease.
+type LeaderElectionOptions struct {
+	Enabled       bool
+	Namespace     string
+	Name          string
+	LeaseDuration time.Duration
+	RenewDeadline time.Duration
+	RetryPeriod   time.Duration
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	namespace := os.Getenv("POD_NAMESPACE")
+	if namespace == "" {
+		namespace = "vmsnap-system"
+	}
+	return &Options{
+		QPS:         50,
+		Burst:       100,
+		MetricsAddr: ":8080",
+		HealthAddr:  ":8081",
+		LeaderElection: LeaderElectionOptions{
+			Enabled:       true,
+			Namespace:     namespace,
+			Name:          "vmsnap-controller",
+			LeaseDuration: 15 * time.Second,
+			RenewDeadline: 10 * time.Second,
+			RetryPeriod:   2 * time.Second,
+		},
+		SnapshotWorkers:     4,
+		ContentWorkers:      4,
+		DiskSnapshotWorkers: 4,
+		RestoreWorkers:      2,
+		ResyncPeriod:        10 * time.Minute,
+		APIPollInterval:     10 * time.Second,
+		UnfreezeTimeout:     30 * time.Second,
+		FeatureGates:        features.NewFeatureGate(),
+	}
+}
+
+// AddFlags registers the options on fs.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to a kubeconfig file. Empty: in-cluster configuration.")
+	fs.Float32Var(&o.QPS, "kube-api-qps", o.QPS, "Requests per second to the API server.")
+	fs.IntVar(&o.Burst, "kube-api-burst", o.Burst, "Burst of requests to the API server.")
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address serving /metrics; \"0\" disables it.")
+	fs.StringVar(&o.HealthAddr, "health-bind-address", o.HealthAddr, "Address serving /healthz and /readyz; \"0\" disables it.")
+	fs.BoolVar(&o.EnablePprof, "enable-pprof", o.EnablePprof, "Serve /debug/pprof on the metrics address.")
+
+	le := &o.LeaderElection
+	fs.BoolVar(&le.Enabled, "leader-elect", le.Enabled, "Elect a leader on a Lease so that only one replica acts.")
+	fs.StringVar(&le.Namespace, "leader-elect-namespace", le.Namespace, "Namespace of the leader election Lease (default: $POD_NAMESPACE, else vmsnap-system).")
+	fs.StringVar(&le.Name, "leader-elect-name", le.Name, "Name of the leader election Lease.")
+	fs.DurationVar(&le.LeaseDuration, "leader-elect-lease-duration", le.LeaseDuration, "How long a lease lasts without renewal before another replica may take it.")
+	fs.DurationVar(&le.RenewDeadline, "leader-elect-renew-deadline", le.RenewDeadline, "How long the leader retries renewing before it gives up leading.")
+	fs.DurationVar(&le.RetryPeriod, "leader-elect-retry-period", le.RetryPeriod, "How often replicas try to acquire or renew the lease.")
+
+	fs.IntVar(&o.SnapshotWorkers, "snapshot-workers", o.SnapshotWorkers, "Concurrent VirtualMachineSnapshot syncs.")
+	fs.IntVar(&o.ContentWorkers, "content-workers", o.ContentWorkers, "Concurrent VirtualMachineSnapshotContent syncs.")
+	fs.IntVar(&o.DiskSnapshotWorkers, "disk-snapshot-workers", o.DiskSnapshotWorkers, "Concurrent VirtualDiskSnapshot syncs.")
+	fs.IntVar(&o.RestoreWorkers, "restore-workers", o.RestoreWorkers, "Concurrent VirtualMachineRestore syncs.")
+
+	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often informers replay their cache.")
+	fs.DurationVar(&o.APIPollInterval, "api-poll-interval", o.APIPollInterval, "How often to look for needed APIs that are not served yet.")
+	fs.DurationVar(&o.UnfreezeTimeout, "unfreeze-timeout", o.UnfreezeTimeout, "Auto-thaw timeout sent with every filesystem freeze; the guest thaws by itself after it if the controller cannot. Never 0.")
+
+	o.FeatureGates.AddFlag(fs)
+}
+
+// Validate reports every invalid option at once.
+func (o *Options) Validate() error {
+	var errs []error
+	if o.QPS <= 0 || o.Burst <= 0 {
+		errs = append(errs, fmt.Errorf("--kube-api-qps and --kube-api-burst must be positive"))
+	}
+	for name, n := range map[string]int{
+		"--snapshot-workers": o.SnapshotWorkers, "--content-workers": o.ContentWorkers,
+		"--disk-snapshot-workers": o.DiskSnapshotWorkers, "--restore-workers": o.RestoreWorkers,
+	} {
+		if n < 1 {
+			errs = append(errs, fmt.Errorf("%s must be at least 1, got %d", name, n))
+		}
+	}
+	if o.UnfreezeTimeout < time.Second {
+		errs = append(errs, fmt.Errorf("--unfreeze-timeout must be at least 1s, got %s: a freeze without an auto-thaw could leave a VM frozen forever", o.UnfreezeTimeout))
+	}
+	if o.APIPollInterval <= 0 {
+		errs = append(errs, fmt.Errorf("--api-poll-interval must be positive"))
+	}
+	if le := o.LeaderElection; le.Enabled {
+		if le.Namespace == "" || le.Name == "" {
+			errs = append(errs, fmt.Errorf("--leader-elect-namespace and --leader-elect-name must not be empty"))
+		}
+		if !(le.LeaseDuration > le.RenewDeadline && le.RenewDeadline > le.RetryPeriod && le.RetryPeriod > 0) {
+			errs = append(errs, fmt.Errorf("leader election needs lease-duration > renew-deadline > retry-period > 0, got %s, %s, %s",
+				le.LeaseDuration, le.RenewDeadline, le.RetryPeriod))
+		}
+	}
+	errs = append(errs, o.FeatureGates.Validate()...)
+	return errors.Join(errs...)
+}
