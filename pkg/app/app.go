@@ -171,10 +171,10 @@ func runControllers(ctx context.Context, cc *ControllerContext, readyz *health.C
 		}
 	}
 
-	controllers := map[string]struct {
-		c       Controller
-		workers int
-	}{}
+	controllers, err := newControllers(cc)
+	if err != nil {
+		return err
+	}
 
 	cc.VMSnapInformers.Start(ctx.Done())
 	cc.KubeInformers.Start(ctx.Done())
@@ -198,7 +198,7 @@ func runControllers(ctx context.Context, cc *ControllerContext, readyz *health.C
 
 	for name, c := range controllers {
 		logger.Info("Starting controller", "controller", name, "workers", c.workers)
-		go c.c.Run(ctx, c.workers)
+		go c.controller.Run(ctx, c.workers)
 	}
 	logger.Info("Controllers started", "count", len(controllers))
 	<-ctx.Done()

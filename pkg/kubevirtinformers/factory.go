@@ -84,19 +84,29 @@ func (f *Factory) DataVolumes() cache.SharedIndexInformer {
 		})
 }
 
+// Lister lists and gets objects of one kind from an informer's cache.
+type Lister[T runtime.Object] struct {
+	listers.ResourceIndexer[T]
+}
+
+// Namespace returns a lister of one namespace.
+func (l Lister[T]) Namespace(namespace string) listers.ResourceIndexer[T] {
+	return listers.NewNamespaced(l.ResourceIndexer, namespace)
+}
+
 // VirtualMachineLister lists from an informer made by VirtualMachines.
-func VirtualMachineLister(i cache.SharedIndexInformer) listers.ResourceIndexer[*kubevirtv1.VirtualMachine] {
-	return listers.New[*kubevirtv1.VirtualMachine](i.GetIndexer(), kubevirtv1.Resource("virtualmachines"))
+func VirtualMachineLister(i cache.SharedIndexInformer) Lister[*kubevirtv1.VirtualMachine] {
+	return Lister[*kubevirtv1.VirtualMachine]{listers.New[*kubevirtv1.VirtualMachine](i.GetIndexer(), kubevirtv1.Resource("virtualmachines"))}
 }
 
 // VirtualMachineInstanceLister lists from an informer made by VirtualMachineInstances.
-func VirtualMachineInstanceLister(i cache.SharedIndexInformer) listers.ResourceIndexer[*kubevirtv1.VirtualMachineInstance] {
-	return listers.New[*kubevirtv1.VirtualMachineInstance](i.GetIndexer(), kubevirtv1.Resource("virtualmachineinstances"))
+func VirtualMachineInstanceLister(i cache.SharedIndexInformer) Lister[*kubevirtv1.VirtualMachineInstance] {
+	return Lister[*kubevirtv1.VirtualMachineInstance]{listers.New[*kubevirtv1.VirtualMachineInstance](i.GetIndexer(), kubevirtv1.Resource("virtualmachineinstances"))}
 }
 
 // DataVolumeLister lists from an informer made by DataVolumes.
-func DataVolumeLister(i cache.SharedIndexInformer) listers.ResourceIndexer[*cdiv1.DataVolume] {
-	return listers.New[*cdiv1.DataVolume](i.GetIndexer(), cdiv1.SchemeGroupVersion.WithResource("datavolumes").GroupResource())
+func DataVolumeLister(i cache.SharedIndexInformer) Lister[*cdiv1.DataVolume] {
+	return Lister[*cdiv1.DataVolume]{listers.New[*cdiv1.DataVolume](i.GetIndexer(), DataVolumesResource.GroupResource())}
 }
 
 func (f *Factory) informerFor(

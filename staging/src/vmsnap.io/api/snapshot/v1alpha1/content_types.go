@@ -126,6 +126,11 @@ type VolumeBackup struct {
 	// volumeSnapshotName is the VolumeSnapshot holding the disk's data.
 	// +optional
 	VolumeSnapshotName *string `json:"volumeSnapshotName,omitempty"`
+
+	// volumeSnapshotClassName is the VolumeSnapshotClass the disk was
+	// snapshotted with.
+	// +optional
+	VolumeSnapshotClassName *string `json:"volumeSnapshotClassName,omitempty"`
 }
 
 // PersistentVolumeClaimTemplate is a PersistentVolumeClaim's identity and spec.

@@ -877,6 +877,11 @@ func (in *VolumeBackup) DeepCopyInto(out *VolumeBackup) {
 		*out = new(string)
 		**out = **in
 	}
+	if in.VolumeSnapshotClassName != nil {
+		in, out := &in.VolumeSnapshotClassName, &out.VolumeSnapshotClassName
+		*out = new(string)
+		**out = **in
+	}
 	return
 }
 

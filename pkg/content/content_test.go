@@ -1,0 +1,79 @@
+package content
+
+import (
+	"testing"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+)
+
+func lister(t *testing.T, vss ...*snapshotv1.VolumeSnapshot) vslisters.VolumeSnapshotLister {
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	for _, vs := range vss {
+		if err := indexer.Add(vs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return vslisters.NewVolumeSnapshotLister(indexer)
+}
+
+func volumeSnapshot(name string, cut *time.Time, ready bool) *snapshotv1.VolumeSnapshot {
+	vs := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}, Status: &snapshotv1.VolumeSnapshotStatus{}}
+	if cut != nil {
+		vs.Status.CreationTime = ptr.To(metav1.NewTime(*cut))
+		vs.Status.RestoreSize = ptr.To(resource.MustParse("1Gi"))
+	}
+	vs.Status.ReadyToUse = ptr.To(ready)
+	return vs
+}
+
+func TestStatus(t *testing.T) {
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	cut1, cut2 := now.Add(-2*time.Second), now.Add(-time.Second)
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns"},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{
+			{VolumeName: "a", VolumeSnapshotName: ptr.To("vs-a")},
+			{VolumeName: "b", VolumeSnapshotName: ptr.To("vs-b")},
+		}},
+	}
+
+	// Not created yet: pending, not an error.
+	st := Status(content, lister(t, volumeSnapshot("vs-a", &cut1, true)), now)
+	if ptr.Deref(st.ReadyToUse, true) || st.CreationTime != nil || st.Error != nil {
+		t.Fatalf("one of two created: %+v; want not ready, no creation time, no error", st)
+	}
+
+	// Both cut, one ready: creationTime is the last cut.
+	st = Status(content, lister(t, volumeSnapshot("vs-a", &cut1, true), volumeSnapshot("vs-b", &cut2, false)), now)
+	if ptr.Deref(st.ReadyToUse, true) || st.CreationTime == nil || !st.CreationTime.Time.Equal(cut2) {
+		t.Fatalf("both cut: %+v; want not ready, creationTime %s", st, cut2)
+	}
+
+	// Both ready.
+	content.Status = Status(content, lister(t, volumeSnapshot("vs-a", &cut1, true), volumeSnapshot("vs-b", &cut2, true)), now)
+	if !ptr.Deref(content.Status.ReadyToUse, false) || len(content.Status.VolumeSnapshotStatus) != 2 ||
+		content.Status.VolumeSnapshotStatus[1].RestoreSize == nil {
+		t.Fatalf("both ready: %+v; want ready with per-volume status and restore sizes", content.Status)
+	}
+
+	// One disappears after it was cut: reported lost, never pending.
+	st = Status(content, lister(t, volumeSnapshot("vs-a", &cut1, true)), now)
+	if ptr.Deref(st.ReadyToUse, true) || st.Error == nil || st.Conditions[0].Reason != ReasonMissing {
+		t.Fatalf("lost: %+v; want not ready with a VolumeSnapshotMissing condition", st)
+	}
+
+	// A content without disks is ready at once.
+	empty := &snapshotapi.VirtualMachineSnapshotContent{ObjectMeta: metav1.ObjectMeta{Name: "e", Namespace: "ns", CreationTimestamp: metav1.NewTime(now)}}
+	st = Status(empty, lister(t), now)
+	if !ptr.Deref(st.ReadyToUse, false) || st.CreationTime == nil {
+		t.Fatalf("no disks: %+v; want ready with a creation time", st)
+	}
+}

@@ -1,0 +1,45 @@
+package controller
+
+import (
+	"time"
+)
+
+// Deadline is a failure deadline counted from an object's creation.
+type Deadline struct {
+	// Start is when the clock started: the object's creation.
+	Start time.Time
+	// Length is how long the work may take; zero means no deadline.
+	Length time.Duration
+}
+
+// Exceeded reports whether the deadline has passed at now.
+func (d Deadline) Exceeded(now time.Time) bool {
+	return d.Length > 0 && !now.Before(d.Start.Add(d.Length))
+}
+
+// Remaining is how long until the deadline passes at now: the requeue delay
+// that wakes the controller exactly then. Zero when there is no deadline or
+// it has passed.
+func (d Deadline) Remaining(now time.Time) time.Duration {
+	if d.Length == 0 {
+		return 0
+	}
+	if r := d.Start.Add(d.Length).Sub(now); r > 0 {
+		return r
+	}
+	return 0
+}
+
+// Sooner returns the earlier of two requeue delays, where zero means none.
+func Sooner(a, b time.Duration) time.Duration {
+	switch {
+	case a == 0:
+		return b
+	case b == 0:
+		return a
+	case a < b:
+		return a
+	default:
+		return b
+	}
+}

@@ -1,0 +1,94 @@
+// Package controller holds the plumbing every vmsnap controller shares: the
+// workqueue loop, deadlines, conditions, finalizers and events. The decisions
+// live in one package per controller.
+package controller
+
+import (
+	"context"
+	"time"
+
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// SyncFunc reconciles one object, named by its namespace/name key. It
+// returns how long to wait before looking again (0: only on the next event),
+// or an error to retry with backoff. The queue is the controllers' only
+// timer: deadlines are requeues, never sleeps.
+type SyncFunc func(ctx context.Context, key string) (requeueAfter time.Duration, err error)
+
+// NewQueue returns a rate-limited queue named after its controller; the name
+// labels the queue's metrics.
+func NewQueue(name string, provider workqueue.MetricsProvider) workqueue.TypedRateLimitingInterface[string] {
+	return workqueue.NewTypedRateLimitingQueueWithConfig(
+		workqueue.DefaultTypedControllerRateLimiter[string](),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: name, MetricsProvider: provider},
+	)
+}
+
+// Run processes the queue with workers goroutines until ctx is done, then
+// shuts the queue down.
+func Run(ctx context.Context, name string, queue workqueue.TypedRateLimitingInterface[string], workers int, sync SyncFunc) {
+	defer utilruntime.HandleCrashWithContext(ctx)
+	defer queue.ShutDown()
+	logger := klog.FromContext(ctx).WithValues("controller", name)
+	ctx = klog.NewContext(ctx, logger)
+	logger.Info("Starting workers", "workers", workers)
+	for i := 0; i < workers; i++ {
+		go wait.UntilWithContext(ctx, func(ctx context.Context) {
+			for processNext(ctx, queue, sync) {
+			}
+		}, time.Second)
+	}
+	<-ctx.Done()
+	logger.Info("Stopping workers")
+}
+
+func processNext(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string], sync SyncFunc) bool {
+	key, quit := queue.Get()
+	if quit {
+		return false
+	}
+	defer queue.Done(key)
+
+	requeueAfter, err := sync(ctx, key)
+	switch {
+	case err != nil:
+		utilruntime.HandleErrorWithContext(ctx, err, "Sync failed; retrying", "key", key)
+		queue.AddRateLimited(key)
+	case requeueAfter > 0:
+		queue.Forget(key)
+		queue.AddAfter(key, requeueAfter)
+	default:
+		queue.Forget(key)
+	}
+	return true
+}
+
+// KeyOf returns the namespace/name key of an informer object, including
+// deleted-final-state tombstones.
+func KeyOf(obj interface{}) (string, bool) {
+	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
+	if err != nil {
+		utilruntime.HandleError(err)
+		return "", false
+	}
+	return key, true
+}
+
+// EnqueueHandler returns informer handlers that enqueue the object's own key.
+func EnqueueHandler(queue workqueue.TypedInterface[string]) cache.ResourceEventHandlerFuncs {
+	add := func(obj interface{}) {
+		if key, ok := KeyOf(obj); ok {
+			queue.Add(key)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    add,
+		UpdateFunc: func(_, obj interface{}) { add(obj) },
+		DeleteFunc: add,
+	}
+}

@@ -1,0 +1,274 @@
+package vmsnapshot
+
+import (
+	"context"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
+	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
+	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	storageinformers "k8s.io/client-go/informers/storage/v1"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	kubevirtclient "kubevirt.io/client-go/kubevirt"
+	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+	vmsnapclient "vmsnap.io/client-go/clientset/versioned"
+	vmsnapinformers "vmsnap.io/client-go/informers/externalversions/snapshot/v1alpha1"
+	vmsnaplisters "vmsnap.io/client-go/listers/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
+	"vmsnap.io/vmsnap/pkg/snapshotclass"
+)
+
+// ControllerName names the controller's queue, logs and metrics.
+const ControllerName = "vmsnapshot"
+
+// indexBySource indexes snapshots by namespace/source-VM-name.
+const indexBySource = "source"
+
+// Controller reconciles VirtualMachineSnapshots.
+type Controller struct {
+	client         vmsnapclient.Interface
+	snapshotClient snapshotclient.Interface
+	kubevirt       kubevirtclient.Interface
+	kube           kubernetes.Interface
+
+	snapshots         vmsnaplisters.VirtualMachineSnapshotLister
+	snapshotIndexer   cache.Indexer
+	contents          vmsnaplisters.VirtualMachineSnapshotContentLister
+	vms               kubevirtinformers.Lister[*kubevirtv1.VirtualMachine]
+	vmis              kubevirtinformers.Lister[*kubevirtv1.VirtualMachineInstance]
+	dataVolumes       kubevirtinformers.Lister[*cdiv1.DataVolume]
+	claims            corelisters.PersistentVolumeClaimLister
+	storageClasses    storagelisters.StorageClassLister
+	volumeSnapshots   vslisters.VolumeSnapshotLister
+	snapshotClasses   vslisters.VolumeSnapshotClassLister
+	volumeSnapshotsOK func() bool
+	kubeVirtOK        func() bool
+	dataVolumesOK     func() bool
+	apis              *apiwatch.Watcher
+
+	ownSynced []cache.InformerSynced
+	queue     workqueue.TypedRateLimitingInterface[string]
+	recorder  record.EventRecorder
+	clock     clock.PassiveClock
+	freezes   *freezeTracker
+
+	// unfreezeTimeout is the auto-thaw timeout sent with every freeze.
+	unfreezeTimeout time.Duration
+}
+
+// Config is what the controller is built from.
+type Config struct {
+	Client          vmsnapclient.Interface
+	SnapshotClient  snapshotclient.Interface
+	KubeVirt        kubevirtclient.Interface
+	Kube            kubernetes.Interface
+	Snapshots       vmsnapinformers.VirtualMachineSnapshotInformer
+	Contents        vmsnapinformers.VirtualMachineSnapshotContentInformer
+	KubeVirtFactory *kubevirtinformers.Factory
+	Claims          coreinformers.PersistentVolumeClaimInformer
+	StorageClasses  storageinformers.StorageClassInformer
+	VolumeSnapshots vsinformers.VolumeSnapshotInformer
+	SnapshotClasses vsinformers.VolumeSnapshotClassInformer
+	APIs            *apiwatch.Watcher
+	Recorder        record.EventRecorder
+	Clock           clock.PassiveClock
+	Queue           workqueue.TypedRateLimitingInterface[string]
+	UnfreezeTimeout time.Duration
+}
+
+// New builds the controller and registers its informer handlers.
+func New(cfg Config) (*Controller, error) {
+	vmInformer := cfg.KubeVirtFactory.VirtualMachines()
+	vmiInformer := cfg.KubeVirtFactory.VirtualMachineInstances()
+	dvInformer := cfg.KubeVirtFactory.DataVolumes()
+	c := &Controller{
+		client:          cfg.Client,
+		snapshotClient:  cfg.SnapshotClient,
+		kubevirt:        cfg.KubeVirt,
+		kube:            cfg.Kube,
+		snapshots:       cfg.Snapshots.Lister(),
+		snapshotIndexer: cfg.Snapshots.Informer().GetIndexer(),
+		contents:        cfg.Contents.Lister(),
+		vms:             kubevirtinformers.VirtualMachineLister(vmInformer),
+		vmis:            kubevirtinformers.VirtualMachineInstanceLister(vmiInformer),
+		dataVolumes:     kubevirtinformers.DataVolumeLister(dvInformer),
+		claims:          cfg.Claims.Lister(),
+		storageClasses:  cfg.StorageClasses.Lister(),
+		volumeSnapshots: cfg.VolumeSnapshots.Lister(),
+		snapshotClasses: cfg.SnapshotClasses.Lister(),
+		apis:            cfg.APIs,
+		ownSynced: []cache.InformerSynced{
+			cfg.Snapshots.Informer().HasSynced, cfg.Contents.Informer().HasSynced,
+			cfg.Claims.Informer().HasSynced, cfg.StorageClasses.Informer().HasSynced,
+		},
+		queue:           cfg.Queue,
+		recorder:        cfg.Recorder,
+		clock:           cfg.Clock,
+		freezes:         newFreezeTracker(),
+		unfreezeTimeout: cfg.UnfreezeTimeout,
+	}
+	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
+	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs, vsInformer.HasSynced, vscInformer.HasSynced,
+		snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"))
+	c.kubeVirtOK = servedAndSynced(cfg.APIs, vmInformer.HasSynced, vmiInformer.HasSynced,
+		kubevirtinformers.VirtualMachinesResource)
+	c.dataVolumesOK = servedAndSynced(cfg.APIs, dvInformer.HasSynced, dvInformer.HasSynced,
+		kubevirtinformers.DataVolumesResource)
+
+	if err := cfg.Snapshots.Informer().AddIndexers(cache.Indexers{indexBySource: indexSnapshotBySource}); err != nil {
+		return nil, err
+	}
+	handlers := []struct {
+		informer cache.SharedIndexInformer
+		handler  cache.ResourceEventHandler
+	}{
+		{cfg.Snapshots.Informer(), controller.EnqueueHandler(c.queue)},
+		{cfg.Contents.Informer(), c.forObject(c.enqueueContentOwner)},
+		{vsInformer, c.forObject(c.enqueueVolumeSnapshotOwner)},
+		{vmInformer, c.forObject(c.enqueueSnapshotsOfVM)},
+		{vmiInformer, c.forObject(c.enqueueSnapshotsOfVM)},
+		{cfg.Claims.Informer(), c.forObject(c.enqueueWaitingInNamespace)},
+		{dvInformer, c.forObject(c.enqueueWaitingInNamespace)},
+		{vscInformer, c.forObject(func(interface{}) { c.enqueueWaitingForClass() })},
+	}
+	for _, h := range handlers {
+		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// servedAndSynced reports whether an optional API is served and its
+// informers have synced, so that an empty lister means "none", not "unknown".
+func servedAndSynced(apis *apiwatch.Watcher, a, b cache.InformerSynced, r schema.GroupVersionResource) func() bool {
+	return func() bool { return apis.Served(r) && a() && b() }
+}
+
+// Run starts the workers and blocks until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	logger := klog.FromContext(ctx).WithValues("controller", ControllerName)
+	if !cache.WaitForNamedCacheSyncWithContext(klog.NewContext(ctx, logger), c.ownSynced...) {
+		return
+	}
+	controller.Run(ctx, ControllerName, c.queue, workers, c.sync)
+}
+
+func indexSnapshotBySource(obj interface{}) ([]string, error) {
+	s, ok := obj.(*snapshotapi.VirtualMachineSnapshot)
+	if !ok || s.Spec.Source.Kind != "VirtualMachine" {
+		return nil, nil
+	}
+	return []string{s.Namespace + "/" + s.Spec.Source.Name}, nil
+}
+
+// forObject adapts a per-object enqueue function to informer handlers,
+// unwrapping deletion tombstones.
+func (c *Controller) forObject(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
+	unwrap := func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		f(obj)
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    unwrap,
+		UpdateFunc: func(_, obj interface{}) { unwrap(obj) },
+		DeleteFunc: unwrap,
+	}
+}
+
+func (c *Controller) enqueueContentOwner(obj interface{}) {
+	content, ok := obj.(*snapshotapi.VirtualMachineSnapshotContent)
+	if !ok || content.Spec.VirtualMachineSnapshotName == nil {
+		return
+	}
+	c.queue.Add(content.Namespace + "/" + *content.Spec.VirtualMachineSnapshotName)
+}
+
+func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
+	vs, ok := obj.(*snapshotv1.VolumeSnapshot)
+	if !ok {
+		return
+	}
+	if name := vs.Labels[LabelSnapshotName]; name != "" {
+		c.queue.Add(vs.Namespace + "/" + name)
+	}
+}
+
+func (c *Controller) enqueueSnapshotsOfVM(obj interface{}) {
+	var namespace, name string
+	switch o := obj.(type) {
+	case *kubevirtv1.VirtualMachine:
+		namespace, name = o.Namespace, o.Name
+	case *kubevirtv1.VirtualMachineInstance:
+		namespace, name = o.Namespace, o.Name
+	default:
+		return
+	}
+	keys, err := c.snapshotIndexer.IndexKeys(indexBySource, namespace+"/"+name)
+	if err != nil {
+		return
+	}
+	for _, key := range keys {
+		c.queue.Add(key)
+	}
+}
+
+// enqueueWaitingInNamespace wakes the snapshots of a namespace that have not
+// started yet when one of its disks changes: they may be waiting for it.
+func (c *Controller) enqueueWaitingInNamespace(obj interface{}) {
+	var namespace string
+	switch o := obj.(type) {
+	case *corev1.PersistentVolumeClaim:
+		namespace = o.Namespace
+	case *cdiv1.DataVolume:
+		namespace = o.Namespace
+	default:
+		return
+	}
+	snaps, err := c.snapshots.VirtualMachineSnapshots(namespace).List(everything)
+	if err != nil {
+		return
+	}
+	for _, s := range snaps {
+		if notStarted(s) {
+			c.queue.Add(s.Namespace + "/" + s.Name)
+		}
+	}
+}
+
+// enqueueWaitingForClass wakes only the snapshots that wait for a
+// VolumeSnapshotClass, not every snapshot of every VM.
+func (c *Controller) enqueueWaitingForClass() {
+	snaps, err := c.snapshots.List(everything)
+	if err != nil {
+		return
+	}
+	for _, s := range snaps {
+		if !notStarted(s) {
+			continue
+		}
+		switch readyReason(s) {
+		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch:
+			c.queue.Add(s.Namespace + "/" + s.Name)
+		}
+	}
+}

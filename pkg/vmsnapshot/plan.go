@@ -1,0 +1,241 @@
+package vmsnapshot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/snapshotclass"
+)
+
+// Reasons a snapshot waits (and fails with, at its deadline).
+const (
+	ReasonSourceNotFound    = "SourceNotFound"
+	ReasonDiskNotReady      = "DiskNotReady"
+	ReasonDiskResizing      = "DiskResizing"
+	ReasonRestartRequired   = "RestartRequired"
+	ReasonNoGuestAgent      = "NoGuestAgent"
+	ReasonPaused            = "VirtualMachinePaused"
+	ReasonNotSettled        = "VirtualMachineStarting"
+	ReasonWaitingForVM      = "WaitingForOtherSnapshot"
+	ReasonVolumeSnapshotAPI = "VolumeSnapshotAPIMissing"
+	ReasonQuiesceFailed     = "QuiesceFailed"
+	ReasonSnapshotFailed    = "VolumeSnapshotFailed"
+	ReasonContentUnbound    = "ContentNotBindable"
+)
+
+// blocker is why a snapshot cannot start now.
+type blocker struct {
+	reason  string
+	message string
+}
+
+// plannedVolume is one disk to snapshot.
+type plannedVolume struct {
+	volumeName          string
+	claim               *corev1.PersistentVolumeClaim
+	dataVolumeName      string
+	volumeSnapshotClass string
+}
+
+// volumePlan is what a VM snapshot will capture.
+type volumePlan struct {
+	included []plannedVolume
+	excluded []snapshotapi.ExcludedVolume
+	blockers []blocker
+	// partial is set when snapshottable-only selection left disks out.
+	partial []string
+}
+
+// planInputs are the observed objects a plan is computed from.
+type planInputs struct {
+	spec            *snapshotapi.VirtualMachineSnapshotSpec
+	vm              *kubevirtv1.VirtualMachine
+	vmi             *kubevirtv1.VirtualMachineInstance // nil when the VM is not running
+	claim           func(name string) *corev1.PersistentVolumeClaim
+	dataVolume      func(name string) *cdiv1.DataVolume // nil func when CDI is not installed
+	storageClass    func(name string) *storagev1.StorageClass
+	snapshotClasses []*snapshotv1.VolumeSnapshotClass
+}
+
+// planVolumes decides which of the VM's volumes are snapshotted, which are
+// left out and why, and what stops the snapshot from starting now.
+func planVolumes(in planInputs) volumePlan {
+	var plan volumePlan
+	template := in.vm.Spec.Template
+	if template == nil {
+		return plan
+	}
+	inVMSpec := map[string]bool{}
+	for _, vol := range template.Spec.Volumes {
+		inVMSpec[vol.Name] = true
+		claimName, dataVolumeName, why := persistentClaim(vol)
+		if why != "" {
+			plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{Name: vol.Name, Reason: why})
+			continue
+		}
+		pv, b, excludedWhy := planDisk(in, vol.Name, claimName, dataVolumeName)
+		switch {
+		case b != nil:
+			plan.blockers = append(plan.blockers, *b)
+		case excludedWhy != "":
+			plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{Name: vol.Name, Reason: excludedWhy})
+			plan.partial = append(plan.partial, vol.Name)
+		default:
+			plan.included = append(plan.included, pv)
+		}
+	}
+	// Volumes hotplugged into the running VMI only are not part of the VM.
+	if in.vmi != nil {
+		for _, vol := range in.vmi.Spec.Volumes {
+			if !inVMSpec[vol.Name] {
+				plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{
+					Name:   vol.Name,
+					Reason: "hotplugged into the running VM instance only; it is not persistent in the VM spec",
+				})
+			}
+		}
+	}
+	if c := condition(in.vm.Status.Conditions, kubevirtv1.VirtualMachineRestartRequired); c != nil && c.Status == corev1.ConditionTrue {
+		plan.blockers = append(plan.blockers, blocker{ReasonRestartRequired,
+			"the VM has changes that wait for a restart (RestartRequired); restart or revert it first"})
+	}
+	sort.Slice(plan.excluded, func(i, j int) bool { return plan.excluded[i].Name < plan.excluded[j].Name })
+	return plan
+}
+
+// persistentClaim returns the claim behind a persistent volume, or why the
+// volume is not snapshotted.
+func persistentClaim(vol kubevirtv1.Volume) (claimName, dataVolumeName, excludedWhy string) {
+	src := vol.VolumeSource
+	switch {
+	case src.PersistentVolumeClaim != nil:
+		return src.PersistentVolumeClaim.ClaimName, "", ""
+	case src.DataVolume != nil:
+		return src.DataVolume.Name, src.DataVolume.Name, ""
+	case src.ContainerDisk != nil:
+		return "", "", "containerDisk volumes are ephemeral: their data comes from the image"
+	case src.CloudInitNoCloud != nil, src.CloudInitConfigDrive != nil:
+		return "", "", "cloud-init data is kept with the VM configuration, not as a disk"
+	case src.Ephemeral != nil:
+		return "", "", "ephemeral volumes are discarded when the VM stops"
+	case src.EmptyDisk != nil:
+		return "", "", "emptyDisk volumes are temporary"
+	case src.HostDisk != nil:
+		return "", "", "hostDisk volumes live on one node and cannot be snapshotted"
+	case src.MemoryDump != nil:
+		return "", "", "memory dump volumes are not snapshotted"
+	case src.Secret != nil, src.ConfigMap != nil, src.ServiceAccount != nil, src.DownwardAPI != nil,
+		src.DownwardMetrics != nil, src.Sysprep != nil:
+		return "", "", "configuration volumes are kept with the VM configuration, not as disks"
+	default:
+		return "", "", "not a persistent volume"
+	}
+}
+
+// planDisk checks one persistent disk. It returns the planned volume, or a
+// blocker, or (with snapshottable-only selection) why the disk is left out.
+func planDisk(in planInputs, volumeName, claimName, dataVolumeName string) (plannedVolume, *blocker, string) {
+	pv := plannedVolume{volumeName: volumeName, dataVolumeName: dataVolumeName}
+	if dataVolumeName != "" && in.dataVolume != nil {
+		if dv := in.dataVolume(dataVolumeName); dv != nil && dv.Status.Phase != cdiv1.Succeeded {
+			return pv, &blocker{ReasonDiskNotReady, fmt.Sprintf(
+				"DataVolume %s of volume %s is %s, not Succeeded", dataVolumeName, volumeName, phaseOr(string(dv.Status.Phase)))}, ""
+		}
+	}
+	claim := in.claim(claimName)
+	if claim == nil {
+		return pv, &blocker{ReasonDiskNotReady, fmt.Sprintf(
+			"PersistentVolumeClaim %s of volume %s does not exist", claimName, volumeName)}, ""
+	}
+	pv.claim = claim
+	if claim.DeletionTimestamp != nil {
+		return pv, &blocker{ReasonDiskNotReady, fmt.Sprintf(
+			"PersistentVolumeClaim %s of volume %s is being deleted", claimName, volumeName)}, ""
+	}
+	if claim.Status.Phase != corev1.ClaimBound {
+		return pv, &blocker{ReasonDiskNotReady, fmt.Sprintf(
+			"PersistentVolumeClaim %s of volume %s is %s, not Bound", claimName, volumeName, phaseOr(string(claim.Status.Phase)))}, ""
+	}
+	if resizing(claim) {
+		return pv, &blocker{ReasonDiskResizing, fmt.Sprintf(
+			"PersistentVolumeClaim %s of volume %s is being resized", claimName, volumeName)}, ""
+	}
+
+	scName := ""
+	if claim.Spec.StorageClassName != nil {
+		scName = *claim.Spec.StorageClassName
+	}
+	sc := in.storageClass(scName)
+	if sc == nil {
+		why := fmt.Sprintf("StorageClass %q of PersistentVolumeClaim %s does not exist, so no VolumeSnapshotClass can be chosen", scName, claimName)
+		return unsnapshottable(in.spec, volumeName, snapshotclass.ReasonNone, why)
+	}
+	requested, _ := in.spec.VolumeSnapshotClassFor(sc.Name)
+	class, err := snapshotclass.Choose(sc, requested, in.snapshotClasses)
+	if err != nil {
+		return unsnapshottable(in.spec, volumeName, err.Reason, err.Message)
+	}
+	pv.volumeSnapshotClass = class
+	return pv, nil, ""
+}
+
+// unsnapshottable turns "no class for this disk" into a blocker (volume
+// selection All) or an exclusion (SnapshottableOnly).
+func unsnapshottable(spec *snapshotapi.VirtualMachineSnapshotSpec, volumeName, reason, why string) (plannedVolume, *blocker, string) {
+	if spec.GetVolumeSelection() == snapshotapi.VolumeSelectionSnapshottableOnly {
+		return plannedVolume{}, nil, why
+	}
+	return plannedVolume{}, &blocker{reason, fmt.Sprintf("volume %s cannot be snapshotted: %s", volumeName, why)}, ""
+}
+
+// resizing reports whether a claim's expansion is under way.
+func resizing(claim *corev1.PersistentVolumeClaim) bool {
+	for _, c := range claim.Status.Conditions {
+		if (c.Type == corev1.PersistentVolumeClaimResizing || c.Type == corev1.PersistentVolumeClaimFileSystemResizePending) &&
+			c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	if len(claim.Status.AllocatedResourceStatuses) > 0 {
+		return true
+	}
+	want, have := claim.Spec.Resources.Requests[corev1.ResourceStorage], claim.Status.Capacity[corev1.ResourceStorage]
+	return !have.IsZero() && want.Cmp(have) > 0
+}
+
+func phaseOr(phase string) string {
+	if phase == "" {
+		return "not yet reported"
+	}
+	return phase
+}
+
+func condition(conds []kubevirtv1.VirtualMachineCondition, t kubevirtv1.VirtualMachineConditionType) *kubevirtv1.VirtualMachineCondition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+// joinBlockers renders blockers for a condition message.
+func joinBlockers(bs []blocker) (reason, message string) {
+	if len(bs) == 0 {
+		return "", ""
+	}
+	msgs := make([]string, 0, len(bs))
+	for _, b := range bs {
+		msgs = append(msgs, b.message)
+	}
+	return bs[0].reason, strings.Join(msgs, "; ")
+}

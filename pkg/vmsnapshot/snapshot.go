@@ -1,0 +1,844 @@
+// Package vmsnapshot is the VirtualMachineSnapshot controller.
+//
+// Phase machine (one sync computes the whole status and writes it once):
+//
+//	"" ─► Pending ──(disks ready, consistency possible, VM lock taken)──► InProgress ──(every VolumeSnapshot ready)──► Ready
+//	        │  waits: VM missing, disk not ready/resizing,                    │ freeze ─► create VolumeSnapshots ─► all cut ─► thaw
+//	        │  RestartRequired, no agent (required consistency),              │
+//	        │  no VolumeSnapshotClass, other snapshot holds the VM            │
+//	        └──────────────(failureDeadline passes)──────────────► Failed ◄───┘  (thaw, delete content and VolumeSnapshots, unlock)
+//	any phase ──(deleted)──► Terminating ──(thawed, unlocked, content deleted or retained)──► finalizer released
+//
+// Ownership: VirtualMachineSnapshot ◄─owner─ VirtualMachineSnapshotContent
+// ◄─owner─ VolumeSnapshots and Secret copies. The VM's status.snapshotInProgress
+// names the one snapshot that may freeze it: concurrent snapshots of one VM
+// take turns and never thaw each other. Child names derive from the
+// snapshot's UID, so a retry after a crash finds what it already made.
+package vmsnapshot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
+)
+
+const (
+	// Finalizer guards the cleanup of a snapshot: thaw, unlock, content.
+	Finalizer = "snapshot.vmsnap.io/vmsnapshot-protection"
+	// LabelSnapshotName is set on the content and the VolumeSnapshots of a snapshot.
+	LabelSnapshotName = "snapshot.vmsnap.io/vmsnapshot"
+	// LabelVolumeName is set on each VolumeSnapshot: the VM volume it holds.
+	LabelVolumeName = "snapshot.vmsnap.io/volume"
+
+	// freezeCallTimeout bounds a freeze or thaw call that hangs.
+	freezeCallTimeout = 10 * time.Second
+)
+
+// Reasons of the Ready and Progressing conditions beyond the waiting ones.
+const (
+	ReasonInProgress       = "InProgress"
+	ReasonReady            = "Ready"
+	ReasonDeadlineExceeded = "DeadlineExceeded"
+	ReasonQuiesceTimeout   = "QuiesceTimeout"
+	ReasonVolumeLost       = "VolumeSnapshotMissing"
+	ReasonSourceReplaced   = "SourceReplaced"
+	ReasonDeleting         = "Deleting"
+)
+
+var everything = labels.Everything()
+
+// ContentName is the name of the content of a snapshot.
+func ContentName(snap *snapshotapi.VirtualMachineSnapshot) string {
+	return "vmsnapshot-content-" + string(snap.UID)
+}
+
+// VolumeSnapshotName is the name of the VolumeSnapshot of one VM volume.
+func VolumeSnapshotName(snapUID types.UID, volumeName string) string {
+	return "vmsnapshot-" + string(snapUID) + "-" + volumeName
+}
+
+// secretBackupName is the name of the copy of one Secret the VM uses.
+func secretBackupName(snapUID types.UID, secretName string) string {
+	sum := sha256.Sum256([]byte(secretName))
+	return "vmsnapshot-" + string(snapUID) + "-secret-" + hex.EncodeToString(sum[:5])
+}
+
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	cached, err := c.snapshots.VirtualMachineSnapshots(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	snap := cached.DeepCopy()
+	logger := klog.FromContext(ctx).WithValues("vmsnapshot", klog.KObj(snap))
+	ctx = klog.NewContext(ctx, logger)
+
+	if snap.DeletionTimestamp == nil {
+		if snap, err = c.ensureFinalizer(ctx, snap); err != nil {
+			return 0, err
+		}
+	}
+	old := snap.Status.DeepCopy()
+
+	var requeue time.Duration
+	var syncErr error
+	switch {
+	case snap.DeletionTimestamp != nil:
+		requeue, syncErr = c.syncDeletion(ctx, snap)
+	case snap.Status.Phase == snapshotapi.SnapshotReady:
+		c.syncReady(snap)
+	case snap.Status.Phase == snapshotapi.SnapshotFailed:
+	default:
+		requeue, syncErr = c.syncInProgress(ctx, snap)
+	}
+
+	if err := c.writeStatus(ctx, snap, old); err != nil {
+		return 0, err
+	}
+	if snap.Status.Phase == snapshotapi.SnapshotFailed && snap.DeletionTimestamp == nil {
+		if err := c.cleanUpFailed(ctx, snap); err != nil {
+			return 0, err
+		}
+	}
+	return requeue, syncErr
+}
+
+func (c *Controller) ensureFinalizer(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (*snapshotapi.VirtualMachineSnapshot, error) {
+	patch, needed := controller.FinalizerPatch(snap, Finalizer, true)
+	if !needed {
+		return snap, nil
+	}
+	return c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+}
+
+// writeStatus writes the status once, if it changed, and records an event
+// for a phase transition.
+func (c *Controller) writeStatus(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, old *snapshotapi.VirtualMachineSnapshotStatus) error {
+	snap.Status.ObservedGeneration = snap.Generation
+	if equality.Semantic.DeepEqual(old, &snap.Status) {
+		return nil
+	}
+	if _, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{}); err != nil {
+		if apierrors.IsNotFound(err) && snap.DeletionTimestamp != nil {
+			return nil
+		}
+		return err
+	}
+	if old.Phase != snap.Status.Phase {
+		c.recordPhase(snap)
+	}
+	return nil
+}
+
+func (c *Controller) recordPhase(snap *snapshotapi.VirtualMachineSnapshot) {
+	ready := meta(snap.Status.Conditions, snapshotapi.ConditionReady)
+	message := string(snap.Status.Phase)
+	if ready != nil && ready.Message != "" {
+		message = ready.Message
+	}
+	eventType := corev1.EventTypeNormal
+	if snap.Status.Phase == snapshotapi.SnapshotFailed {
+		eventType = corev1.EventTypeWarning
+	}
+	c.recorder.Event(snap, eventType, "Snapshot"+string(snap.Status.Phase), message)
+}
+
+// --- In progress -----------------------------------------------------------
+
+// syncInProgress drives a snapshot from Pending to Ready or Failed.
+func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (time.Duration, error) {
+	now := c.clock.Now()
+	deadline := controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
+	if snap.Status.Phase == "" {
+		snap.Status.Phase = snapshotapi.SnapshotPending
+	}
+	if !c.volumeSnapshotsOK() {
+		return c.wait(snap, deadline, now, blocker{ReasonVolumeSnapshotAPI,
+			"the VolumeSnapshot API (snapshot.storage.k8s.io/v1) is not served or not synced yet; install the CSI snapshot CRDs and snapshot-controller"})
+	}
+	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
+		return c.syncBound(ctx, snap, deadline, now)
+	}
+	if !c.kubeVirtOK() {
+		return c.wait(snap, deadline, now, blocker{ReasonSourceNotFound,
+			"the KubeVirt API (kubevirt.io/v1 virtualmachines) is not served or not synced yet"})
+	}
+	vm, err := c.vms.Namespace(snap.Namespace).Get(snap.Spec.Source.Name)
+	if apierrors.IsNotFound(err) {
+		return c.wait(snap, deadline, now, blocker{ReasonSourceNotFound,
+			fmt.Sprintf("VirtualMachine %s does not exist", snap.Spec.Source.Name)})
+	}
+	if err != nil {
+		return 0, err
+	}
+	if snap.Status.SourceUID != nil && *snap.Status.SourceUID != vm.UID {
+		c.fail(snap, now, ReasonSourceReplaced, fmt.Sprintf("VirtualMachine %s was deleted and created again during the snapshot", vm.Name))
+		return 0, nil
+	}
+	vmi, err := c.vmis.Namespace(snap.Namespace).Get(vm.Name)
+	if apierrors.IsNotFound(err) {
+		vmi = nil
+	} else if err != nil {
+		return 0, err
+	}
+	mode := decideMode(vmi)
+
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
+	if apierrors.IsNotFound(err) {
+		content, err = c.start(ctx, snap, vm, vmi, mode, deadline, now)
+		if err != nil || content == nil {
+			return c.requeueOrFail(snap, deadline, now, err)
+		}
+	} else if err != nil {
+		return 0, err
+	}
+	return c.takeVolumeSnapshots(ctx, snap, content, vmi, mode, deadline, now)
+}
+
+// start checks that the snapshot can begin, takes the VM lock and creates the
+// content. It returns a nil content when the snapshot must wait.
+func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
+	vmi *kubevirtv1.VirtualMachineInstance, mode consistencyMode, deadline controller.Deadline, now time.Time,
+) (*snapshotapi.VirtualMachineSnapshotContent, error) {
+	if holder := vm.Status.SnapshotInProgress; holder != nil && *holder != snap.Name {
+		_, err := c.wait(snap, deadline, now, blocker{ReasonWaitingForVM, fmt.Sprintf(
+			"snapshot %s of the same VM is in progress; this one waits its turn", *holder)})
+		return nil, err
+	}
+	plan := c.plan(snap, vm, vmi)
+	blockers := append(plan.blockers, consistencyBlockers(snap, mode)...)
+	secrets, secretBlockers, err := c.readSecrets(ctx, snap.Namespace, vm)
+	if err != nil {
+		return nil, err
+	}
+	blockers = append(blockers, secretBlockers...)
+	if len(blockers) > 0 {
+		_, err := c.wait(snap, deadline, now, blockers...)
+		return nil, err
+	}
+
+	if err := c.lockVM(ctx, vm, snap.Name); err != nil {
+		return nil, err
+	}
+	content, err := c.createContent(ctx, snap, vm, vmi, plan, secrets)
+	if err != nil {
+		return nil, err
+	}
+
+	snap.Status.SourceUID = ptr.To(vm.UID)
+	snap.Status.VirtualMachineSnapshotContentName = ptr.To(content.Name)
+	snap.Status.SnapshotVolumes = snapshotVolumes(plan)
+	snap.Status.Indications = indications(mode, plan)
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	return content, nil
+}
+
+func (c *Controller) plan(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine, vmi *kubevirtv1.VirtualMachineInstance) volumePlan {
+	classes, _ := c.snapshotClasses.List(everything)
+	in := planInputs{
+		spec: &snap.Spec,
+		vm:   vm,
+		vmi:  vmi,
+		claim: func(name string) *corev1.PersistentVolumeClaim {
+			pvc, _ := c.claims.PersistentVolumeClaims(snap.Namespace).Get(name)
+			return pvc
+		},
+		storageClass: func(name string) *storagev1.StorageClass {
+			sc, _ := c.storageClasses.Get(name)
+			return sc
+		},
+		snapshotClasses: classes,
+	}
+	if c.dataVolumesOK() {
+		in.dataVolume = func(name string) *cdiv1.DataVolume {
+			dv, _ := c.dataVolumes.Namespace(snap.Namespace).Get(name)
+			return dv
+		}
+	}
+	return planVolumes(in)
+}
+
+// consistencyBlockers says why a consistent snapshot cannot be taken now.
+func consistencyBlockers(snap *snapshotapi.VirtualMachineSnapshot, mode consistencyMode) []blocker {
+	switch mode {
+	case modeStarting:
+		return []blocker{{ReasonNotSettled, "the VM is starting; the snapshot waits until it runs or stops"}}
+	case modeNoAgent:
+		if snap.Spec.IsConsistencyRequired() {
+			return []blocker{{ReasonNoGuestAgent, "the VM is running without a connected guest agent, so its filesystems cannot be frozen; " +
+				"stop the VM, connect the guest agent, or set requiredConsistency: false for a crash-consistent snapshot"}}
+		}
+	case modePaused:
+		if snap.Spec.IsConsistencyRequired() {
+			return []blocker{{ReasonPaused, "the VM is paused, so its filesystems cannot be frozen; " +
+				"unpause or stop it, or set requiredConsistency: false for a crash-consistent snapshot"}}
+		}
+	}
+	return nil
+}
+
+// takeVolumeSnapshots freezes the VM if it can, creates the VolumeSnapshots,
+// thaws as soon as every one is cut, and reports Ready once all are ready.
+func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, vmi *kubevirtv1.VirtualMachineInstance,
+	mode consistencyMode, deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	observed := c.observeVolumeSnapshots(content)
+	cutBefore := snap.Status.CreationTime != nil
+	wantsFreeze := hasIndication(snap, snapshotapi.IndicationGuestAgent) && !hasIndication(snap, snapshotapi.IndicationQuiesceFailed)
+
+	if len(observed.missing) > 0 && !cutBefore {
+		if wantsFreeze && vmi != nil {
+			if _, frozen := c.freezes.frozen(snap.UID); !frozen {
+				if err := c.freeze(ctx, snap, vmi); err != nil {
+					if snap.Spec.IsConsistencyRequired() {
+						return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
+					}
+					// Best effort: go on crash-consistent, and say so.
+					setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
+					wantsFreeze = false
+				}
+			}
+		}
+		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing); err != nil {
+			return c.requeueOrFail(snap, deadline, now, err)
+		}
+		observed = c.observeVolumeSnapshots(content)
+	}
+
+	if observed.allCut && !cutBefore {
+		if wantsFreeze {
+			if frozenAt, ok := c.freezes.frozen(snap.UID); ok && observed.lastCut.Sub(frozenAt) > c.unfreezeTimeout {
+				setIndication(snap, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
+					"the last volume was cut %s after the freeze, past the %s auto-thaw timeout", observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.unfreezeTimeout))
+			}
+			if err := c.thaw(ctx, snap); err != nil {
+				return 0, err
+			}
+		}
+		snap.Status.CreationTime = ptr.To(metav1.NewTime(observed.lastCut))
+		if len(content.Spec.VolumeBackups) == 0 {
+			snap.Status.CreationTime = ptr.To(content.CreationTimestamp)
+		}
+	}
+	if hasIndication(snap, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
+		c.fail(snap, now, ReasonQuiesceTimeout, indicationMessage(snap, snapshotapi.IndicationQuiesceTimeout)+
+			"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
+		return 0, nil
+	}
+	if cutBefore && len(observed.missing) > 0 {
+		return c.requeueOrFail(snap, deadline, now, fmt.Errorf("VolumeSnapshots %s disappeared", strings.Join(observed.missing, ", ")))
+	}
+
+	if observed.allReady {
+		if err := c.unlockVM(ctx, snap); err != nil {
+			return 0, err
+		}
+		snap.Status.Phase = snapshotapi.SnapshotReady
+		snap.Status.ReadyToUse = ptr.To(true)
+		snap.Status.Consistent = ptr.To(isConsistent(snap))
+		snap.Status.Error = nil
+		c.setConditions(snap, now, metav1.ConditionFalse, ReasonReady, "the snapshot is complete",
+			metav1.ConditionTrue, ReasonReady, readyMessage(content))
+		return 0, nil
+	}
+
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	snap.Status.ReadyToUse = ptr.To(false)
+	message := fmt.Sprintf("%d of %d volume snapshots cut, %d ready", observed.cut, len(content.Spec.VolumeBackups), observed.ready)
+	if len(observed.errors) > 0 {
+		message += "; the storage reports: " + strings.Join(observed.errors, "; ")
+	}
+	c.setConditions(snap, now, metav1.ConditionTrue, ReasonInProgress, message,
+		metav1.ConditionFalse, ReasonInProgress, message)
+	if deadline.Exceeded(now) {
+		reason := ReasonDeadlineExceeded
+		if len(observed.errors) > 0 {
+			reason = ReasonSnapshotFailed
+		}
+		c.fail(snap, now, reason, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %s", deadline.Length, message))
+		return 0, nil
+	}
+	return deadline.Remaining(now), nil
+}
+
+// volumeSnapshotsState is what the VolumeSnapshots of a content show.
+type volumeSnapshotsState struct {
+	missing          []string
+	cut, ready       int
+	allCut, allReady bool
+	lastCut          time.Time
+	errors           []string
+}
+
+func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineSnapshotContent) volumeSnapshotsState {
+	var s volumeSnapshotsState
+	for _, b := range content.Spec.VolumeBackups {
+		name := ptr.Deref(b.VolumeSnapshotName, "")
+		vs, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(name)
+		if err != nil {
+			s.missing = append(s.missing, name)
+			continue
+		}
+		if st := vs.Status; st != nil {
+			if st.CreationTime != nil {
+				s.cut++
+				if st.CreationTime.Time.After(s.lastCut) {
+					s.lastCut = st.CreationTime.Time
+				}
+			}
+			if ptr.Deref(st.ReadyToUse, false) {
+				s.ready++
+			}
+			if st.Error != nil && st.Error.Message != nil {
+				s.errors = append(s.errors, fmt.Sprintf("%s: %s", name, *st.Error.Message))
+			}
+		}
+	}
+	n := len(content.Spec.VolumeBackups)
+	s.allCut = s.cut == n && len(s.missing) == 0
+	s.allReady = s.ready == n && len(s.missing) == 0
+	return s
+}
+
+// createVolumeSnapshots creates the missing VolumeSnapshots at once, in
+// parallel: the VM is frozen meanwhile, so every millisecond counts.
+func (c *Controller) createVolumeSnapshots(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, missing []string,
+) error {
+	byName := map[string]snapshotapi.VolumeBackup{}
+	for _, b := range content.Spec.VolumeBackups {
+		byName[ptr.Deref(b.VolumeSnapshotName, "")] = b
+	}
+	errs := make([]error, len(missing))
+	var wg sync.WaitGroup
+	for i, name := range missing {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = c.createVolumeSnapshot(ctx, snap, content, byName[name])
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup,
+) error {
+	vs := &snapshotv1.VolumeSnapshot{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      ptr.Deref(b.VolumeSnapshotName, ""),
+			Namespace: snap.Namespace,
+			Labels:    map[string]string{LabelSnapshotName: snap.Name, LabelVolumeName: b.VolumeName},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(content,
+				snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))},
+		},
+		Spec: snapshotv1.VolumeSnapshotSpec{
+			Source:                  snapshotv1.VolumeSnapshotSource{PersistentVolumeClaimName: ptr.To(b.PersistentVolumeClaim.Name)},
+			VolumeSnapshotClassName: b.VolumeSnapshotClassName,
+		},
+	}
+	_, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Create(ctx, vs, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+// --- Ready -------------------------------------------------------------------
+
+// syncReady keeps readyToUse true while every VolumeSnapshot is there.
+func (c *Controller) syncReady(snap *snapshotapi.VirtualMachineSnapshot) {
+	now := c.clock.Now()
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ""))
+	if err != nil {
+		snap.Status.ReadyToUse = ptr.To(false)
+		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonVolumeLost,
+			fmt.Sprintf("VirtualMachineSnapshotContent %s is gone; the snapshot cannot be restored", ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, "")),
+			snap.Generation, metav1.NewTime(now))
+		return
+	}
+	if !c.volumeSnapshotsOK() {
+		return
+	}
+	observed := c.observeVolumeSnapshots(content)
+	if len(observed.missing) > 0 {
+		snap.Status.ReadyToUse = ptr.To(false)
+		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonVolumeLost,
+			fmt.Sprintf("VolumeSnapshots %s are gone; the snapshot cannot be restored", strings.Join(observed.missing, ", ")),
+			snap.Generation, metav1.NewTime(now))
+		return
+	}
+	snap.Status.ReadyToUse = ptr.To(observed.allReady)
+	if observed.allReady {
+		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionTrue, ReasonReady,
+			readyMessage(content), snap.Generation, metav1.NewTime(now))
+	}
+}
+
+// --- Failure and deletion -----------------------------------------------------
+
+// fail marks the snapshot Failed; cleanUpFailed then undoes what it made.
+func (c *Controller) fail(snap *snapshotapi.VirtualMachineSnapshot, now time.Time, reason, message string) {
+	snap.Status.Phase = snapshotapi.SnapshotFailed
+	snap.Status.ReadyToUse = ptr.To(false)
+	snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(message)}
+	c.setConditions(snap, now, metav1.ConditionFalse, reason, message, metav1.ConditionFalse, reason, message)
+}
+
+// cleanUpFailed thaws the VM, releases it and removes the content and its
+// VolumeSnapshots. It runs on every sync of a Failed snapshot, so a crash
+// half-way through is finished later.
+func (c *Controller) cleanUpFailed(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
+	if err := c.thawIfNeeded(ctx, snap); err != nil {
+		return err
+	}
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return err
+	}
+	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
+		return nil // a bound content belongs to whoever retained it
+	}
+	_, err := c.deleteContent(ctx, snap)
+	return err
+}
+
+func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (time.Duration, error) {
+	if !slices.Contains(snap.Finalizers, Finalizer) {
+		return 0, nil
+	}
+	now := c.clock.Now()
+	wasReady := snap.Status.Phase == snapshotapi.SnapshotReady
+	if snap.Status.Phase != snapshotapi.SnapshotTerminating {
+		snap.Status.Phase = snapshotapi.SnapshotTerminating
+		c.setConditions(snap, now, metav1.ConditionTrue, ReasonDeleting, "the snapshot is being deleted",
+			metav1.ConditionFalse, ReasonDeleting, "the snapshot is being deleted")
+	}
+	if err := c.thawIfNeeded(ctx, snap); err != nil {
+		return 0, err
+	}
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return 0, err
+	}
+	retain := snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain && (wasReady || snap.Status.CreationTime != nil)
+	bound := snap.Spec.Source.Kind == "VirtualMachineSnapshotContent"
+	if retain || (bound && snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain) {
+		if err := c.releaseContent(ctx, snap); err != nil {
+			return 0, err
+		}
+	} else {
+		gone, err := c.deleteContent(ctx, snap)
+		if err != nil {
+			return 0, err
+		}
+		if !gone {
+			// Woken by the content's deletion event; the requeue is a safety net.
+			return 5 * time.Second, nil
+		}
+	}
+	c.freezes.forget(snap.UID)
+	patch, needed := controller.FinalizerPatch(snap, Finalizer, false)
+	if needed {
+		_, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+// deleteContent deletes the snapshot's content in the foreground, so that it
+// goes only after its VolumeSnapshots, and reports whether it is gone.
+func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (bool, error) {
+	name := ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ContentName(snap))
+	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
+		name = snap.Spec.Source.Name
+	}
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !metav1.IsControlledBy(content, snap) && ptr.Deref(content.Spec.VirtualMachineSnapshotName, "") != snap.Name {
+		return true, nil // not ours to delete
+	}
+	if content.DeletionTimestamp != nil {
+		return false, nil
+	}
+	err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Delete(ctx, name, metav1.DeleteOptions{
+		PropagationPolicy: ptr.To(metav1.DeletePropagationForeground),
+		Preconditions:     &metav1.Preconditions{UID: ptr.To(content.UID)},
+	})
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	return false, err
+}
+
+// releaseContent unbinds a retained content from the snapshot being deleted,
+// so that it outlives it and a new snapshot can bind it.
+func (c *Controller) releaseContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
+	name := ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ContentName(snap))
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	refs := slices.DeleteFunc(slices.Clone(content.OwnerReferences), func(r metav1.OwnerReference) bool { return r.UID == snap.UID })
+	if len(refs) == len(content.OwnerReferences) && content.Spec.DeletionPolicy == snapshotapi.DeletionPolicyRetain {
+		return nil
+	}
+	content = content.DeepCopy()
+	content.OwnerReferences = refs
+	content.Spec.DeletionPolicy = snapshotapi.DeletionPolicyRetain
+	_, err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Update(ctx, content, metav1.UpdateOptions{})
+	return err
+}
+
+// --- Freeze, thaw and the VM lock --------------------------------------------
+
+func (c *Controller) freeze(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vmi *kubevirtv1.VirtualMachineInstance) error {
+	callCtx, cancel := context.WithTimeout(ctx, freezeCallTimeout)
+	defer cancel()
+	// Mark first: a freeze that times out may still have frozen the guest,
+	// and every path that ends the snapshot thaws what is marked.
+	c.freezes.markFrozen(snap.UID, c.clock.Now())
+	if err := c.kubevirt.KubevirtV1().VirtualMachineInstances(vmi.Namespace).Freeze(callCtx, vmi.Name, c.unfreezeTimeout); err != nil {
+		klog.FromContext(ctx).Info("Freeze failed", "vmi", klog.KObj(vmi), "err", err)
+		if thawErr := c.thaw(ctx, snap); thawErr != nil {
+			return errors.Join(err, thawErr)
+		}
+		return err
+	}
+	klog.FromContext(ctx).V(2).Info("Froze the VM's filesystems", "vmi", klog.KObj(vmi), "unfreezeTimeout", c.unfreezeTimeout)
+	return nil
+}
+
+func (c *Controller) thaw(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
+	callCtx, cancel := context.WithTimeout(ctx, freezeCallTimeout)
+	defer cancel()
+	err := c.kubevirt.KubevirtV1().VirtualMachineInstances(snap.Namespace).Unfreeze(callCtx, snap.Spec.Source.Name)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("thawing the VM's filesystems: %w", err)
+	}
+	c.freezes.markThawed(snap.UID)
+	klog.FromContext(ctx).V(2).Info("Thawed the VM's filesystems")
+	return nil
+}
+
+// thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
+// also after a restart of the controller that forgot whether it froze.
+func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
+	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || c.freezes.thawed(snap.UID) {
+		return nil
+	}
+	if _, frozen := c.freezes.frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
+		return nil // cut complete before; thawed then
+	}
+	if _, err := c.vmis.Namespace(snap.Namespace).Get(snap.Spec.Source.Name); apierrors.IsNotFound(err) {
+		c.freezes.markThawed(snap.UID)
+		return nil
+	}
+	return c.thaw(ctx, snap)
+}
+
+// lockVM names the snapshot in the VM's status.snapshotInProgress. The
+// update carries the resourceVersion read, so two snapshots cannot both win.
+func (c *Controller) lockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine, snapshotName string) error {
+	if ptr.Deref(vm.Status.SnapshotInProgress, "") == snapshotName {
+		return nil
+	}
+	vm = vm.DeepCopy()
+	vm.Status.SnapshotInProgress = ptr.To(snapshotName)
+	_, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	return err
+}
+
+// unlockVM clears status.snapshotInProgress if it names this snapshot.
+func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
+	if snap.Spec.Source.Kind != "VirtualMachine" || !c.kubeVirtOK() {
+		return nil
+	}
+	vm, err := c.vms.Namespace(snap.Namespace).Get(snap.Spec.Source.Name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil || ptr.Deref(vm.Status.SnapshotInProgress, "") != snap.Name {
+		return err
+	}
+	vm = vm.DeepCopy()
+	vm.Status.SnapshotInProgress = nil
+	_, err = c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// --- Waiting --------------------------------------------------------------
+
+// wait keeps the snapshot Pending for the blockers, or fails it once the
+// deadline has passed, naming them. It requeues at the deadline.
+func (c *Controller) wait(snap *snapshotapi.VirtualMachineSnapshot, deadline controller.Deadline, now time.Time, blockers ...blocker) (time.Duration, error) {
+	reason, message := joinBlockers(blockers)
+	if deadline.Exceeded(now) {
+		c.fail(snap, now, reason, fmt.Sprintf("the snapshot could not start within its failureDeadline of %s: %s", deadline.Length, message))
+		return 0, nil
+	}
+	snap.Status.Phase = snapshotapi.SnapshotPending
+	snap.Status.ReadyToUse = ptr.To(false)
+	c.setConditions(snap, now, metav1.ConditionFalse, reason, message, metav1.ConditionFalse, reason, message)
+	return deadline.Remaining(now), nil
+}
+
+// requeueOrFail retries an error with backoff until the deadline, then fails.
+func (c *Controller) requeueOrFail(snap *snapshotapi.VirtualMachineSnapshot, deadline controller.Deadline, now time.Time, err error) (time.Duration, error) {
+	if err == nil {
+		return deadline.Remaining(now), nil
+	}
+	if deadline.Exceeded(now) {
+		c.fail(snap, now, ReasonDeadlineExceeded, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %v", deadline.Length, err))
+		return 0, nil
+	}
+	snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
+	return 0, err
+}
+
+func (c *Controller) setConditions(snap *snapshotapi.VirtualMachineSnapshot, now time.Time,
+	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
+	ready metav1.ConditionStatus, readyReason, readyMessage string,
+) {
+	t := metav1.NewTime(now)
+	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, snap.Generation, t)
+	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, snap.Generation, t)
+}
+
+// --- Small helpers --------------------------------------------------------
+
+func meta(conds []metav1.Condition, t string) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+func readyReason(snap *snapshotapi.VirtualMachineSnapshot) string {
+	if c := meta(snap.Status.Conditions, snapshotapi.ConditionReady); c != nil {
+		return c.Reason
+	}
+	return ""
+}
+
+// notStarted reports whether a snapshot has not begun taking volume snapshots.
+func notStarted(snap *snapshotapi.VirtualMachineSnapshot) bool {
+	return snap.DeletionTimestamp == nil && (snap.Status.Phase == "" || snap.Status.Phase == snapshotapi.SnapshotPending)
+}
+
+func hasIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType) bool {
+	return slices.ContainsFunc(snap.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == t })
+}
+
+func indicationMessage(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType) string {
+	for _, i := range snap.Status.Indications {
+		if i.Type == t {
+			return i.Message
+		}
+	}
+	return ""
+}
+
+func setIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType, message string) {
+	for i := range snap.Status.Indications {
+		if snap.Status.Indications[i].Type == t {
+			snap.Status.Indications[i].Message = message
+			return
+		}
+	}
+	snap.Status.Indications = append(snap.Status.Indications, snapshotapi.Indication{Type: t, Message: message})
+}
+
+func isConsistent(snap *snapshotapi.VirtualMachineSnapshot) bool {
+	for _, bad := range []snapshotapi.IndicationType{
+		snapshotapi.IndicationNoGuestAgent, snapshotapi.IndicationPaused,
+		snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout,
+	} {
+		if hasIndication(snap, bad) {
+			return false
+		}
+	}
+	return true
+}
+
+// indications describe the VM at the start of the snapshot.
+func indications(mode consistencyMode, plan volumePlan) []snapshotapi.Indication {
+	var out []snapshotapi.Indication
+	online := snapshotapi.Indication{Type: snapshotapi.IndicationOnline, Message: "the VM was running"}
+	switch mode {
+	case modeFreeze:
+		out = append(out, online, snapshotapi.Indication{Type: snapshotapi.IndicationGuestAgent,
+			Message: "the guest agent froze the filesystems for the cut"})
+	case modeNoAgent:
+		out = append(out, online, snapshotapi.Indication{Type: snapshotapi.IndicationNoGuestAgent,
+			Message: "no guest agent was connected: the snapshot is crash-consistent"})
+	case modePaused:
+		out = append(out, online, snapshotapi.Indication{Type: snapshotapi.IndicationPaused,
+			Message: "the VM was paused: the snapshot is crash-consistent"})
+	}
+	if len(plan.partial) > 0 {
+		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationPartialSnapshot,
+			Message: "no VolumeSnapshotClass can snapshot volumes " + strings.Join(plan.partial, ", ") + "; they are not in the snapshot"})
+	}
+	return out
+}
+
+func snapshotVolumes(plan volumePlan) *snapshotapi.SnapshotVolumesLists {
+	lists := &snapshotapi.SnapshotVolumesLists{ExcludedVolumes: plan.excluded}
+	for _, v := range plan.included {
+		lists.IncludedVolumes = append(lists.IncludedVolumes, v.volumeName)
+	}
+	return lists
+}
+
+func readyMessage(content *snapshotapi.VirtualMachineSnapshotContent) string {
+	if n := len(content.Spec.VolumeBackups); n > 0 {
+		return fmt.Sprintf("all %d volume snapshots are ready to use", n)
+	}
+	return "the VM configuration was captured; the VM has no disks to snapshot"
+}

@@ -1,0 +1,387 @@
+package vmsnapshot
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
+	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kubeinformers "k8s.io/client-go/informers"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	kubetesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	testingclock "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	cdifake "kubevirt.io/client-go/containerizeddataimporter/fake"
+	kubevirtfake "kubevirt.io/client-go/kubevirt/fake"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+	vmsnapfake "vmsnap.io/client-go/clientset/versioned/fake"
+	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
+
+	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
+	"vmsnap.io/vmsnap/pkg/snapshotclass"
+)
+
+var created = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+// fixture is a controller over fake clients whose caches hold exactly the
+// objects a test gives it. Syncs are called directly, as a worker would.
+type fixture struct {
+	t        *testing.T
+	c        *Controller
+	vmsnap   *vmsnapfake.Clientset
+	snapshot *snapshotfake.Clientset
+	kubevirt *kubevirtfake.Clientset
+	kube     *kubefake.Clientset
+	clock    *testingclock.FakeClock
+	recorder *record.FakeRecorder
+	// writes lists every write to any client, in order.
+	writes []string
+}
+
+func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture {
+	f := &fixture{
+		t:        t,
+		vmsnap:   vmsnapfake.NewSimpleClientset(),
+		snapshot: snapshotfake.NewSimpleClientset(),
+		kubevirt: kubevirtfake.NewSimpleClientset(),
+		kube:     kubefake.NewSimpleClientset(),
+		clock:    testingclock.NewFakeClock(now),
+		recorder: record.NewFakeRecorder(100),
+	}
+	record := func(a kubetesting.Action) (bool, runtime.Object, error) {
+		switch a.GetVerb() {
+		case "get", "list", "watch":
+		default:
+			w := a.GetVerb() + " " + a.GetResource().Resource
+			if a.GetSubresource() != "" {
+				w += "/" + a.GetSubresource()
+			}
+			f.writes = append(f.writes, w)
+		}
+		return false, nil, nil
+	}
+	f.vmsnap.PrependReactor("*", "*", record)
+	f.snapshot.PrependReactor("*", "*", record)
+	f.kubevirt.PrependReactor("*", "*", record)
+	f.kube.PrependReactor("*", "*", record)
+	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
+	kubeInf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
+	snapInf := snapshotinformers.NewSharedInformerFactory(f.snapshot, 0)
+	kvInf := kubevirtinformers.NewFactory(f.kubevirt, cdifake.NewSimpleClientset(), 0)
+	c, err := New(Config{
+		Client: f.vmsnap, SnapshotClient: f.snapshot, KubeVirt: f.kubevirt, Kube: f.kube,
+		Snapshots:       vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots(),
+		Contents:        vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents(),
+		KubeVirtFactory: kvInf,
+		Claims:          kubeInf.Core().V1().PersistentVolumeClaims(),
+		StorageClasses:  kubeInf.Storage().V1().StorageClasses(),
+		VolumeSnapshots: snapInf.Snapshot().V1().VolumeSnapshots(),
+		SnapshotClasses: snapInf.Snapshot().V1().VolumeSnapshotClasses(),
+		APIs:            apiwatch.New(nil, time.Second),
+		Recorder:        f.recorder,
+		Clock:           f.clock,
+		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		UnfreezeTimeout: 30 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.volumeSnapshotsOK = func() bool { return true }
+	c.kubeVirtOK = func() bool { return true }
+	c.dataVolumesOK = func() bool { return false }
+	f.c = c
+
+	for _, o := range objects {
+		var indexer interface{ Add(interface{}) error }
+		switch o.(type) {
+		case *snapshotapi.VirtualMachineSnapshot:
+			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots().Informer().GetIndexer()
+			_ = f.vmsnap.Tracker().Add(o)
+		case *snapshotapi.VirtualMachineSnapshotContent:
+			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents().Informer().GetIndexer()
+			_ = f.vmsnap.Tracker().Add(o)
+		case *kubevirtv1.VirtualMachine:
+			indexer = kvInf.VirtualMachines().GetIndexer()
+			_ = f.kubevirt.Tracker().Add(o)
+		case *kubevirtv1.VirtualMachineInstance:
+			indexer = kvInf.VirtualMachineInstances().GetIndexer()
+		case *corev1.PersistentVolumeClaim:
+			indexer = kubeInf.Core().V1().PersistentVolumeClaims().Informer().GetIndexer()
+		case *storagev1.StorageClass:
+			indexer = kubeInf.Storage().V1().StorageClasses().Informer().GetIndexer()
+		case *snapshotv1.VolumeSnapshotClass:
+			indexer = snapInf.Snapshot().V1().VolumeSnapshotClasses().Informer().GetIndexer()
+		case *snapshotv1.VolumeSnapshot:
+			indexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
+		default:
+			t.Fatalf("fixture cannot hold %T", o)
+		}
+		if err := indexer.Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// actions lists the writes to the fake clients as "verb resource[/subresource]", in order.
+func (f *fixture) actions() []string { return f.writes }
+
+func (f *fixture) status(name string) snapshotapi.VirtualMachineSnapshotStatus {
+	s, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots("ns").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return s.Status
+}
+
+func newSnapshot(deadline time.Duration, mutate ...func(*snapshotapi.VirtualMachineSnapshot)) *snapshotapi.VirtualMachineSnapshot {
+	s := &snapshotapi.VirtualMachineSnapshot{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "snap", Namespace: "ns", UID: "uid-1", ResourceVersion: "1",
+			CreationTimestamp: metav1.NewTime(created), Finalizers: []string{Finalizer},
+		},
+		Spec: snapshotapi.VirtualMachineSnapshotSpec{
+			Source:          corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine", Name: "vm"},
+			FailureDeadline: &metav1.Duration{Duration: deadline},
+		},
+	}
+	for _, m := range mutate {
+		m(s)
+	}
+	return s
+}
+
+func storageObjects() []runtime.Object {
+	return []runtime.Object{
+		&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "fast"}, Provisioner: "csi.fast"},
+		&snapshotv1.VolumeSnapshotClass{
+			ObjectMeta: metav1.ObjectMeta{Name: "fast-snap", Annotations: map[string]string{snapshotclass.IsDefaultAnnotation: "true"}},
+			Driver:     "csi.fast",
+		},
+		boundClaim("root-pvc", "fast"),
+	}
+}
+
+func runningVMI(agent bool) *kubevirtv1.VirtualMachineInstance {
+	vmi := &kubevirtv1.VirtualMachineInstance{
+		ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"},
+		Status:     kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Running},
+	}
+	if agent {
+		vmi.Status.Conditions = []kubevirtv1.VirtualMachineInstanceCondition{{
+			Type: kubevirtv1.VirtualMachineInstanceAgentConnected, Status: corev1.ConditionTrue}}
+	}
+	return vmi
+}
+
+func TestSyncStartsAnOfflineSnapshot(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	f := newFixture(t, created.Add(time.Minute), append(storageObjects(), vm, newSnapshot(5*time.Minute))...)
+
+	requeue, err := f.c.sync(context.Background(), "ns/snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "update virtualmachines/status,create virtualmachinesnapshotcontents,create volumesnapshots,update virtualmachinesnapshots/status"
+	if got := strings.Join(f.actions(), ","); got != want {
+		t.Errorf("actions:\n got %s\nwant %s", got, want)
+	}
+	if requeue != 4*time.Minute {
+		t.Errorf("requeue %s, want the 4m left before the deadline", requeue)
+	}
+	st := f.status("snap")
+	if st.Phase != snapshotapi.SnapshotInProgress || len(st.Indications) != 0 {
+		t.Errorf("phase %s, indications %v; want InProgress and none (offline)", st.Phase, st.Indications)
+	}
+	vs, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").Get(context.Background(), VolumeSnapshotName("uid-1", "root"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("VolumeSnapshot not created under its deterministic name: %v", err)
+	}
+	if ptr.Deref(vs.Spec.VolumeSnapshotClassName, "") != "fast-snap" || ptr.Deref(vs.Spec.Source.PersistentVolumeClaimName, "") != "root-pvc" {
+		t.Errorf("VolumeSnapshot spec %+v", vs.Spec)
+	}
+	if e := <-f.recorder.Events; !strings.Contains(e, "Normal SnapshotInProgress") {
+		t.Errorf("event %q, want a Normal SnapshotInProgress", e)
+	}
+}
+
+func TestSyncFreezesARunningVMWithAgent(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	f := newFixture(t, created, append(storageObjects(), vm, runningVMI(true), newSnapshot(5*time.Minute))...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(f.actions(), ",")
+	freeze := strings.Index(got, "put virtualmachineinstances/freeze")
+	createVS := strings.Index(got, "create volumesnapshots")
+	if freeze < 0 || createVS < 0 || freeze > createVS {
+		t.Fatalf("actions %s: want the freeze before the VolumeSnapshot is created", got)
+	}
+	if strings.Contains(got, "unfreeze") {
+		t.Fatalf("actions %s: thawed before the cut", got)
+	}
+	st := f.status("snap")
+	if !hasIndicationIn(st, snapshotapi.IndicationOnline) || !hasIndicationIn(st, snapshotapi.IndicationGuestAgent) {
+		t.Errorf("indications %v, want Online and GuestAgent", st.Indications)
+	}
+}
+
+func TestSyncWaitsForAgentThenFailsAtTheDeadline(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	objects := append(storageObjects(), vm, runningVMI(false), newSnapshot(time.Minute))
+
+	f := newFixture(t, created.Add(20*time.Second), objects...)
+	requeue, err := f.c.sync(context.Background(), "ns/snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if requeue != 40*time.Second {
+		t.Errorf("requeue %s, want 40s: exactly at the deadline", requeue)
+	}
+	st := f.status("snap")
+	ready := meta(st.Conditions, snapshotapi.ConditionReady)
+	if st.Phase != snapshotapi.SnapshotPending || ready == nil || ready.Reason != ReasonNoGuestAgent {
+		t.Fatalf("phase %s, Ready %+v; want Pending with reason NoGuestAgent", st.Phase, ready)
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+		t.Errorf("actions %s: a waiting snapshot must only write its status", got)
+	}
+
+	f = newFixture(t, created.Add(time.Minute), objects...)
+	requeue, err = f.c.sync(context.Background(), "ns/snap")
+	if err != nil || requeue != 0 {
+		t.Fatalf("sync at the deadline: requeue %s, err %v; want 0, nil", requeue, err)
+	}
+	st = f.status("snap")
+	ready = meta(st.Conditions, snapshotapi.ConditionReady)
+	if st.Phase != snapshotapi.SnapshotFailed || ready.Reason != ReasonNoGuestAgent || !strings.Contains(ready.Message, "failureDeadline of 1m0s") {
+		t.Fatalf("phase %s, Ready %+v; want Failed naming the deadline and NoGuestAgent", st.Phase, ready)
+	}
+	if e := <-f.recorder.Events; !strings.Contains(e, "Warning SnapshotFailed") {
+		t.Errorf("event %q, want a Warning SnapshotFailed", e)
+	}
+}
+
+func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("snap")
+	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+		s.Status.Phase = snapshotapi.SnapshotInProgress
+		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
+		s.Status.Indications = indications(modeFreeze, volumePlan{})
+	})
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+		}}},
+	}
+	cut := created.Add(2 * time.Second)
+	volumeSnapshot := func(ready bool) *snapshotv1.VolumeSnapshot {
+		return &snapshotv1.VolumeSnapshot{
+			ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"},
+			Status:     &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(cut)), ReadyToUse: ptr.To(ready)},
+		}
+	}
+
+	for _, tc := range []struct {
+		name        string
+		ready       bool
+		wantActions string
+		wantPhase   snapshotapi.SnapshotPhase
+	}{
+		{"cut, not ready: thaw now", false, "put virtualmachineinstances/unfreeze,update virtualmachinesnapshots/status", snapshotapi.SnapshotInProgress},
+		{"cut and ready: thaw, unlock, Ready", true, "put virtualmachineinstances/unfreeze,update virtualmachines/status,update virtualmachinesnapshots/status", snapshotapi.SnapshotReady},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, created.Add(3*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content, volumeSnapshot(tc.ready))...)
+			f.c.freezes.markFrozen(snap.UID, created.Add(time.Second))
+			if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(f.actions(), ","); got != tc.wantActions {
+				t.Errorf("actions:\n got %s\nwant %s", got, tc.wantActions)
+			}
+			st := f.status("snap")
+			if st.Phase != tc.wantPhase || st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) {
+				t.Errorf("phase %s, creationTime %v; want %s and the cut time %s", st.Phase, st.CreationTime, tc.wantPhase, cut)
+			}
+			if tc.ready && !ptr.Deref(st.Consistent, false) {
+				t.Error("a frozen snapshot is not consistent")
+			}
+		})
+	}
+}
+
+func TestSyncWaitsItsTurnOnALockedVM(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("other")
+	f := newFixture(t, created, append(storageObjects(), vm, newSnapshot(5*time.Minute))...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	st := f.status("snap")
+	ready := meta(st.Conditions, snapshotapi.ConditionReady)
+	if st.Phase != snapshotapi.SnapshotPending || ready.Reason != ReasonWaitingForVM || !strings.Contains(ready.Message, "other") {
+		t.Fatalf("phase %s, Ready %+v: want Pending, waiting for snapshot other", st.Phase, ready)
+	}
+	for _, a := range f.actions() {
+		if strings.Contains(a, "freeze") || strings.Contains(a, "volumesnapshots") || strings.Contains(a, "contents") {
+			t.Fatalf("a waiting snapshot acted: %v", f.actions())
+		}
+	}
+}
+
+func TestSyncFailedCleansUp(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("snap")
+	snap := newSnapshot(time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+		s.Status.Phase = snapshotapi.SnapshotInProgress
+		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
+		s.Status.Indications = indications(modeFreeze, volumePlan{})
+	})
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid",
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))}},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+		}}},
+	}
+	// The VolumeSnapshot exists but was never cut: the storage is stuck.
+	stuck := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"}}
+	f := newFixture(t, created.Add(2*time.Minute), append(storageObjects(), vm, runningVMI(true), snap, content, stuck)...)
+	f.c.freezes.markFrozen(snap.UID, created)
+
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	want := "update virtualmachinesnapshots/status,put virtualmachineinstances/unfreeze,update virtualmachines/status,delete virtualmachinesnapshotcontents"
+	if got := strings.Join(f.actions(), ","); got != want {
+		t.Errorf("actions:\n got %s\nwant %s", got, want)
+	}
+	if st := f.status("snap"); st.Phase != snapshotapi.SnapshotFailed || st.Error == nil {
+		t.Errorf("phase %s, error %v; want Failed with an error", st.Phase, st.Error)
+	}
+}
+
+func hasIndicationIn(st snapshotapi.VirtualMachineSnapshotStatus, t snapshotapi.IndicationType) bool {
+	for _, i := range st.Indications {
+		if i.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
