@@ -154,7 +154,9 @@ func TestPlanBlockers(t *testing.T) {
 			}
 			in := inputs(&tc.spec, vm, claims...)
 			if tc.dvPhase != "" {
-				in.dataVolume = func(string) *cdiv1.DataVolume { return &cdiv1.DataVolume{Status: cdiv1.DataVolumeStatus{Phase: tc.dvPhase}} }
+				in.dataVolume = func(string) *cdiv1.DataVolume {
+					return &cdiv1.DataVolume{Status: cdiv1.DataVolumeStatus{Phase: tc.dvPhase}}
+				}
 			}
 			plan := planVolumes(in)
 			if tc.wantPart {

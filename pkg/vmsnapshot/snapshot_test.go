@@ -384,4 +384,3 @@ func hasIndicationIn(st snapshotapi.VirtualMachineSnapshotStatus, t snapshotapi.
 	}
 	return false
 }
-
