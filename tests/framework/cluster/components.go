@@ -1,0 +1,220 @@
+/*
+Copyright The vmsnap Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package cluster
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Component names: the names of their log files, pid files and binaries
+// (except the CSI driver, whose binary is CSIDriverBinary).
+const (
+	Etcd                  = "etcd"
+	KubeAPIServer         = "kube-apiserver"
+	CSIDriver             = "csi-driver"
+	KubeControllerManager = "kube-controller-manager"
+	CSIProvisioner        = "csi-provisioner"
+	SnapshotController    = "snapshot-controller"
+	CSISnapshotter        = "csi-snapshotter"
+)
+
+// CSIDriverBinary is the project's test CSI driver, built from
+// tests/cmd/vmsnap-test-csi.
+const CSIDriverBinary = "vmsnap-test-csi"
+
+// componentOrder is the start order; components stop in reverse.
+var componentOrder = []string{
+	Etcd, KubeAPIServer, CSIDriver, KubeControllerManager, CSIProvisioner, SnapshotController, CSISnapshotter,
+}
+
+// requiredBinaries are the files BinDir must hold.
+var requiredBinaries = []string{
+	Etcd, KubeAPIServer, KubeControllerManager, "kubectl",
+	CSIProvisioner, SnapshotController, CSISnapshotter, CSIDriverBinary,
+}
+
+const (
+	// serviceClusterIPRange is what the apiserver allocates Service IPs from;
+	// nothing routes to them here, but ExternalName Services need the range.
+	serviceClusterIPRange = "10.0.0.0/24"
+	kubernetesServiceIP   = "10.0.0.1"
+
+	// etcdQuotaBytes lifts etcd's 2 GiB default so benchmarks with thousands
+	// of objects never hit "database space exceeded".
+	etcdQuotaBytes = 8 << 30
+
+	// The sidecars' default client rate limit of 5 QPS makes 200 snapshots
+	// take minutes instead of seconds.
+	sidecarQPS   = 200
+	sidecarBurst = 400
+)
+
+// controllerManagerControllers are the controllers that work without nodes
+// or pods: volume binding and protection, namespace deletion, garbage
+// collection and service accounts.
+var controllerManagerControllers = []string{
+	"persistentvolume-binder-controller",
+	"persistentvolume-protection-controller",
+	"persistentvolumeclaim-protection-controller",
+	"namespace-controller",
+	"garbage-collector-controller",
+	"serviceaccount-controller",
+	"serviceaccount-token-controller",
+}
+
+// ports are the loopback ports one cluster listens on.
+type ports struct {
+	etcdClient, etcdPeer, etcdMetrics, apiserver int
+}
+
+// layout names the files and directories of one cluster under its Dir.
+type layout struct {
+	dir       string
+	csiSocket string
+}
+
+func (l layout) pkiDir() string         { return filepath.Join(l.dir, "pki") }
+func (l layout) pki(name string) string { return filepath.Join(l.dir, "pki", name) }
+func (l layout) etcdDataDir() string    { return filepath.Join(l.dir, "etcd") }
+func (l layout) csiDir() string         { return filepath.Join(l.dir, "csi") }
+func (l layout) csiStateDir() string    { return filepath.Join(l.dir, "csi", "state") }
+func (l layout) csiEndpoint() string    { return "unix://" + l.csiSocket }
+func (l layout) logsDir() string        { return filepath.Join(l.dir, "logs") }
+func (l layout) log(name string) string { return filepath.Join(l.dir, "logs", name+".log") }
+func (l layout) pidsDir() string        { return filepath.Join(l.dir, pidsDirName) }
+func (l layout) kubeconfig() string     { return filepath.Join(l.dir, "kubeconfig") }
+
+// stateDirs are wiped when a cluster starts in the same Dir again.
+func (l layout) stateDirs() []string {
+	return []string{l.pkiDir(), l.etcdDataDir(), l.csiDir(), l.logsDir(), l.pidsDir()}
+}
+
+func loopbackURL(port int) string  { return "http://127.0.0.1:" + strconv.Itoa(port) }
+func apiserverURL(port int) string { return "https://127.0.0.1:" + strconv.Itoa(port) }
+
+// opt formats a command line flag.
+func opt(name string, value any) string { return fmt.Sprintf("--%s=%v", name, value) }
+
+func etcdArgs(l layout, p ports) []string {
+	const member = "vmsnap-test"
+	peerURL := loopbackURL(p.etcdPeer)
+	return []string{
+		opt("name", member),
+		opt("data-dir", l.etcdDataDir()),
+		opt("listen-client-urls", loopbackURL(p.etcdClient)),
+		opt("advertise-client-urls", loopbackURL(p.etcdClient)),
+		opt("listen-peer-urls", peerURL),
+		opt("initial-advertise-peer-urls", peerURL),
+		opt("initial-cluster", member+"="+peerURL),
+		opt("listen-metrics-urls", loopbackURL(p.etcdMetrics)),
+		// Durability is worthless for a throwaway test cluster; fsync is
+		// what makes etcd slow on shared disks.
+		"--unsafe-no-fsync",
+		opt("quota-backend-bytes", etcdQuotaBytes),
+		opt("log-level", "warn"),
+	}
+}
+
+func apiserverArgs(l layout, p ports) []string {
+	return []string{
+		opt("etcd-servers", loopbackURL(p.etcdClient)),
+		opt("bind-address", "127.0.0.1"),
+		opt("advertise-address", "127.0.0.1"),
+		opt("secure-port", p.apiserver),
+		opt("tls-cert-file", l.pki(apiserverCertFile)),
+		opt("tls-private-key-file", l.pki(apiserverKeyFile)),
+		opt("client-ca-file", l.pki(caCertFile)),
+		opt("authorization-mode", "RBAC"),
+		opt("service-account-issuer", "https://kubernetes.default.svc.cluster.local"),
+		opt("service-account-key-file", l.pki(serviceAccountPubFile)),
+		opt("service-account-signing-key-file", l.pki(serviceAccountKeyFile)),
+		opt("service-cluster-ip-range", serviceClusterIPRange),
+		// There is no kube-proxy; the default Endpoints reconciler would
+		// only keep rewriting the kubernetes Service's endpoints.
+		opt("endpoint-reconciler-type", "none"),
+		// The aggregation layer authenticates to extension API servers with
+		// this client cert and forwards the user in these headers.
+		opt("requestheader-client-ca-file", l.pki(frontProxyCACertFile)),
+		opt("requestheader-allowed-names", frontProxyClientName),
+		opt("requestheader-username-headers", "X-Remote-User"),
+		opt("requestheader-group-headers", "X-Remote-Group"),
+		opt("requestheader-extra-headers-prefix", "X-Remote-Extra-"),
+		opt("proxy-client-cert-file", l.pki(proxyClientCertFile)),
+		opt("proxy-client-key-file", l.pki(proxyClientKeyFile)),
+		opt("profiling", false),
+		opt("v", 1),
+	}
+}
+
+func controllerManagerArgs(l layout) []string {
+	return []string{
+		opt("kubeconfig", l.kubeconfig()),
+		opt("controllers", strings.Join(controllerManagerControllers, ",")),
+		opt("leader-elect", false),
+		// Nothing scrapes it, and a fixed port would collide between clusters.
+		opt("secure-port", 0),
+		opt("service-account-private-key-file", l.pki(serviceAccountKeyFile)),
+		opt("root-ca-file", l.pki(caCertFile)),
+		opt("kube-api-qps", sidecarQPS),
+		opt("kube-api-burst", sidecarBurst),
+		opt("profiling", false),
+		opt("v", 1),
+	}
+}
+
+func csiDriverArgs(l layout, driverName string) []string {
+	return []string{
+		"--endpoint", l.csiEndpoint(),
+		"--state-dir", l.csiStateDir(),
+		"--driver-name", driverName,
+	}
+}
+
+// sidecarArgs are the flags the three external-snapshotter and
+// external-provisioner binaries share.
+func sidecarArgs(l layout) []string {
+	return []string{
+		opt("kubeconfig", l.kubeconfig()),
+		opt("leader-election", false),
+		opt("kube-api-qps", sidecarQPS),
+		opt("kube-api-burst", sidecarBurst),
+		opt("v", 2),
+	}
+}
+
+func provisionerArgs(l layout) []string {
+	return append(sidecarArgs(l),
+		opt("csi-address", l.csiSocket),
+		// Passes the PVC's name and namespace to the driver as parameters.
+		opt("extra-create-metadata", true),
+	)
+}
+
+func snapshotControllerArgs(l layout) []string {
+	return sidecarArgs(l)
+}
+
+func snapshotterArgs(l layout) []string {
+	return append(sidecarArgs(l),
+		opt("csi-address", l.csiSocket),
+		// Passes the VolumeSnapshot's name and namespace to the driver.
+		opt("extra-create-metadata", true),
+	)
+}
