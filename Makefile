@@ -88,3 +88,7 @@ clean: ## Stop the local cluster and remove _output.
 .PHONY: help
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: demo
+demo: cluster-up build ## A VM with two disks snapshotted offline and online on the local cluster, each phase shown.
+	hack/demo.sh

@@ -16,6 +16,7 @@ KUBEVIRT_CRD_DIR="${OUTPUT_DIR}/crds/kubevirt"
 cd "${REPO_ROOT}"
 go build -o "${BIN_DIR}/vmsnap-localcluster" ./tests/cmd/vmsnap-localcluster
 go build -o "${BIN_DIR}/vmsnap-test-csi" ./tests/cmd/vmsnap-test-csi
+go build -o "${BIN_DIR}/vmsnap-fake-virtapi" ./tests/cmd/vmsnap-fake-virtapi
 
 if ! compgen -G "${KUBEVIRT_CRD_DIR}/*.yaml" >/dev/null; then
 	go run ./hack/kubevirt-crds --out "${KUBEVIRT_CRD_DIR}"
@@ -26,3 +27,13 @@ if compgen -G "${REPO_ROOT}/manifests/crds/*.yaml" >/dev/null; then
 fi
 
 "${BIN_DIR}/vmsnap-localcluster" up --dir "${LOCAL_CLUSTER_DIR}" "${crd_args[@]}"
+
+# KubeVirt's virt-api does not run here: a stand-in serves the VMI freeze and
+# unfreeze subresources through the aggregation layer, so that snapshots of
+# "running" VMs work in demos. Its control API (GET /calls, POST /behavior)
+# listens on 127.0.0.1:${VIRTAPI_CONTROL_PORT}.
+VIRTAPI_CONTROL_PORT="${VIRTAPI_CONTROL_PORT:-18090}"
+nohup "${BIN_DIR}/vmsnap-fake-virtapi" --kubeconfig "${LOCAL_CLUSTER_DIR}/kubeconfig" \
+	--control-addr "127.0.0.1:${VIRTAPI_CONTROL_PORT}" \
+	>"${LOCAL_CLUSTER_DIR}/logs/fake-virtapi.log" 2>&1 &
+echo $! >"${LOCAL_CLUSTER_DIR}/fake-virtapi.pid"
