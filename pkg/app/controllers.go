@@ -5,6 +5,7 @@ import (
 
 	"vmsnap.io/vmsnap/pkg/content"
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/vmsnapshot"
 )
 
@@ -39,7 +40,7 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 		Recorder:        cc.Recorder,
 		Clock:           realClock,
 		Queue:           controller.NewQueue(vmsnapshot.ControllerName, cc.Workqueue),
-		UnfreezeTimeout: o.UnfreezeTimeout,
+		Freezer:         freeze.NewFreezer(cc.Clients.KubeVirt, realClock, o.UnfreezeTimeout),
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package vmsnapshot
 
 import (
 	"context"
-	"time"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
@@ -31,6 +30,7 @@ import (
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
 )
@@ -67,10 +67,7 @@ type Controller struct {
 	queue     workqueue.TypedRateLimitingInterface[string]
 	recorder  record.EventRecorder
 	clock     clock.PassiveClock
-	freezes   *freezeTracker
-
-	// unfreezeTimeout is the auto-thaw timeout sent with every freeze.
-	unfreezeTimeout time.Duration
+	freezer   *freeze.Freezer
 }
 
 // Config is what the controller is built from.
@@ -90,7 +87,7 @@ type Config struct {
 	Recorder        record.EventRecorder
 	Clock           clock.PassiveClock
 	Queue           workqueue.TypedRateLimitingInterface[string]
-	UnfreezeTimeout time.Duration
+	Freezer         *freeze.Freezer
 }
 
 // New builds the controller and registers its informer handlers.
@@ -118,11 +115,10 @@ func New(cfg Config) (*Controller, error) {
 			cfg.Snapshots.Informer().HasSynced, cfg.Contents.Informer().HasSynced,
 			cfg.Claims.Informer().HasSynced, cfg.StorageClasses.Informer().HasSynced,
 		},
-		queue:           cfg.Queue,
-		recorder:        cfg.Recorder,
-		clock:           cfg.Clock,
-		freezes:         newFreezeTracker(),
-		unfreezeTimeout: cfg.UnfreezeTimeout,
+		queue:    cfg.Queue,
+		recorder: cfg.Recorder,
+		clock:    cfg.Clock,
+		freezer:  cfg.Freezer,
 	}
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
 	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs, vsInformer.HasSynced, vscInformer.HasSynced,

@@ -172,29 +172,3 @@ func TestPlanBlockers(t *testing.T) {
 		})
 	}
 }
-
-func TestDecideMode(t *testing.T) {
-	running := func(conds ...kubevirtv1.VirtualMachineInstanceConditionType) *kubevirtv1.VirtualMachineInstance {
-		vmi := &kubevirtv1.VirtualMachineInstance{Status: kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Running}}
-		for _, c := range conds {
-			vmi.Status.Conditions = append(vmi.Status.Conditions, kubevirtv1.VirtualMachineInstanceCondition{Type: c, Status: corev1.ConditionTrue})
-		}
-		return vmi
-	}
-	for _, tc := range []struct {
-		name string
-		vmi  *kubevirtv1.VirtualMachineInstance
-		want consistencyMode
-	}{
-		{"stopped", nil, modeOffline},
-		{"finished", &kubevirtv1.VirtualMachineInstance{Status: kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Succeeded}}, modeOffline},
-		{"scheduling", &kubevirtv1.VirtualMachineInstance{Status: kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Scheduling}}, modeStarting},
-		{"running with agent", running(kubevirtv1.VirtualMachineInstanceAgentConnected), modeFreeze},
-		{"running without agent", running(), modeNoAgent},
-		{"paused wins over agent", running(kubevirtv1.VirtualMachineInstanceAgentConnected, kubevirtv1.VirtualMachineInstancePaused), modePaused},
-	} {
-		if got := decideMode(tc.vmi); got != tc.want {
-			t.Errorf("%s: mode %d, want %d", tc.name, got, tc.want)
-		}
-	}
-}

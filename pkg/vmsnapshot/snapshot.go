@@ -44,6 +44,7 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
 )
 
 const (
@@ -53,9 +54,6 @@ const (
 	LabelSnapshotName = "snapshot.vmsnap.io/vmsnapshot"
 	// LabelVolumeName is set on each VolumeSnapshot: the VM volume it holds.
 	LabelVolumeName = "snapshot.vmsnap.io/volume"
-
-	// freezeCallTimeout bounds a freeze or thaw call that hangs.
-	freezeCallTimeout = 10 * time.Second
 )
 
 // Reasons of the Ready and Progressing conditions beyond the waiting ones.
@@ -211,7 +209,7 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 	} else if err != nil {
 		return 0, err
 	}
-	mode := decideMode(vmi)
+	mode := freeze.DecideMode(vmi)
 
 	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
 	if apierrors.IsNotFound(err) {
@@ -228,11 +226,11 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 // start checks that the snapshot can begin, takes the VM lock and creates the
 // content. It returns a nil content when the snapshot must wait.
 func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
-	vmi *kubevirtv1.VirtualMachineInstance, mode consistencyMode, deadline controller.Deadline, now time.Time,
+	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, deadline controller.Deadline, now time.Time,
 ) (*snapshotapi.VirtualMachineSnapshotContent, error) {
-	if holder := vm.Status.SnapshotInProgress; holder != nil && *holder != snap.Name {
+	if holder, busy := freeze.HeldByOther(vm, snap.Name); busy {
 		_, err := c.wait(snap, deadline, now, blocker{ReasonWaitingForVM, fmt.Sprintf(
-			"snapshot %s of the same VM is in progress; this one waits its turn", *holder)})
+			"snapshot %s of the same VM is in progress; this one waits its turn", holder)})
 		return nil, err
 	}
 	plan := c.plan(snap, vm, vmi)
@@ -247,7 +245,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 		return nil, err
 	}
 
-	if err := c.lockVM(ctx, vm, snap.Name); err != nil {
+	if err := freeze.Lock(ctx, c.kubevirt, vm, snap.Name); err != nil {
 		return nil, err
 	}
 	content, err := c.createContent(ctx, snap, vm, vmi, plan, secrets)
@@ -289,16 +287,16 @@ func (c *Controller) plan(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirt
 }
 
 // consistencyBlockers says why a consistent snapshot cannot be taken now.
-func consistencyBlockers(snap *snapshotapi.VirtualMachineSnapshot, mode consistencyMode) []blocker {
+func consistencyBlockers(snap *snapshotapi.VirtualMachineSnapshot, mode freeze.Mode) []blocker {
 	switch mode {
-	case modeStarting:
+	case freeze.Starting:
 		return []blocker{{ReasonNotSettled, "the VM is starting; the snapshot waits until it runs or stops"}}
-	case modeNoAgent:
+	case freeze.NoAgent:
 		if snap.Spec.IsConsistencyRequired() {
 			return []blocker{{ReasonNoGuestAgent, "the VM is running without a connected guest agent, so its filesystems cannot be frozen; " +
 				"stop the VM, connect the guest agent, or set requiredConsistency: false for a crash-consistent snapshot"}}
 		}
-	case modePaused:
+	case freeze.Paused:
 		if snap.Spec.IsConsistencyRequired() {
 			return []blocker{{ReasonPaused, "the VM is paused, so its filesystems cannot be frozen; " +
 				"unpause or stop it, or set requiredConsistency: false for a crash-consistent snapshot"}}
@@ -311,7 +309,7 @@ func consistencyBlockers(snap *snapshotapi.VirtualMachineSnapshot, mode consiste
 // thaws as soon as every one is cut, and reports Ready once all are ready.
 func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
 	content *snapshotapi.VirtualMachineSnapshotContent, vmi *kubevirtv1.VirtualMachineInstance,
-	mode consistencyMode, deadline controller.Deadline, now time.Time,
+	mode freeze.Mode, deadline controller.Deadline, now time.Time,
 ) (time.Duration, error) {
 	observed := c.observeVolumeSnapshots(content)
 	cutBefore := snap.Status.CreationTime != nil
@@ -319,8 +317,8 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 
 	if len(observed.missing) > 0 && !cutBefore {
 		if wantsFreeze && vmi != nil {
-			if _, frozen := c.freezes.frozen(snap.UID); !frozen {
-				if err := c.freeze(ctx, snap, vmi); err != nil {
+			if _, frozen := c.freezer.Frozen(snap.UID); !frozen {
+				if err := c.freezer.Freeze(ctx, snap.UID, vmi.Namespace, vmi.Name); err != nil {
 					if snap.Spec.IsConsistencyRequired() {
 						return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
 					}
@@ -338,11 +336,12 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 
 	if observed.allCut && !cutBefore {
 		if wantsFreeze {
-			if frozenAt, ok := c.freezes.frozen(snap.UID); ok && observed.lastCut.Sub(frozenAt) > c.unfreezeTimeout {
+			if frozenAt, ok := c.freezer.Frozen(snap.UID); ok && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
 				setIndication(snap, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
-					"the last volume was cut %s after the freeze, past the %s auto-thaw timeout", observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.unfreezeTimeout))
+					"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
+					observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
 			}
-			if err := c.thaw(ctx, snap); err != nil {
+			if err := c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name); err != nil {
 				return 0, err
 			}
 		}
@@ -567,7 +566,7 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 			return 5 * time.Second, nil
 		}
 	}
-	c.freezes.forget(snap.UID)
+	c.freezer.Forget(snap.UID)
 	patch, needed := controller.FinalizerPatch(snap, Finalizer, false)
 	if needed {
 		_, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
@@ -632,64 +631,23 @@ func (c *Controller) releaseContent(ctx context.Context, snap *snapshotapi.Virtu
 
 // --- Freeze, thaw and the VM lock --------------------------------------------
 
-func (c *Controller) freeze(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vmi *kubevirtv1.VirtualMachineInstance) error {
-	callCtx, cancel := context.WithTimeout(ctx, freezeCallTimeout)
-	defer cancel()
-	// Mark first: a freeze that times out may still have frozen the guest,
-	// and every path that ends the snapshot thaws what is marked.
-	c.freezes.markFrozen(snap.UID, c.clock.Now())
-	if err := c.kubevirt.KubevirtV1().VirtualMachineInstances(vmi.Namespace).Freeze(callCtx, vmi.Name, c.unfreezeTimeout); err != nil {
-		klog.FromContext(ctx).Info("Freeze failed", "vmi", klog.KObj(vmi), "err", err)
-		if thawErr := c.thaw(ctx, snap); thawErr != nil {
-			return errors.Join(err, thawErr)
-		}
-		return err
-	}
-	klog.FromContext(ctx).V(2).Info("Froze the VM's filesystems", "vmi", klog.KObj(vmi), "unfreezeTimeout", c.unfreezeTimeout)
-	return nil
-}
-
-func (c *Controller) thaw(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
-	callCtx, cancel := context.WithTimeout(ctx, freezeCallTimeout)
-	defer cancel()
-	err := c.kubevirt.KubevirtV1().VirtualMachineInstances(snap.Namespace).Unfreeze(callCtx, snap.Spec.Source.Name)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("thawing the VM's filesystems: %w", err)
-	}
-	c.freezes.markThawed(snap.UID)
-	klog.FromContext(ctx).V(2).Info("Thawed the VM's filesystems")
-	return nil
-}
-
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
 // also after a restart of the controller that forgot whether it froze.
 func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
-	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || c.freezes.thawed(snap.UID) {
+	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || c.freezer.Thawed(snap.UID) {
 		return nil
 	}
-	if _, frozen := c.freezes.frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
+	if _, frozen := c.freezer.Frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
 		return nil // cut complete before; thawed then
 	}
 	if _, err := c.vmis.Namespace(snap.Namespace).Get(snap.Spec.Source.Name); apierrors.IsNotFound(err) {
-		c.freezes.markThawed(snap.UID)
+		c.freezer.MarkThawed(snap.UID)
 		return nil
 	}
-	return c.thaw(ctx, snap)
+	return c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name)
 }
 
-// lockVM names the snapshot in the VM's status.snapshotInProgress. The
-// update carries the resourceVersion read, so two snapshots cannot both win.
-func (c *Controller) lockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine, snapshotName string) error {
-	if ptr.Deref(vm.Status.SnapshotInProgress, "") == snapshotName {
-		return nil
-	}
-	vm = vm.DeepCopy()
-	vm.Status.SnapshotInProgress = ptr.To(snapshotName)
-	_, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
-	return err
-}
-
-// unlockVM clears status.snapshotInProgress if it names this snapshot.
+// unlockVM clears the VM's status.snapshotInProgress if it names this snapshot.
 func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
 	if snap.Spec.Source.Kind != "VirtualMachine" || !c.kubeVirtOK() {
 		return nil
@@ -698,16 +656,10 @@ func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualMach
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
-	if err != nil || ptr.Deref(vm.Status.SnapshotInProgress, "") != snap.Name {
+	if err != nil {
 		return err
 	}
-	vm = vm.DeepCopy()
-	vm.Status.SnapshotInProgress = nil
-	_, err = c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
+	return freeze.Unlock(ctx, c.kubevirt, vm, snap.Name)
 }
 
 // --- Waiting --------------------------------------------------------------
@@ -807,17 +759,17 @@ func isConsistent(snap *snapshotapi.VirtualMachineSnapshot) bool {
 }
 
 // indications describe the VM at the start of the snapshot.
-func indications(mode consistencyMode, plan volumePlan) []snapshotapi.Indication {
+func indications(mode freeze.Mode, plan volumePlan) []snapshotapi.Indication {
 	var out []snapshotapi.Indication
 	online := snapshotapi.Indication{Type: snapshotapi.IndicationOnline, Message: "the VM was running"}
 	switch mode {
-	case modeFreeze:
+	case freeze.Freeze:
 		out = append(out, online, snapshotapi.Indication{Type: snapshotapi.IndicationGuestAgent,
 			Message: "the guest agent froze the filesystems for the cut"})
-	case modeNoAgent:
+	case freeze.NoAgent:
 		out = append(out, online, snapshotapi.Indication{Type: snapshotapi.IndicationNoGuestAgent,
 			Message: "no guest agent was connected: the snapshot is crash-consistent"})
-	case modePaused:
+	case freeze.Paused:
 		out = append(out, online, snapshotapi.Indication{Type: snapshotapi.IndicationPaused,
 			Message: "the VM was paused: the snapshot is crash-consistent"})
 	}

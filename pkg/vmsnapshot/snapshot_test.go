@@ -29,6 +29,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
 )
@@ -93,7 +94,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		Recorder:        f.recorder,
 		Clock:           f.clock,
 		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-		UnfreezeTimeout: 30 * time.Second,
+		Freezer:         freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +281,7 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
-		s.Status.Indications = indications(modeFreeze, volumePlan{})
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
@@ -307,7 +308,8 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, created.Add(3*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content, volumeSnapshot(tc.ready))...)
-			f.c.freezes.markFrozen(snap.UID, created.Add(time.Second))
+			f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
+			f.writes = nil
 			if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
 				t.Fatal(err)
 			}
@@ -350,7 +352,7 @@ func TestSyncFailedCleansUp(t *testing.T) {
 	snap := newSnapshot(time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
-		s.Status.Indications = indications(modeFreeze, volumePlan{})
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid",
@@ -362,7 +364,8 @@ func TestSyncFailedCleansUp(t *testing.T) {
 	// The VolumeSnapshot exists but was never cut: the storage is stuck.
 	stuck := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"}}
 	f := newFixture(t, created.Add(2*time.Minute), append(storageObjects(), vm, runningVMI(true), snap, content, stuck)...)
-	f.c.freezes.markFrozen(snap.UID, created)
+	_ = f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
+	f.writes = nil
 
 	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,206 @@
+// Package freeze is what VM and disk snapshots share to be consistent: how
+// consistent a snapshot of a VM's disks can be, the guest filesystem freeze
+// and thaw through KubeVirt's subresources, and the VM lock that makes
+// snapshots of one VM take turns.
+//
+// The VM lock is the VM's status.snapshotInProgress, as KubeVirt uses it:
+// whoever is named there may freeze the VM; everyone else waits. A freeze
+// always carries a short auto-thaw timeout, so a guest thaws by itself if the
+// controller dies; every path that ends a snapshot thaws what it froze.
+package freeze
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	kubevirtclient "kubevirt.io/client-go/kubevirt"
+)
+
+// callTimeout bounds a freeze or thaw call that hangs.
+const callTimeout = 10 * time.Second
+
+// Mode is how consistent a snapshot of a VM's disks can be now.
+type Mode int
+
+const (
+	// Offline: no running instance; the disks are quiet.
+	Offline Mode = iota
+	// Freeze: running with a connected guest agent; freeze for the cut.
+	Freeze
+	// NoAgent: running without a guest agent; crash-consistent only.
+	NoAgent
+	// Paused: paused; crash-consistent only, no freeze attempted.
+	Paused
+	// Starting: an instance exists but is neither running nor finished.
+	Starting
+)
+
+// DecideMode reads the VM instance (nil when the VM is stopped).
+func DecideMode(vmi *kubevirtv1.VirtualMachineInstance) Mode {
+	if vmi == nil || vmi.IsFinal() {
+		return Offline
+	}
+	if vmi.Status.Phase != kubevirtv1.Running {
+		return Starting
+	}
+	if vmiCondition(vmi, kubevirtv1.VirtualMachineInstancePaused) {
+		return Paused
+	}
+	if vmiCondition(vmi, kubevirtv1.VirtualMachineInstanceAgentConnected) {
+		return Freeze
+	}
+	return NoAgent
+}
+
+func vmiCondition(vmi *kubevirtv1.VirtualMachineInstance, t kubevirtv1.VirtualMachineInstanceConditionType) bool {
+	for _, c := range vmi.Status.Conditions {
+		if c.Type == t {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// Freezer freezes and thaws guests and remembers, per snapshot, when this
+// process froze and whether it thawed. The memory is not persisted on
+// purpose: after a restart a snapshot freezes again before any cut still to
+// come, and an extra thaw is harmless, so nothing needs to survive a crash.
+type Freezer struct {
+	client          kubevirtclient.Interface
+	clock           clock.PassiveClock
+	unfreezeTimeout time.Duration
+
+	mu     sync.Mutex
+	states map[types.UID]*state
+}
+
+type state struct {
+	frozenAt time.Time
+	thawed   bool
+}
+
+// NewFreezer returns a Freezer whose freezes auto-thaw after unfreezeTimeout.
+func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreezeTimeout time.Duration) *Freezer {
+	return &Freezer{client: client, clock: clk, unfreezeTimeout: unfreezeTimeout, states: map[types.UID]*state{}}
+}
+
+// UnfreezeTimeout is the auto-thaw timeout sent with every freeze.
+func (f *Freezer) UnfreezeTimeout() time.Duration { return f.unfreezeTimeout }
+
+// Freeze freezes the VMI's filesystems for the snapshot with the given UID.
+// A failed freeze is thawed at once: it may have frozen part of the guest.
+func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmiName string) error {
+	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	// Mark first: a freeze that times out may still have frozen the guest,
+	// and every path that ends the snapshot thaws what is marked.
+	f.mu.Lock()
+	f.states[snapshot] = &state{frozenAt: f.clock.Now()}
+	f.mu.Unlock()
+	err := f.client.KubevirtV1().VirtualMachineInstances(namespace).Freeze(callCtx, vmiName, f.unfreezeTimeout)
+	if err != nil {
+		klog.FromContext(ctx).Info("Freeze failed", "vmi", klog.KRef(namespace, vmiName), "err", err)
+		if thawErr := f.Thaw(ctx, snapshot, namespace, vmiName); thawErr != nil {
+			return errors.Join(err, thawErr)
+		}
+		return err
+	}
+	klog.FromContext(ctx).V(2).Info("Froze the guest filesystems", "vmi", klog.KRef(namespace, vmiName), "unfreezeTimeout", f.unfreezeTimeout)
+	return nil
+}
+
+// Thaw thaws the VMI's filesystems. A VMI that is gone needs no thaw.
+func (f *Freezer) Thaw(ctx context.Context, snapshot types.UID, namespace, vmiName string) error {
+	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	err := f.client.KubevirtV1().VirtualMachineInstances(namespace).Unfreeze(callCtx, vmiName)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("thawing the guest filesystems: %w", err)
+	}
+	f.markThawed(snapshot)
+	klog.FromContext(ctx).V(2).Info("Thawed the guest filesystems", "vmi", klog.KRef(namespace, vmiName))
+	return nil
+}
+
+// Frozen returns when this process froze the snapshot's VM, if it has not
+// thawed it since.
+func (f *Freezer) Frozen(snapshot types.UID) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.states[snapshot]
+	if !ok || s.thawed {
+		return time.Time{}, false
+	}
+	return s.frozenAt, true
+}
+
+// Thawed reports whether this process thawed the snapshot's VM.
+func (f *Freezer) Thawed(snapshot types.UID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.states[snapshot]
+	return ok && s.thawed
+}
+
+// MarkThawed records that the snapshot's VM needs no thaw (its VMI is gone).
+func (f *Freezer) MarkThawed(snapshot types.UID) { f.markThawed(snapshot) }
+
+func (f *Freezer) markThawed(snapshot types.UID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if s, ok := f.states[snapshot]; ok {
+		s.thawed = true
+	} else {
+		f.states[snapshot] = &state{thawed: true}
+	}
+}
+
+// Forget drops what is remembered of a snapshot that is gone.
+func (f *Freezer) Forget(snapshot types.UID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.states, snapshot)
+}
+
+// Lock names holder in the VM's status.snapshotInProgress. The update
+// carries the resourceVersion that was read, so two holders cannot both win.
+func Lock(ctx context.Context, client kubevirtclient.Interface, vm *kubevirtv1.VirtualMachine, holder string) error {
+	if ptr.Deref(vm.Status.SnapshotInProgress, "") == holder {
+		return nil
+	}
+	vm = vm.DeepCopy()
+	vm.Status.SnapshotInProgress = ptr.To(holder)
+	_, err := client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	return err
+}
+
+// Unlock clears the VM's status.snapshotInProgress if it names holder.
+func Unlock(ctx context.Context, client kubevirtclient.Interface, vm *kubevirtv1.VirtualMachine, holder string) error {
+	if vm == nil || ptr.Deref(vm.Status.SnapshotInProgress, "") != holder {
+		return nil
+	}
+	vm = vm.DeepCopy()
+	vm.Status.SnapshotInProgress = nil
+	_, err := client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// HeldByOther returns the holder of the VM lock when it is not holder.
+func HeldByOther(vm *kubevirtv1.VirtualMachine, holder string) (string, bool) {
+	current := ptr.Deref(vm.Status.SnapshotInProgress, "")
+	return current, current != "" && current != holder
+}

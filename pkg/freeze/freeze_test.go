@@ -1,0 +1,113 @@
+package freeze
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kubetesting "k8s.io/client-go/testing"
+	testingclock "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	kubevirtfake "kubevirt.io/client-go/kubevirt/fake"
+)
+
+func TestDecideMode(t *testing.T) {
+	running := func(conds ...kubevirtv1.VirtualMachineInstanceConditionType) *kubevirtv1.VirtualMachineInstance {
+		vmi := &kubevirtv1.VirtualMachineInstance{Status: kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Running}}
+		for _, c := range conds {
+			vmi.Status.Conditions = append(vmi.Status.Conditions, kubevirtv1.VirtualMachineInstanceCondition{Type: c, Status: corev1.ConditionTrue})
+		}
+		return vmi
+	}
+	for _, tc := range []struct {
+		name string
+		vmi  *kubevirtv1.VirtualMachineInstance
+		want Mode
+	}{
+		{"stopped", nil, Offline},
+		{"finished", &kubevirtv1.VirtualMachineInstance{Status: kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Succeeded}}, Offline},
+		{"scheduling", &kubevirtv1.VirtualMachineInstance{Status: kubevirtv1.VirtualMachineInstanceStatus{Phase: kubevirtv1.Scheduling}}, Starting},
+		{"running with agent", running(kubevirtv1.VirtualMachineInstanceAgentConnected), Freeze},
+		{"running without agent", running(), NoAgent},
+		{"paused wins over agent", running(kubevirtv1.VirtualMachineInstanceAgentConnected, kubevirtv1.VirtualMachineInstancePaused), Paused},
+	} {
+		if got := DecideMode(tc.vmi); got != tc.want {
+			t.Errorf("%s: mode %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestFreezerThawsAFailedFreezeAndRemembers(t *testing.T) {
+	client := kubevirtfake.NewSimpleClientset()
+	var calls []string
+	client.PrependReactor("put", "virtualmachineinstances", func(a kubetesting.Action) (bool, runtime.Object, error) {
+		calls = append(calls, a.GetSubresource())
+		if a.GetSubresource() == "freeze" && len(calls) == 1 {
+			return true, nil, errors.New("guest agent busy")
+		}
+		return true, nil, nil
+	})
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	f := NewFreezer(client, testingclock.NewFakeClock(now), 5*time.Second)
+	ctx := context.Background()
+
+	if err := f.Freeze(ctx, "snap-1", "ns", "vm"); err == nil {
+		t.Fatal("a failed freeze reported success")
+	}
+	if len(calls) != 2 || calls[1] != "unfreeze" {
+		t.Fatalf("calls %v: a failed freeze must be thawed at once", calls)
+	}
+	if _, frozen := f.Frozen("snap-1"); frozen || !f.Thawed("snap-1") {
+		t.Fatal("after a failed freeze the snapshot must count as thawed")
+	}
+
+	if err := f.Freeze(ctx, "snap-1", "ns", "vm"); err != nil {
+		t.Fatal(err)
+	}
+	if at, frozen := f.Frozen("snap-1"); !frozen || !at.Equal(now) {
+		t.Fatalf("Frozen = %s, %v; want %s, true", at, frozen, now)
+	}
+	f.Forget("snap-1")
+	if _, frozen := f.Frozen("snap-1"); frozen || f.Thawed("snap-1") {
+		t.Fatal("Forget kept state")
+	}
+}
+
+func TestLockAndUnlock(t *testing.T) {
+	vm := &kubevirtv1.VirtualMachine{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"}}
+	client := kubevirtfake.NewSimpleClientset(vm)
+	ctx := context.Background()
+
+	if err := Lock(ctx, client, vm, "snap-a"); err != nil {
+		t.Fatal(err)
+	}
+	locked, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
+	if ptr.Deref(locked.Status.SnapshotInProgress, "") != "snap-a" {
+		t.Fatalf("snapshotInProgress %v, want snap-a", locked.Status.SnapshotInProgress)
+	}
+	if holder, busy := HeldByOther(locked, "snap-b"); !busy || holder != "snap-a" {
+		t.Fatalf("HeldByOther = %q, %v; want snap-a, true", holder, busy)
+	}
+	if _, busy := HeldByOther(locked, "snap-a"); busy {
+		t.Fatal("the holder is told the lock is held by another")
+	}
+	if err := Unlock(ctx, client, locked, "snap-b"); err != nil {
+		t.Fatal(err)
+	}
+	still, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
+	if still.Status.SnapshotInProgress == nil {
+		t.Fatal("a non-holder released the lock")
+	}
+	if err := Unlock(ctx, client, still, "snap-a"); err != nil {
+		t.Fatal(err)
+	}
+	free, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
+	if free.Status.SnapshotInProgress != nil {
+		t.Fatal("the holder did not release the lock")
+	}
+}
