@@ -28,12 +28,14 @@ import (
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 	vmsnapscheme "vmsnap.io/client-go/clientset/versioned/scheme"
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/health"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/metrics"
@@ -71,6 +73,10 @@ type ControllerContext struct {
 	Recorder  record.EventRecorder
 	Registry  prometheus.Registerer
 	Workqueue *metrics.WorkqueueProvider
+	// Operations records finished snapshots and restores; Freezer is the
+	// one guest freezer of the process, shared by every snapshot controller.
+	Operations *metrics.Operations
+	Freezer    *freeze.Freezer
 
 	VMSnapInformers   vmsnapinformers.SharedInformerFactory
 	KubeInformers     kubeinformers.SharedInformerFactory
@@ -129,11 +135,14 @@ func Run(ctx context.Context, o *Options) error {
 		APIs:              apis,
 		Registry:          reg,
 		Workqueue:         metrics.NewWorkqueueProvider(reg),
+		Operations:        metrics.NewOperations(reg),
 		VMSnapInformers:   vmsnapinformers.NewSharedInformerFactory(clients.VMSnap, o.ResyncPeriod),
 		KubeInformers:     kubeinformers.NewSharedInformerFactory(clients.Kube, o.ResyncPeriod),
 		SnapshotInformers: snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
 		KubeVirtInformers: kubevirtinformers.NewFactory(clients.KubeVirt, clients.CDI, o.ResyncPeriod),
 	}
+	cc.Freezer = freeze.NewFreezer(clients.KubeVirt, clock.RealClock{}, o.UnfreezeTimeout, cc.Operations)
+	reg.MustRegister(metrics.NewStateCollector(objectStates(cc), cc.Freezer.FrozenVMs, time.Now))
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartStructuredLogging(3)
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: clients.Kube.CoreV1().Events("")})

@@ -5,7 +5,6 @@ import (
 
 	"vmsnap.io/vmsnap/pkg/content"
 	"vmsnap.io/vmsnap/pkg/controller"
-	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/vmsnapshot"
 )
 
@@ -40,7 +39,8 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 		Recorder:        cc.Recorder,
 		Clock:           realClock,
 		Queue:           controller.NewQueue(vmsnapshot.ControllerName, cc.Workqueue),
-		Freezer:         freeze.NewFreezer(cc.Clients.KubeVirt, realClock, o.UnfreezeTimeout),
+		Freezer:         cc.Freezer,
+		Metrics:         cc.Operations,
 	})
 	if err != nil {
 		return nil, err

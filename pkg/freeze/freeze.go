@@ -25,6 +25,8 @@ import (
 	"k8s.io/utils/ptr"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 	kubevirtclient "kubevirt.io/client-go/kubevirt"
+
+	"vmsnap.io/vmsnap/pkg/metrics"
 )
 
 // callTimeout bounds a freeze or thaw call that hangs.
@@ -80,19 +82,22 @@ type Freezer struct {
 	client          kubevirtclient.Interface
 	clock           clock.PassiveClock
 	unfreezeTimeout time.Duration
+	metrics         *metrics.Operations
 
 	mu     sync.Mutex
 	states map[types.UID]*state
 }
 
 type state struct {
-	frozenAt time.Time
-	thawed   bool
+	namespace, vmi string
+	frozenAt       time.Time
+	thawed         bool
 }
 
 // NewFreezer returns a Freezer whose freezes auto-thaw after unfreezeTimeout.
-func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreezeTimeout time.Duration) *Freezer {
-	return &Freezer{client: client, clock: clk, unfreezeTimeout: unfreezeTimeout, states: map[types.UID]*state{}}
+// Frozen windows are recorded in m, which may be nil.
+func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreezeTimeout time.Duration, m *metrics.Operations) *Freezer {
+	return &Freezer{client: client, clock: clk, unfreezeTimeout: unfreezeTimeout, metrics: m, states: map[types.UID]*state{}}
 }
 
 // UnfreezeTimeout is the auto-thaw timeout sent with every freeze.
@@ -106,7 +111,7 @@ func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmi
 	// Mark first: a freeze that times out may still have frozen the guest,
 	// and every path that ends the snapshot thaws what is marked.
 	f.mu.Lock()
-	f.states[snapshot] = &state{frozenAt: f.clock.Now()}
+	f.states[snapshot] = &state{namespace: namespace, vmi: vmiName, frozenAt: f.clock.Now()}
 	f.mu.Unlock()
 	err := f.client.KubevirtV1().VirtualMachineInstances(namespace).Freeze(callCtx, vmiName, f.unfreezeTimeout)
 	if err != nil {
@@ -160,10 +165,26 @@ func (f *Freezer) markThawed(snapshot types.UID) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if s, ok := f.states[snapshot]; ok {
+		if !s.thawed && !s.frozenAt.IsZero() {
+			f.metrics.Thawed(f.clock.Since(s.frozenAt))
+		}
 		s.thawed = true
 	} else {
 		f.states[snapshot] = &state{thawed: true}
 	}
+}
+
+// FrozenVMs lists the VMs this process froze and has not thawed.
+func (f *Freezer) FrozenVMs() []metrics.FrozenVM {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []metrics.FrozenVM
+	for _, s := range f.states {
+		if !s.thawed && !s.frozenAt.IsZero() {
+			out = append(out, metrics.FrozenVM{Namespace: s.namespace, Name: s.vmi, Since: s.frozenAt})
+		}
+	}
+	return out
 }
 
 // Forget drops what is remembered of a snapshot that is gone.

@@ -53,7 +53,7 @@ func TestFreezerThawsAFailedFreezeAndRemembers(t *testing.T) {
 		return true, nil, nil
 	})
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-	f := NewFreezer(client, testingclock.NewFakeClock(now), 5*time.Second)
+	f := NewFreezer(client, testingclock.NewFakeClock(now), 5*time.Second, nil)
 	ctx := context.Background()
 
 	if err := f.Freeze(ctx, "snap-1", "ns", "vm"); err == nil {

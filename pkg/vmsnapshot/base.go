@@ -32,6 +32,7 @@ import (
 	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
+	"vmsnap.io/vmsnap/pkg/metrics"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
 )
 
@@ -68,6 +69,7 @@ type Controller struct {
 	recorder  record.EventRecorder
 	clock     clock.PassiveClock
 	freezer   *freeze.Freezer
+	metrics   *metrics.Operations
 }
 
 // Config is what the controller is built from.
@@ -88,6 +90,7 @@ type Config struct {
 	Clock           clock.PassiveClock
 	Queue           workqueue.TypedRateLimitingInterface[string]
 	Freezer         *freeze.Freezer
+	Metrics         *metrics.Operations
 }
 
 // New builds the controller and registers its informer handlers.

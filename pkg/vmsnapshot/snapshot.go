@@ -45,6 +45,7 @@ import (
 
 	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/freeze"
+	"vmsnap.io/vmsnap/pkg/metrics"
 )
 
 const (
@@ -154,8 +155,21 @@ func (c *Controller) writeStatus(ctx context.Context, snap *snapshotapi.VirtualM
 	}
 	if old.Phase != snap.Status.Phase {
 		c.recordPhase(snap)
+		c.recordFinished(snap)
 	}
 	return nil
+}
+
+func (c *Controller) recordFinished(snap *snapshotapi.VirtualMachineSnapshot) {
+	now := c.clock.Now()
+	switch snap.Status.Phase {
+	case snapshotapi.SnapshotReady, snapshotapi.SnapshotFailed:
+		c.metrics.Finished(metrics.KindVirtualMachineSnapshot, string(snap.Status.Phase), snap.CreationTimestamp.Time, now)
+	}
+	deadline := controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
+	if snap.Status.Phase == snapshotapi.SnapshotFailed && deadline.Exceeded(now) {
+		c.metrics.DeadlineExceeded(metrics.KindVirtualMachineSnapshot)
+	}
 }
 
 func (c *Controller) recordPhase(snap *snapshotapi.VirtualMachineSnapshot) {

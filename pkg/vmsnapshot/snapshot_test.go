@@ -94,7 +94,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		Recorder:        f.recorder,
 		Clock:           f.clock,
 		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-		Freezer:         freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second),
+		Freezer:         freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second, nil),
 	})
 	if err != nil {
 		t.Fatal(err)
