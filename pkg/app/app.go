@@ -149,7 +149,10 @@ func Run(ctx context.Context, o *Options) error {
 	defer broadcaster.Shutdown()
 	cc.Recorder = broadcaster.NewRecorder(eventScheme(), corev1.EventSource{Component: userAgent})
 
+	leader := metrics.NewLeaderGauge(reg)
 	lead := func(ctx context.Context) {
+		leader.Set(1)
+		defer leader.Set(0)
 		if err := runControllers(ctx, cc, &readyz); err != nil && ctx.Err() == nil {
 			cancel(err)
 		}

@@ -146,3 +146,14 @@ type resultAdapter struct{ m *prometheus.CounterVec }
 func (a resultAdapter) Increment(_ context.Context, code, method, _ string) {
 	a.m.WithLabelValues(code, method).Inc()
 }
+
+// NewLeaderGauge registers vmsnap_leader: 1 while this replica leads (or
+// runs without leader election), 0 while it waits.
+func NewLeaderGauge(reg prometheus.Registerer) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "leader",
+		Help: "1 while this replica leads and runs the controllers, 0 while it waits for the lease.",
+	})
+	reg.MustRegister(g)
+	return g
+}
