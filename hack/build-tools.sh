@@ -16,7 +16,7 @@ STAMP_DIR="${BIN_DIR}/.stamps"
 KUBE_VERSION=v1.37.2
 
 # Ordered so that the quick, soonest-needed tools come first.
-ALL_COMPONENTS=(controller-gen etcd external-snapshotter external-provisioner kubernetes)
+ALL_COMPONENTS=(controller-gen etcd external-snapshotter external-provisioner kubernetes prometheus)
 
 # binaries <component>: one "name=package" pair per line.
 binaries() {
@@ -30,6 +30,8 @@ binaries() {
 		echo "csi-snapshotter=github.com/kubernetes-csi/external-snapshotter/v8/cmd/csi-snapshotter" ;;
 	external-provisioner)
 		echo "csi-provisioner=github.com/kubernetes-csi/external-provisioner/v5/cmd/csi-provisioner" ;;
+	prometheus)
+		echo "promtool=github.com/prometheus/prometheus/cmd/promtool" ;;
 	kubernetes)
 		echo "kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver"
 		echo "kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager"
