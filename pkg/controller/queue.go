@@ -16,8 +16,9 @@ import (
 
 // SyncFunc reconciles one object, named by its namespace/name key. It
 // returns how long to wait before looking again (0: only on the next event),
-// or an error to retry with backoff. The queue is the controllers' only
-// timer: deadlines are requeues, never sleeps.
+// and an error to retry with backoff (then the delay, if any, still wakes it
+// at a deadline). The queue is the controllers' only timer: deadlines are
+// requeues, never sleeps.
 type SyncFunc func(ctx context.Context, key string) (requeueAfter time.Duration, err error)
 
 // NewQueue returns a rate-limited queue named after its controller; the name
@@ -59,6 +60,11 @@ func processNext(ctx context.Context, queue workqueue.TypedRateLimitingInterface
 	case err != nil:
 		utilruntime.HandleErrorWithContext(ctx, err, "Sync failed; retrying", "key", key)
 		queue.AddRateLimited(key)
+		if requeueAfter > 0 {
+			// A deadline must not wait for a long backoff: whichever comes
+			// first wakes the sync.
+			queue.AddAfter(key, requeueAfter)
+		}
 	case requeueAfter > 0:
 		queue.Forget(key)
 		queue.AddAfter(key, requeueAfter)

@@ -17,6 +17,7 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
 )
 
 // bindingAnnotations are set by the PV binder and provisioner; they describe
@@ -93,7 +94,7 @@ func secretNames(vol kubevirtv1.Volume) []string {
 // createContent creates the content that records the VM, its disks, its
 // network identity and its Secrets, and the Secret copies it owns.
 func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
-	vmi *kubevirtv1.VirtualMachineInstance, plan volumePlan, secrets []capturedSecret,
+	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, plan volumePlan, secrets []capturedSecret,
 ) (*snapshotapi.VirtualMachineSnapshotContent, error) {
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{
@@ -108,6 +109,9 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 			DeletionPolicy:             snap.Spec.GetDeletionPolicy(),
 			Source:                     snapshotapi.SourceSpec{VirtualMachine: captureVM(vm)},
 		},
+	}
+	if mode == freeze.Freeze {
+		content.Annotations = map[string]string{AnnotationGuestFreeze: "true"}
 	}
 	for _, v := range plan.included {
 		backup := snapshotapi.VolumeBackup{

@@ -55,6 +55,11 @@ const (
 	LabelSnapshotName = "snapshot.vmsnap.io/vmsnapshot"
 	// LabelVolumeName is set on each VolumeSnapshot: the VM volume it holds.
 	LabelVolumeName = "snapshot.vmsnap.io/volume"
+	// AnnotationGuestFreeze on a content records, before anything is cut,
+	// that the VM ran with a guest agent and is frozen for the cut. Freeze
+	// decisions read it from the content, which never changes, rather than
+	// from the snapshot's status, which the cache may show out of date.
+	AnnotationGuestFreeze = "snapshot.vmsnap.io/guest-freeze"
 )
 
 // Reasons of the Ready and Progressing conditions beyond the waiting ones.
@@ -262,7 +267,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 	if err := freeze.Lock(ctx, c.kubevirt, vm, snap.Name); err != nil {
 		return nil, err
 	}
-	content, err := c.createContent(ctx, snap, vm, vmi, plan, secrets)
+	content, err := c.createContent(ctx, snap, vm, vmi, mode, plan, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -327,19 +332,24 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 ) (time.Duration, error) {
 	observed := c.observeVolumeSnapshots(content)
 	cutBefore := snap.Status.CreationTime != nil
-	wantsFreeze := hasIndication(snap, snapshotapi.IndicationGuestAgent) && !hasIndication(snap, snapshotapi.IndicationQuiesceFailed)
+	required := snap.Spec.IsConsistencyRequired()
+	// Best effort gives up freezing after one failure; required consistency
+	// keeps trying until the deadline and never cuts an unfrozen guest.
+	wantsFreeze := freezesGuest(content) && (required || !hasIndication(snap, snapshotapi.IndicationQuiesceFailed))
 
 	if len(observed.missing) > 0 && !cutBefore {
-		if wantsFreeze && vmi != nil {
-			if _, frozen := c.freezer.Frozen(snap.UID); !frozen {
-				if err := c.freezer.Freeze(ctx, snap.UID, vmi.Namespace, vmi.Name); err != nil {
-					if snap.Spec.IsConsistencyRequired() {
-						return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
-					}
-					// Best effort: go on crash-consistent, and say so.
-					setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
-					wantsFreeze = false
+		_, frozen := c.freezer.Frozen(snap.UID)
+		if wantsFreeze && vmi != nil && !frozen && (required || !c.freezer.Thawed(snap.UID)) {
+			if err := c.freezer.Freeze(ctx, snap.UID, vmi.Namespace, vmi.Name); err != nil {
+				if required {
+					setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
+					return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
 				}
+				// Best effort: go on crash-consistent, and say so.
+				setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
+				wantsFreeze = false
+			} else if required {
+				removeIndication(snap, snapshotapi.IndicationQuiesceFailed)
 			}
 		}
 		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing); err != nil {
@@ -349,8 +359,8 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	}
 
 	if observed.allCut && !cutBefore {
-		if wantsFreeze {
-			if frozenAt, ok := c.freezer.Frozen(snap.UID); ok && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
+		if frozenAt, frozen := c.freezer.Frozen(snap.UID); frozen || wantsFreeze {
+			if frozen && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
 				setIndication(snap, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
 					"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
 					observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
@@ -648,7 +658,13 @@ func (c *Controller) releaseContent(ctx context.Context, snap *snapshotapi.Virtu
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
 // also after a restart of the controller that forgot whether it froze.
 func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
-	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || c.freezer.Thawed(snap.UID) {
+	if c.freezer.Thawed(snap.UID) {
+		return nil
+	}
+	_, frozenHere := c.freezer.Frozen(snap.UID)
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
+	mayBeFrozen := frozenHere || hasIndication(snap, snapshotapi.IndicationGuestAgent) || (err == nil && freezesGuest(content))
+	if !mayBeFrozen {
 		return nil
 	}
 	if _, frozen := c.freezer.Frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
@@ -702,7 +718,8 @@ func (c *Controller) requeueOrFail(snap *snapshotapi.VirtualMachineSnapshot, dea
 		return 0, nil
 	}
 	snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
-	return 0, err
+	// Retried with backoff, and woken at the deadline whatever the backoff.
+	return deadline.Remaining(now), err
 }
 
 func (c *Controller) setConditions(snap *snapshotapi.VirtualMachineSnapshot, now time.Time,
@@ -750,6 +767,10 @@ func indicationMessage(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.I
 	return ""
 }
 
+func removeIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType) {
+	snap.Status.Indications = slices.DeleteFunc(snap.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == t })
+}
+
 func setIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType, message string) {
 	for i := range snap.Status.Indications {
 		if snap.Status.Indications[i].Type == t {
@@ -758,6 +779,11 @@ func setIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.Indic
 		}
 	}
 	snap.Status.Indications = append(snap.Status.Indications, snapshotapi.Indication{Type: t, Message: message})
+}
+
+// freezesGuest reports whether the snapshot of a content freezes its guest.
+func freezesGuest(content *snapshotapi.VirtualMachineSnapshotContent) bool {
+	return content.Annotations[AnnotationGuestFreeze] == "true"
 }
 
 func isConsistent(snap *snapshotapi.VirtualMachineSnapshot) bool {

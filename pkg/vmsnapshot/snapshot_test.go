@@ -2,6 +2,7 @@ package vmsnapshot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -284,7 +285,7 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
-		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", Annotations: map[string]string{AnnotationGuestFreeze: "true"}},
 		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
 			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
 		}}},
@@ -355,7 +356,7 @@ func TestSyncFailedCleansUp(t *testing.T) {
 		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
-		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid",
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid", Annotations: map[string]string{AnnotationGuestFreeze: "true"},
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))}},
 		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
 			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
@@ -386,4 +387,62 @@ func hasIndicationIn(st snapshotapi.VirtualMachineSnapshotStatus, t snapshotapi.
 		}
 	}
 	return false
+}
+
+// A failed freeze must never be followed by volume snapshots of the running
+// guest when consistency is required, even when the cache still shows the
+// snapshot's status from before the freeze was decided; and the retry must
+// wake at the deadline, not after a long backoff.
+func TestSyncNeverCutsUnfrozenWhenTheFreezeFails(t *testing.T) {
+	for name, status := range map[string]snapshotapi.VirtualMachineSnapshotStatus{
+		// The cache still shows the status from before the start.
+		"stale status": {},
+		// The status of an earlier failed attempt.
+		"after a failed attempt": {Phase: snapshotapi.SnapshotInProgress, Indications: []snapshotapi.Indication{
+			{Type: snapshotapi.IndicationOnline}, {Type: snapshotapi.IndicationGuestAgent}, {Type: snapshotapi.IndicationQuiesceFailed}}},
+	} {
+		t.Run(name, func(t *testing.T) { testFailedFreezeCutsNothing(t, status) })
+	}
+}
+
+func testFailedFreezeCutsNothing(t *testing.T, status snapshotapi.VirtualMachineSnapshotStatus) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("snap")
+	snap := newSnapshot(time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) { s.Status = status })
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", Annotations: map[string]string{AnnotationGuestFreeze: "true"}},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+			PersistentVolumeClaim: snapshotapi.PersistentVolumeClaimTemplate{Name: "root-pvc"},
+		}}},
+	}
+	f := newFixture(t, created.Add(20*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content)...)
+	froze := false
+	f.kubevirt.PrependReactor("put", "virtualmachineinstances", func(a kubetesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "freeze" {
+			froze = true
+			return true, nil, fmt.Errorf("guest agent not responding")
+		}
+		return true, nil, nil
+	})
+
+	requeue, err := f.c.sync(context.Background(), "ns/snap")
+	if err == nil {
+		t.Fatal("a failed freeze was not retried")
+	}
+	if requeue != 40*time.Second {
+		t.Errorf("requeue %s, want 40s so the deadline is kept whatever the backoff", requeue)
+	}
+	for _, w := range f.actions() {
+		if w == "create volumesnapshots" {
+			t.Fatalf("writes %v: a VolumeSnapshot of an unfrozen running guest was created", f.actions())
+		}
+	}
+	if !froze {
+		t.Fatal("the freeze was not tried again")
+	}
+	st := f.status("snap")
+	if !hasIndicationIn(st, snapshotapi.IndicationQuiesceFailed) {
+		t.Errorf("indications %v, want QuiesceFailed saying the freeze is retried", st.Indications)
+	}
 }
