@@ -1,0 +1,304 @@
+package disksnapshot
+
+import (
+	"context"
+	"slices"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
+	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
+	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
+	storageinformers "k8s.io/client-go/informers/storage/v1"
+	corelisters "k8s.io/client-go/listers/core/v1"
+	storagelisters "k8s.io/client-go/listers/storage/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	kubevirtclient "kubevirt.io/client-go/kubevirt"
+	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+	vmsnapclient "vmsnap.io/client-go/clientset/versioned"
+	vmsnapinformers "vmsnap.io/client-go/informers/externalversions/snapshot/v1alpha1"
+	vmsnaplisters "vmsnap.io/client-go/listers/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
+	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
+	"vmsnap.io/vmsnap/pkg/metrics"
+	"vmsnap.io/vmsnap/pkg/snapshotclass"
+)
+
+// ControllerName names the controller's queue, logs and metrics.
+const ControllerName = "disksnapshot"
+
+const (
+	// indexByDisk indexes disk snapshots by namespace/virtualDiskName.
+	indexByDisk = "disksnapshot.disk"
+	// IndexByClaim indexes VMs and VM instances by namespace/claim for every
+	// claim or DataVolume their volumes name. It is added to the shared
+	// KubeVirt informers.
+	IndexByClaim = "disksnapshot.claim"
+)
+
+// Controller reconciles VirtualDiskSnapshots.
+type Controller struct {
+	client         vmsnapclient.Interface
+	snapshotClient snapshotclient.Interface
+	kubevirt       kubevirtclient.Interface
+
+	diskSnapshots     vmsnaplisters.VirtualDiskSnapshotLister
+	diskSnapshotIndex cache.Indexer
+	vms               kubevirtinformers.Lister[*kubevirtv1.VirtualMachine]
+	vmis              kubevirtinformers.Lister[*kubevirtv1.VirtualMachineInstance]
+	vmIndex           cache.Indexer
+	vmiIndex          cache.Indexer
+	dataVolumes       kubevirtinformers.Lister[*cdiv1.DataVolume]
+	claims            corelisters.PersistentVolumeClaimLister
+	storageClasses    storagelisters.StorageClassLister
+	volumeSnapshots   vslisters.VolumeSnapshotLister
+	snapshotClasses   vslisters.VolumeSnapshotClassLister
+
+	// volumeSnapshotsOK: the VolumeSnapshot API is served and its caches synced.
+	volumeSnapshotsOK func() bool
+	// kubeVirtServed and kubeVirtSynced tell whether VMs can exist and
+	// whether the VM caches can be trusted to list them all.
+	kubeVirtServed func() bool
+	kubeVirtSynced func() bool
+	// dataVolumesOK: CDI is installed and its cache synced.
+	dataVolumesOK func() bool
+
+	enabled   bool
+	ownSynced []cache.InformerSynced
+	queue     workqueue.TypedRateLimitingInterface[string]
+	recorder  record.EventRecorder
+	clock     clock.PassiveClock
+	freezer   *freeze.Freezer
+	metrics   *metrics.Operations
+}
+
+// Config is what the controller is built from.
+type Config struct {
+	Client          vmsnapclient.Interface
+	SnapshotClient  snapshotclient.Interface
+	KubeVirt        kubevirtclient.Interface
+	DiskSnapshots   vmsnapinformers.VirtualDiskSnapshotInformer
+	KubeVirtFactory *kubevirtinformers.Factory
+	Claims          coreinformers.PersistentVolumeClaimInformer
+	StorageClasses  storageinformers.StorageClassInformer
+	VolumeSnapshots vsinformers.VolumeSnapshotInformer
+	SnapshotClasses vsinformers.VolumeSnapshotClassInformer
+	APIs            *apiwatch.Watcher
+	Recorder        record.EventRecorder
+	Clock           clock.PassiveClock
+	Queue           workqueue.TypedRateLimitingInterface[string]
+	Freezer         *freeze.Freezer
+	Metrics         *metrics.Operations
+	// Enabled is the VirtualDiskSnapshot feature gate. When false, disk
+	// snapshots only get a condition saying the feature is off.
+	Enabled bool
+}
+
+// New builds the controller and registers its informer handlers and indexes.
+func New(cfg Config) (*Controller, error) {
+	vmInformer := cfg.KubeVirtFactory.VirtualMachines()
+	vmiInformer := cfg.KubeVirtFactory.VirtualMachineInstances()
+	dvInformer := cfg.KubeVirtFactory.DataVolumes()
+	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
+	c := &Controller{
+		client:            cfg.Client,
+		snapshotClient:    cfg.SnapshotClient,
+		kubevirt:          cfg.KubeVirt,
+		diskSnapshots:     cfg.DiskSnapshots.Lister(),
+		diskSnapshotIndex: cfg.DiskSnapshots.Informer().GetIndexer(),
+		vms:               kubevirtinformers.VirtualMachineLister(vmInformer),
+		vmis:              kubevirtinformers.VirtualMachineInstanceLister(vmiInformer),
+		vmIndex:           vmInformer.GetIndexer(),
+		vmiIndex:          vmiInformer.GetIndexer(),
+		dataVolumes:       kubevirtinformers.DataVolumeLister(dvInformer),
+		claims:            cfg.Claims.Lister(),
+		storageClasses:    cfg.StorageClasses.Lister(),
+		volumeSnapshots:   cfg.VolumeSnapshots.Lister(),
+		snapshotClasses:   cfg.SnapshotClasses.Lister(),
+		enabled:           cfg.Enabled,
+		ownSynced: []cache.InformerSynced{
+			cfg.DiskSnapshots.Informer().HasSynced, cfg.Claims.Informer().HasSynced, cfg.StorageClasses.Informer().HasSynced,
+		},
+		queue:    cfg.Queue,
+		recorder: cfg.Recorder,
+		clock:    cfg.Clock,
+		freezer:  cfg.Freezer,
+		metrics:  cfg.Metrics,
+	}
+	c.volumeSnapshotsOK = func() bool {
+		return cfg.APIs.Served(snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots")) && vsInformer.HasSynced() && vscInformer.HasSynced()
+	}
+	c.kubeVirtServed = func() bool { return cfg.APIs.Served(kubevirtinformers.VirtualMachinesResource) }
+	c.kubeVirtSynced = func() bool { return vmInformer.HasSynced() && vmiInformer.HasSynced() }
+	c.dataVolumesOK = func() bool { return cfg.APIs.Served(kubevirtinformers.DataVolumesResource) && dvInformer.HasSynced() }
+
+	if err := cfg.DiskSnapshots.Informer().AddIndexers(cache.Indexers{indexByDisk: indexDiskSnapshotByDisk}); err != nil {
+		return nil, err
+	}
+	if err := vmInformer.AddIndexers(cache.Indexers{IndexByClaim: indexVMByClaim}); err != nil {
+		return nil, err
+	}
+	if err := vmiInformer.AddIndexers(cache.Indexers{IndexByClaim: indexVMIByClaim}); err != nil {
+		return nil, err
+	}
+	handlers := []struct {
+		informer cache.SharedIndexInformer
+		handler  cache.ResourceEventHandler
+	}{
+		{cfg.DiskSnapshots.Informer(), controller.EnqueueHandler(c.queue)},
+		{vsInformer, forObject(c.enqueueVolumeSnapshotOwner)},
+		{cfg.Claims.Informer(), forObject(c.enqueueSnapshotsOfDisk)},
+		{dvInformer, forObject(c.enqueueSnapshotsOfDisk)},
+		{vmInformer, forObject(c.enqueueSnapshotsOfDisk)},
+		{vmiInformer, forObject(c.enqueueSnapshotsOfDisk)},
+		{vscInformer, forObject(func(interface{}) { c.enqueueWaitingForClass() })},
+	}
+	for _, h := range handlers {
+		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Run starts the workers and blocks until ctx is done.
+func (c *Controller) Run(ctx context.Context, workers int) {
+	logger := klog.FromContext(ctx).WithValues("controller", ControllerName)
+	if !cache.WaitForNamedCacheSyncWithContext(klog.NewContext(ctx, logger), c.ownSynced...) {
+		return
+	}
+	controller.Run(ctx, ControllerName, c.queue, workers, c.sync)
+}
+
+func indexDiskSnapshotByDisk(obj interface{}) ([]string, error) {
+	s, ok := obj.(*snapshotapi.VirtualDiskSnapshot)
+	if !ok {
+		return nil, nil
+	}
+	return []string{s.Namespace + "/" + s.Spec.VirtualDiskName}, nil
+}
+
+func indexVMByClaim(obj interface{}) ([]string, error) {
+	vm, ok := obj.(*kubevirtv1.VirtualMachine)
+	if !ok || vm.Spec.Template == nil {
+		return nil, nil
+	}
+	return claimKeys(vm.Namespace, vm.Spec.Template.Spec.Volumes), nil
+}
+
+// indexVMIByClaim also catches disks hotplugged into a running instance only.
+func indexVMIByClaim(obj interface{}) ([]string, error) {
+	vmi, ok := obj.(*kubevirtv1.VirtualMachineInstance)
+	if !ok {
+		return nil, nil
+	}
+	return claimKeys(vmi.Namespace, vmi.Spec.Volumes), nil
+}
+
+// claimKeys are the namespace/name keys of the claims and DataVolumes the
+// volumes name. A DataVolume's claim has the DataVolume's name.
+func claimKeys(namespace string, volumes []kubevirtv1.Volume) []string {
+	var keys []string
+	for _, v := range volumes {
+		var name string
+		switch {
+		case v.PersistentVolumeClaim != nil:
+			name = v.PersistentVolumeClaim.ClaimName
+		case v.DataVolume != nil:
+			name = v.DataVolume.Name
+		default:
+			continue
+		}
+		if key := namespace + "/" + name; !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// forObject adapts a per-object enqueue function to informer handlers,
+// unwrapping deletion tombstones. Updates look at the old object too, so
+// that a VM that drops a disk still wakes the disk's snapshots.
+func forObject(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
+	unwrap := func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		f(obj)
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: unwrap,
+		UpdateFunc: func(old, obj interface{}) {
+			unwrap(old)
+			unwrap(obj)
+		},
+		DeleteFunc: unwrap,
+	}
+}
+
+func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
+	vs, ok := obj.(*snapshotv1.VolumeSnapshot)
+	if !ok {
+		return
+	}
+	owner := metav1.GetControllerOf(vs)
+	if owner == nil || owner.Kind != "VirtualDiskSnapshot" || owner.APIVersion != snapshotapi.SchemeGroupVersion.String() {
+		return
+	}
+	c.queue.Add(vs.Namespace + "/" + owner.Name)
+}
+
+// enqueueSnapshotsOfDisk wakes the snapshots of the disks a claim,
+// DataVolume, VM or VM instance is or names.
+func (c *Controller) enqueueSnapshotsOfDisk(obj interface{}) {
+	var keys []string
+	switch o := obj.(type) {
+	case *corev1.PersistentVolumeClaim:
+		keys = []string{o.Namespace + "/" + o.Name}
+	case *cdiv1.DataVolume:
+		keys = []string{o.Namespace + "/" + o.Name}
+	case *kubevirtv1.VirtualMachine:
+		keys, _ = indexVMByClaim(o)
+	case *kubevirtv1.VirtualMachineInstance:
+		keys, _ = indexVMIByClaim(o)
+	}
+	for _, disk := range keys {
+		snapshotKeys, err := c.diskSnapshotIndex.IndexKeys(indexByDisk, disk)
+		if err != nil {
+			continue
+		}
+		for _, key := range snapshotKeys {
+			c.queue.Add(key)
+		}
+	}
+}
+
+// enqueueWaitingForClass wakes only the snapshots that wait for a
+// VolumeSnapshotClass.
+func (c *Controller) enqueueWaitingForClass() {
+	snaps, err := c.diskSnapshots.List(everything)
+	if err != nil {
+		return
+	}
+	for _, s := range snaps {
+		if !notStarted(s) {
+			continue
+		}
+		switch readyReason(s) {
+		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch:
+			c.queue.Add(s.Namespace + "/" + s.Name)
+		}
+	}
+}

@@ -1,0 +1,763 @@
+// Package disksnapshot is the VirtualDiskSnapshot controller: one CSI
+// VolumeSnapshot of one disk (a PersistentVolumeClaim, or the claim of a CDI
+// DataVolume), consistent whenever the disk's VM allows it.
+//
+// Phase machine (one sync computes the whole status and writes it once):
+//
+//	"" ─► Pending ──(disk Bound, class chosen, consistency possible, VM lock taken)──► InProgress ──(VolumeSnapshot ready)──► Ready
+//	        │  waits: disk missing, not ready, resizing or being deleted;             │ freeze ─► create VolumeSnapshot ─► cut ─► thaw, unlock
+//	        │  no or ambiguous VolumeSnapshotClass; VM starting; no guest agent        │ fails at once: disk deleted before the cut,
+//	        │  or paused (required consistency); another snapshot holds the VM         │ VolumeSnapshot deleted before it was ready
+//	        └───────────────────(failureDeadline passes)──────────────────► Failed ◄───┘  (thaw, unlock, delete the VolumeSnapshot)
+//	any phase ──(deleted)──► Terminating ──(thawed, unlocked, VolumeSnapshot gone)──► finalizer released
+//
+// Ownership: VirtualDiskSnapshot ◄─controller─ VolumeSnapshot vdsnapshot-<uid>,
+// so a retry after a crash finds the VolumeSnapshot it already made. A
+// running VM with a guest agent is locked through its status.snapshotInProgress
+// ("VirtualDiskSnapshot/<name>") while it is frozen, so VM and disk snapshots
+// of one VM take turns and never thaw each other.
+//
+// The source claim needs no finalizer of ours: external-snapshotter's
+// snapshot.storage.kubernetes.io/pvc-as-source-protection keeps it from the
+// moment the snapshot-controller starts the VolumeSnapshot until it is ready
+// to use. Before that moment a claim being deleted cannot be snapshotted at
+// all (the snapshot-controller refuses it), and a finalizer would only delay
+// the deletion, so the controller does not start on such a claim and fails
+// at once when the claim goes before the cut.
+package disksnapshot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
+	"vmsnap.io/vmsnap/pkg/metrics"
+)
+
+const (
+	// Finalizer guards the cleanup of a disk snapshot: thaw, unlock, and the
+	// VolumeSnapshot gone.
+	Finalizer = "snapshot.vmsnap.io/vdsnapshot-protection"
+	// LabelDiskSnapshotName is set on the VolumeSnapshot of a disk snapshot.
+	LabelDiskSnapshotName = "snapshot.vmsnap.io/vdsnapshot"
+	// pvcSourceProtection is external-snapshotter's finalizer on a claim
+	// whose snapshot the snapshot-controller has started.
+	pvcSourceProtection = "snapshot.storage.kubernetes.io/pvc-as-source-protection"
+)
+
+// Reasons of the Ready and Progressing conditions beyond the waiting ones.
+const (
+	ReasonFeatureDisabled  = "FeatureDisabled"
+	ReasonInProgress       = "InProgress"
+	ReasonReady            = "Ready"
+	ReasonDeadlineExceeded = "DeadlineExceeded"
+	ReasonSnapshotFailed   = "VolumeSnapshotFailed"
+	ReasonQuiesceTimeout   = "QuiesceTimeout"
+	ReasonVolumeLost       = "VolumeSnapshotMissing"
+	ReasonDiskDeleted      = "DiskDeleted"
+	ReasonSourceReplaced   = "SourceReplaced"
+	ReasonDeleting         = "Deleting"
+)
+
+const (
+	// deletionRecheck is a safety net while the VolumeSnapshot is being
+	// deleted; its deletion event normally wakes the snapshot first.
+	deletionRecheck = 10 * time.Second
+)
+
+var everything = labels.Everything()
+
+// VolumeSnapshotName is the name of the VolumeSnapshot of a disk snapshot.
+func VolumeSnapshotName(snap *snapshotapi.VirtualDiskSnapshot) string {
+	return "vdsnapshot-" + string(snap.UID)
+}
+
+// LockHolder is the name a disk snapshot holds its VM's lock under.
+func LockHolder(snap *snapshotapi.VirtualDiskSnapshot) string {
+	return "VirtualDiskSnapshot/" + snap.Name
+}
+
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	cached, err := c.diskSnapshots.VirtualDiskSnapshots(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	snap := cached.DeepCopy()
+	logger := klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(snap))
+	ctx = klog.NewContext(ctx, logger)
+
+	if !c.enabled {
+		return 0, c.syncDisabled(ctx, snap)
+	}
+	deleting := snap.DeletionTimestamp != nil
+	if !deleting {
+		if snap, err = c.ensureFinalizer(ctx, snap); err != nil {
+			return 0, err
+		}
+	}
+	old := snap.Status.DeepCopy()
+
+	var (
+		requeue   time.Duration
+		syncErr   error
+		cleanedUp bool
+	)
+	switch {
+	case deleting:
+		cleanedUp, requeue, syncErr = c.syncDeletion(ctx, snap)
+	case snap.Status.Phase == snapshotapi.SnapshotReady:
+		err = c.syncReady(ctx, snap)
+	case snap.Status.Phase == snapshotapi.SnapshotFailed:
+	default:
+		requeue, syncErr = c.syncInProgress(ctx, snap)
+	}
+	if err != nil {
+		return 0, err
+	}
+
+	written, err := c.writeStatus(ctx, snap, old)
+	if err != nil || written == nil {
+		return 0, err
+	}
+	switch {
+	case deleting && cleanedUp:
+		return 0, c.releaseFinalizer(ctx, written)
+	case !deleting && snap.Status.Phase == snapshotapi.SnapshotFailed:
+		if err := c.cleanUpFailed(ctx, snap); err != nil {
+			return 0, err
+		}
+	}
+	return requeue, syncErr
+}
+
+func (c *Controller) ensureFinalizer(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (*snapshotapi.VirtualDiskSnapshot, error) {
+	patch, needed := controller.FinalizerPatch(snap, Finalizer, true)
+	if !needed {
+		return snap, nil
+	}
+	return c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+}
+
+func (c *Controller) releaseFinalizer(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	patch, needed := controller.FinalizerPatch(snap, Finalizer, false)
+	if !needed {
+		return nil
+	}
+	_, err := c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// writeStatus writes the status once, if it changed, records an event for
+// a phase transition, and returns the snapshot as now stored (nil if it is
+// gone).
+func (c *Controller) writeStatus(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, old *snapshotapi.VirtualDiskSnapshotStatus) (*snapshotapi.VirtualDiskSnapshot, error) {
+	snap.Status.ObservedGeneration = snap.Generation
+	if equality.Semantic.DeepEqual(old, &snap.Status) {
+		return snap, nil
+	}
+	written, err := c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{})
+	if err != nil {
+		if apierrors.IsNotFound(err) && snap.DeletionTimestamp != nil {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if old.Phase != snap.Status.Phase {
+		c.recordPhase(snap)
+	}
+	return written, nil
+}
+
+func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
+	message := string(snap.Status.Phase)
+	if ready := meta.FindStatusCondition(snap.Status.Conditions, snapshotapi.ConditionReady); ready != nil && ready.Message != "" {
+		message = ready.Message
+	}
+	eventType := corev1.EventTypeNormal
+	if snap.Status.Phase == snapshotapi.SnapshotFailed {
+		eventType = corev1.EventTypeWarning
+	}
+	c.recorder.Event(snap, eventType, "Snapshot"+string(snap.Status.Phase), message)
+
+	now := c.clock.Now()
+	switch snap.Status.Phase {
+	case snapshotapi.SnapshotReady, snapshotapi.SnapshotFailed:
+		c.metrics.Finished(metrics.KindVirtualDiskSnapshot, string(snap.Status.Phase), snap.CreationTimestamp.Time, now)
+	}
+	deadline := controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
+	if snap.Status.Phase == snapshotapi.SnapshotFailed && deadline.Exceeded(now) {
+		c.metrics.DeadlineExceeded(metrics.KindVirtualDiskSnapshot)
+	}
+}
+
+// syncDisabled only says that the feature is off. A snapshot made while it
+// was on is still let go when deleted; its VolumeSnapshot follows it by
+// garbage collection.
+func (c *Controller) syncDisabled(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	if snap.DeletionTimestamp != nil {
+		return c.releaseFinalizer(ctx, snap)
+	}
+	old := snap.Status.DeepCopy()
+	wasOff := readyReason(snap) == ReasonFeatureDisabled
+	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonFeatureDisabled,
+		"the VirtualDiskSnapshot feature gate is disabled in the vmsnap controller; this snapshot is not taken until it is enabled",
+		snap.Generation, metav1.NewTime(c.clock.Now()))
+	snap.Status.ObservedGeneration = snap.Generation
+	if equality.Semantic.DeepEqual(old, &snap.Status) {
+		return nil
+	}
+	if _, err := c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	if !wasOff {
+		c.recorder.Event(snap, corev1.EventTypeWarning, ReasonFeatureDisabled,
+			"the VirtualDiskSnapshot feature gate is disabled in the vmsnap controller; this snapshot is not taken")
+	}
+	return nil
+}
+
+// --- In progress -----------------------------------------------------------
+
+// syncInProgress drives a snapshot from Pending to Ready or Failed.
+func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (time.Duration, error) {
+	now := c.clock.Now()
+	deadline := controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
+	if snap.Status.Phase == "" {
+		snap.Status.Phase = snapshotapi.SnapshotPending
+	}
+	if !c.volumeSnapshotsOK() {
+		requeue, err := c.wait(snap, deadline, now, blocker{ReasonVolumeSnapshotAPI,
+			"the VolumeSnapshot API (snapshot.storage.k8s.io/v1) is not served or not synced yet; install the CSI snapshot CRDs and snapshot-controller"})
+		return controller.Sooner(requeue, controller.CacheRecheck), err
+	}
+
+	vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(VolumeSnapshotName(snap))
+	if err != nil && !apierrors.IsNotFound(err) {
+		return 0, err
+	}
+	if vs == nil && snap.Status.VolumeSnapshotName != nil {
+		// Made by an earlier sync: the cache may not show it yet.
+		vs, err = c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Get(ctx, *snap.Status.VolumeSnapshotName, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			c.fail(snap, now, ReasonVolumeLost, fmt.Sprintf("VolumeSnapshot %s was deleted before it was ready to use", *snap.Status.VolumeSnapshotName))
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if vs == nil || snap.Status.VolumeSnapshotName == nil {
+		var requeue time.Duration
+		vs, requeue, err = c.start(ctx, snap, vs, deadline, now)
+		if err != nil {
+			return c.requeueOrFail(snap, deadline, now, err)
+		}
+		if vs == nil {
+			return requeue, nil
+		}
+	}
+	return c.observe(ctx, snap, vs, deadline, now)
+}
+
+// start checks that the snapshot can be taken, takes the VM lock, freezes
+// and creates the VolumeSnapshot. existing is a VolumeSnapshot an earlier
+// sync made before it could record it. It returns a nil VolumeSnapshot when
+// the snapshot waits or failed.
+func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, existing *snapshotv1.VolumeSnapshot,
+	deadline controller.Deadline, now time.Time,
+) (*snapshotv1.VolumeSnapshot, time.Duration, error) {
+	if c.kubeVirtServed() && !c.kubeVirtSynced() {
+		requeue, err := c.wait(snap, deadline, now, blocker{ReasonKubeVirtNotSynced,
+			"the controller has not yet listed the VMs, so it cannot tell whether the disk is attached to one"})
+		return nil, controller.Sooner(requeue, controller.CacheRecheck), err
+	}
+	claim, class, b := c.inspectDisk(snap)
+	if b != nil {
+		requeue, err := c.wait(snap, deadline, now, *b)
+		return nil, requeue, err
+	}
+	if snap.Status.SourceUID != nil && *snap.Status.SourceUID != claim.UID {
+		c.fail(snap, now, ReasonSourceReplaced, fmt.Sprintf("PersistentVolumeClaim %s was deleted and created again during the snapshot", claim.Name))
+		return nil, 0, nil
+	}
+	plan := planConsistency(snap.Spec.IsConsistencyRequired(), LockHolder(snap), c.attachments(snap.Namespace, snap.Spec.VirtualDiskName))
+	if plan.blocker != nil {
+		requeue, err := c.wait(snap, deadline, now, *plan.blocker)
+		return nil, requeue, err
+	}
+
+	if plan.freeze != nil && plan.freeze.vm != nil {
+		if err := freeze.Lock(ctx, c.kubevirt, plan.freeze.vm, LockHolder(snap)); err != nil {
+			return nil, 0, err
+		}
+	}
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	snap.Status.ReadyToUse = ptr.To(false)
+	snap.Status.SourceUID = ptr.To(claim.UID)
+	snap.Status.VirtualMachineName = nil
+	if plan.vmName != "" {
+		snap.Status.VirtualMachineName = ptr.To(plan.vmName)
+	}
+	snap.Status.Indications = plan.indications
+	snap.Status.VolumeSnapshotName = ptr.To(VolumeSnapshotName(snap))
+
+	alreadyCut := existing != nil && existing.Status != nil && existing.Status.CreationTime != nil
+	if plan.freeze != nil && !alreadyCut {
+		if _, frozen := c.freezer.Frozen(snap.UID); !frozen {
+			if err := c.freezer.Freeze(ctx, snap.UID, snap.Namespace, plan.freeze.name); err != nil {
+				if snap.Spec.IsConsistencyRequired() {
+					return nil, 0, fmt.Errorf("freezing the filesystems of VM %s: %w", plan.freeze.name, err)
+				}
+				// Best effort: go on crash-consistent, and say so.
+				setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
+			}
+		}
+	}
+	if existing != nil {
+		return existing, 0, nil
+	}
+	vs, err := c.createVolumeSnapshot(ctx, snap, claim.Name, class)
+	if err != nil {
+		return nil, 0, err
+	}
+	logger := klog.FromContext(ctx)
+	logger.V(2).Info("Created the VolumeSnapshot", "volumeSnapshot", klog.KObj(vs), "class", class, "vm", plan.vmName, "frozen", plan.freeze != nil)
+	return vs, 0, nil
+}
+
+// inspectDisk finds the disk's claim and VolumeSnapshotClass, or what stops
+// the snapshot.
+func (c *Controller) inspectDisk(snap *snapshotapi.VirtualDiskSnapshot) (*corev1.PersistentVolumeClaim, string, *blocker) {
+	name := snap.Spec.VirtualDiskName
+	in := diskInputs{
+		spec: &snap.Spec,
+		storageClass: func(name string) *storagev1.StorageClass {
+			sc, _ := c.storageClasses.Get(name)
+			return sc
+		},
+	}
+	in.claim, _ = c.claims.PersistentVolumeClaims(snap.Namespace).Get(name)
+	if c.dataVolumesOK() {
+		in.dataVolume, _ = c.dataVolumes.Namespace(snap.Namespace).Get(name)
+	}
+	in.snapshotClasses, _ = c.snapshotClasses.List(everything)
+	class, b := checkDisk(in)
+	return in.claim, class, b
+}
+
+// attachments lists the VMs whose spec or running instance uses the disk.
+func (c *Controller) attachments(namespace, disk string) []attachment {
+	if !c.kubeVirtServed() {
+		return nil // no KubeVirt, no VMs
+	}
+	key := namespace + "/" + disk
+	var names []string
+	for _, index := range []cache.Indexer{c.vmIndex, c.vmiIndex} {
+		objs, _ := index.ByIndex(IndexByClaim, key)
+		for _, o := range objs {
+			if m, ok := o.(metav1.Object); ok && !slices.Contains(names, m.GetName()) {
+				names = append(names, m.GetName())
+			}
+		}
+	}
+	out := make([]attachment, 0, len(names))
+	for _, name := range names {
+		a := attachment{name: name}
+		a.vm, _ = c.vms.Namespace(namespace).Get(name)
+		a.vmi, _ = c.vmis.Namespace(namespace).Get(name)
+		out = append(out, a)
+	}
+	return out
+}
+
+func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, claimName, class string) (*snapshotv1.VolumeSnapshot, error) {
+	vs := &snapshotv1.VolumeSnapshot{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      VolumeSnapshotName(snap),
+			Namespace: snap.Namespace,
+			Labels:    map[string]string{LabelDiskSnapshotName: snap.Name},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap,
+				snapshotapi.SchemeGroupVersion.WithKind("VirtualDiskSnapshot"))},
+		},
+		Spec: snapshotv1.VolumeSnapshotSpec{
+			Source:                  snapshotv1.VolumeSnapshotSource{PersistentVolumeClaimName: ptr.To(claimName)},
+			VolumeSnapshotClassName: ptr.To(class),
+		},
+	}
+	created, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Create(ctx, vs, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Get(ctx, vs.Name, metav1.GetOptions{})
+	}
+	return created, err
+}
+
+// observe follows the VolumeSnapshot: it thaws and unlocks the VM at the
+// cut, and reports Ready once the VolumeSnapshot is ready to use.
+func (c *Controller) observe(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, vs *snapshotv1.VolumeSnapshot,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	st := vs.Status
+	if st == nil {
+		st = &snapshotv1.VolumeSnapshotStatus{}
+	}
+	cut := st.CreationTime != nil
+	if !cut {
+		if b := c.sourceGone(snap); b != nil {
+			c.fail(snap, now, b.reason, b.message)
+			return 0, nil
+		}
+	}
+	cutNow := cut && snap.Status.CreationTime == nil
+	if cutNow {
+		if err := c.thawAtCut(ctx, snap, st.CreationTime.Time); err != nil {
+			return 0, err
+		}
+		if err := c.unlockVM(ctx, snap); err != nil {
+			return 0, err
+		}
+		snap.Status.CreationTime = st.CreationTime.DeepCopy()
+	}
+	if hasIndication(snap, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
+		c.fail(snap, now, ReasonQuiesceTimeout, indicationMessage(snap, snapshotapi.IndicationQuiesceTimeout)+
+			"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
+		return 0, nil
+	}
+	if st.RestoreSize != nil {
+		snap.Status.RestoreSize = ptr.To(st.RestoreSize.DeepCopy())
+	}
+
+	if ptr.Deref(st.ReadyToUse, false) {
+		if !cutNow {
+			// Released at the cut; again in case the cache hid the lock then.
+			if err := c.unlockVM(ctx, snap); err != nil {
+				return 0, err
+			}
+		}
+		snap.Status.Phase = snapshotapi.SnapshotReady
+		snap.Status.ReadyToUse = ptr.To(true)
+		snap.Status.Consistent = ptr.To(isConsistent(snap))
+		snap.Status.Error = nil
+		c.setConditions(snap, now, metav1.ConditionFalse, ReasonReady, "the snapshot is complete",
+			metav1.ConditionTrue, ReasonReady, readyMessage(snap))
+		return 0, nil
+	}
+
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	snap.Status.ReadyToUse = ptr.To(false)
+	message := fmt.Sprintf("waiting for the storage to cut VolumeSnapshot %s", vs.Name)
+	if cut {
+		message = fmt.Sprintf("VolumeSnapshot %s was cut at %s; waiting for it to be ready to use", vs.Name, st.CreationTime.UTC().Format(time.RFC3339))
+	}
+	storageError := ""
+	if st.Error != nil && st.Error.Message != nil {
+		storageError = *st.Error.Message
+		message += "; the storage reports: " + storageError
+	}
+	c.setConditions(snap, now, metav1.ConditionTrue, ReasonInProgress, message, metav1.ConditionFalse, ReasonInProgress, message)
+	if deadline.Exceeded(now) {
+		reason := ReasonDeadlineExceeded
+		if storageError != "" {
+			reason = ReasonSnapshotFailed
+		}
+		c.fail(snap, now, reason, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %s", deadline.Length, message))
+		return 0, nil
+	}
+	return deadline.Remaining(now), nil
+}
+
+// sourceGone says why a VolumeSnapshot not cut yet never will be: its claim
+// was deleted, or is being deleted before the snapshot-controller protected
+// it.
+func (c *Controller) sourceGone(snap *snapshotapi.VirtualDiskSnapshot) *blocker {
+	name := snap.Spec.VirtualDiskName
+	claim, err := c.claims.PersistentVolumeClaims(snap.Namespace).Get(name)
+	switch {
+	case apierrors.IsNotFound(err):
+		return &blocker{ReasonDiskDeleted, fmt.Sprintf("PersistentVolumeClaim %s was deleted before the storage cut the snapshot", name)}
+	case err != nil:
+		return nil
+	case snap.Status.SourceUID != nil && claim.UID != *snap.Status.SourceUID:
+		return &blocker{ReasonSourceReplaced, fmt.Sprintf("PersistentVolumeClaim %s was deleted and created again before the storage cut the snapshot", name)}
+	case claim.DeletionTimestamp != nil && !slices.Contains(claim.Finalizers, pvcSourceProtection):
+		return &blocker{ReasonDiskDeleted, fmt.Sprintf(
+			"PersistentVolumeClaim %s was deleted before the snapshot-controller started the snapshot; a claim being deleted cannot be snapshotted", name)}
+	}
+	return nil
+}
+
+// --- Ready -------------------------------------------------------------------
+
+// syncReady keeps readyToUse true while the VolumeSnapshot is there, and
+// releases a VM lock whose release an earlier sync could not see yet.
+func (c *Controller) syncReady(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return err
+	}
+	if !c.volumeSnapshotsOK() {
+		return nil
+	}
+	now := metav1.NewTime(c.clock.Now())
+	name := ptr.Deref(snap.Status.VolumeSnapshotName, VolumeSnapshotName(snap))
+	vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		snap.Status.ReadyToUse = ptr.To(false)
+		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonVolumeLost,
+			fmt.Sprintf("VolumeSnapshot %s is gone; the disk snapshot cannot be restored", name), snap.Generation, now)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ready := vs.Status != nil && ptr.Deref(vs.Status.ReadyToUse, false)
+	snap.Status.ReadyToUse = ptr.To(ready)
+	if ready {
+		if vs.Status.RestoreSize != nil {
+			snap.Status.RestoreSize = ptr.To(vs.Status.RestoreSize.DeepCopy())
+		}
+		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionTrue, ReasonReady,
+			readyMessage(snap), snap.Generation, now)
+	}
+	return nil
+}
+
+func readyMessage(snap *snapshotapi.VirtualDiskSnapshot) string {
+	return fmt.Sprintf("VolumeSnapshot %s of disk %s is ready to use", ptr.Deref(snap.Status.VolumeSnapshotName, ""), snap.Spec.VirtualDiskName)
+}
+
+// --- Failure and deletion -----------------------------------------------------
+
+// fail marks the snapshot Failed; cleanUpFailed then undoes what it made.
+func (c *Controller) fail(snap *snapshotapi.VirtualDiskSnapshot, now time.Time, reason, message string) {
+	snap.Status.Phase = snapshotapi.SnapshotFailed
+	snap.Status.ReadyToUse = ptr.To(false)
+	snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(message)}
+	c.setConditions(snap, now, metav1.ConditionFalse, reason, message, metav1.ConditionFalse, reason, message)
+}
+
+// cleanUpFailed thaws the VM, releases it and deletes the VolumeSnapshot.
+// It runs on every sync of a Failed snapshot, so a crash half-way through,
+// or a VolumeSnapshot the cache did not show yet, is dealt with later.
+func (c *Controller) cleanUpFailed(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	if err := c.thawIfNeeded(ctx, snap); err != nil {
+		return err
+	}
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return err
+	}
+	_, err := c.deleteVolumeSnapshot(ctx, snap)
+	return err
+}
+
+// syncDeletion thaws, unlocks and deletes the VolumeSnapshot, and reports
+// whether all is done so that the finalizer can go.
+func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (bool, time.Duration, error) {
+	if !slices.Contains(snap.Finalizers, Finalizer) {
+		return false, 0, nil
+	}
+	if snap.Status.Phase != snapshotapi.SnapshotTerminating {
+		snap.Status.Phase = snapshotapi.SnapshotTerminating
+		c.setConditions(snap, c.clock.Now(), metav1.ConditionTrue, ReasonDeleting, "the snapshot is being deleted",
+			metav1.ConditionFalse, ReasonDeleting, "the snapshot is being deleted")
+	}
+	if err := c.thawIfNeeded(ctx, snap); err != nil {
+		return false, 0, err
+	}
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return false, 0, err
+	}
+	gone, err := c.deleteVolumeSnapshot(ctx, snap)
+	if err != nil || !gone {
+		return false, deletionRecheck, err
+	}
+	c.freezer.Forget(snap.UID)
+	return true, 0, nil
+}
+
+// deleteVolumeSnapshot deletes the snapshot's VolumeSnapshot and reports
+// whether it is gone.
+func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (bool, error) {
+	name := VolumeSnapshotName(snap)
+	vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !metav1.IsControlledBy(vs, snap) {
+		return true, nil // not ours to delete
+	}
+	if vs.DeletionTimestamp != nil {
+		return false, nil
+	}
+	err = c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Delete(ctx, name, metav1.DeleteOptions{
+		Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
+	})
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	return false, err
+}
+
+// --- Freeze, thaw and the VM lock --------------------------------------------
+
+// thawAtCut thaws the VM the snapshot froze, now that the storage cut it,
+// and notes whether the guest had already thawed by itself.
+func (c *Controller) thawAtCut(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, cutAt time.Time) error {
+	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || hasIndication(snap, snapshotapi.IndicationQuiesceFailed) {
+		return nil
+	}
+	if frozenAt, ok := c.freezer.Frozen(snap.UID); ok && cutAt.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
+		setIndication(snap, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
+			"the disk was cut %s after the freeze, past the %s auto-thaw timeout",
+			cutAt.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
+	}
+	return c.thawIfNeeded(ctx, snap)
+}
+
+// thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
+// also after a restart of the controller that forgot whether it froze.
+func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || c.freezer.Thawed(snap.UID) {
+		return nil
+	}
+	if _, frozen := c.freezer.Frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
+		return nil // cut before; thawed then
+	}
+	vmName := ptr.Deref(snap.Status.VirtualMachineName, "")
+	if _, err := c.vmis.Namespace(snap.Namespace).Get(vmName); vmName == "" || apierrors.IsNotFound(err) {
+		c.freezer.MarkThawed(snap.UID)
+		return nil
+	}
+	return c.freezer.Thaw(ctx, snap.UID, snap.Namespace, vmName)
+}
+
+// unlockVM clears the VM's status.snapshotInProgress if it names this
+// snapshot.
+func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	vmName := ptr.Deref(snap.Status.VirtualMachineName, "")
+	if vmName == "" || !c.kubeVirtServed() {
+		return nil
+	}
+	vm, err := c.vms.Namespace(snap.Namespace).Get(vmName)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return freeze.Unlock(ctx, c.kubevirt, vm, LockHolder(snap))
+}
+
+// --- Waiting --------------------------------------------------------------
+
+// wait keeps the snapshot Pending for the blocker, or fails it once the
+// deadline has passed. It requeues at the deadline.
+func (c *Controller) wait(snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time, b blocker) (time.Duration, error) {
+	if deadline.Exceeded(now) {
+		c.fail(snap, now, b.reason, fmt.Sprintf("the snapshot could not start within its failureDeadline of %s: %s", deadline.Length, b.message))
+		return 0, nil
+	}
+	snap.Status.Phase = snapshotapi.SnapshotPending
+	snap.Status.ReadyToUse = ptr.To(false)
+	c.setConditions(snap, now, metav1.ConditionFalse, b.reason, b.message, metav1.ConditionFalse, b.reason, b.message)
+	return deadline.Remaining(now), nil
+}
+
+// requeueOrFail retries an error with backoff until the deadline, then fails.
+func (c *Controller) requeueOrFail(snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time, err error) (time.Duration, error) {
+	if deadline.Exceeded(now) {
+		c.fail(snap, now, ReasonDeadlineExceeded, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %v", deadline.Length, err))
+		return 0, nil
+	}
+	snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
+	return 0, err
+}
+
+func (c *Controller) setConditions(snap *snapshotapi.VirtualDiskSnapshot, now time.Time,
+	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
+	ready metav1.ConditionStatus, readyReason, readyMessage string,
+) {
+	t := metav1.NewTime(now)
+	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, snap.Generation, t)
+	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, snap.Generation, t)
+}
+
+// --- Small helpers --------------------------------------------------------
+
+func readyReason(snap *snapshotapi.VirtualDiskSnapshot) string {
+	if c := meta.FindStatusCondition(snap.Status.Conditions, snapshotapi.ConditionReady); c != nil {
+		return c.Reason
+	}
+	return ""
+}
+
+// notStarted reports whether a snapshot has not created its VolumeSnapshot.
+func notStarted(snap *snapshotapi.VirtualDiskSnapshot) bool {
+	return snap.DeletionTimestamp == nil && (snap.Status.Phase == "" || snap.Status.Phase == snapshotapi.SnapshotPending)
+}
+
+func hasIndication(snap *snapshotapi.VirtualDiskSnapshot, t snapshotapi.IndicationType) bool {
+	return slices.ContainsFunc(snap.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == t })
+}
+
+func indicationMessage(snap *snapshotapi.VirtualDiskSnapshot, t snapshotapi.IndicationType) string {
+	for _, i := range snap.Status.Indications {
+		if i.Type == t {
+			return i.Message
+		}
+	}
+	return ""
+}
+
+func setIndication(snap *snapshotapi.VirtualDiskSnapshot, t snapshotapi.IndicationType, message string) {
+	for i := range snap.Status.Indications {
+		if snap.Status.Indications[i].Type == t {
+			snap.Status.Indications[i].Message = message
+			return
+		}
+	}
+	snap.Status.Indications = append(snap.Status.Indications, snapshotapi.Indication{Type: t, Message: message})
+}
+
+// isConsistent: the disk was quiet (no running VM) or frozen by the guest
+// agent for the whole cut.
+func isConsistent(snap *snapshotapi.VirtualDiskSnapshot) bool {
+	for _, bad := range []snapshotapi.IndicationType{
+		snapshotapi.IndicationNoGuestAgent, snapshotapi.IndicationPaused,
+		snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout,
+	} {
+		if hasIndication(snap, bad) {
+			return false
+		}
+	}
+	return !hasIndication(snap, snapshotapi.IndicationOnline) || hasIndication(snap, snapshotapi.IndicationGuestAgent)
+}
