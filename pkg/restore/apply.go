@@ -1,0 +1,377 @@
+package restore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
+)
+
+// --- New VM -------------------------------------------------------------------
+
+// restoreNewVM creates the Secrets, the claims, the VM (stopped) and its
+// DataVolumes. Claims are not waited for: a WaitForFirstConsumer class binds
+// them only when the VM first runs.
+func (c *Controller) restoreNewVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	r.Status.Phase = snapshotapi.RestoreInProgress
+	message := fmt.Sprintf("creating VirtualMachine %s from snapshot %s", p.targetName, r.Spec.VirtualMachineSnapshotName)
+	c.setConditions(r, now, metav1.ConditionTrue, ReasonInProgress, message, metav1.ConditionFalse, ReasonInProgress, message)
+
+	if err := c.createSecrets(ctx, r, p); err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	for _, step := range p.claims {
+		if err := c.createClaim(ctx, r, step.claim); err != nil {
+			return c.requeueOrFail(r, deadline, now, err)
+		}
+	}
+	vm, err := c.createVM(ctx, r, p)
+	if err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	if err := c.createDataVolumes(ctx, r, p, vm); err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	c.succeed(r, now, fmt.Sprintf("created VirtualMachine %s, stopped, from snapshot %s with %d disks and %d Secrets",
+		p.targetName, r.Spec.VirtualMachineSnapshotName, len(p.claims), len(p.secrets)))
+	return 0, nil
+}
+
+func (c *Controller) createVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan) (*kubevirtv1.VirtualMachine, error) {
+	if existing, err := c.vms.Namespace(r.Namespace).Get(p.targetName); err == nil && ours(r, existing) {
+		return existing, nil
+	}
+	vm := p.vm.DeepCopy()
+	stopped(&vm.Spec)
+	created, err := c.kubevirt.KubevirtV1().VirtualMachines(r.Namespace).Create(ctx, vm, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		existing, getErr := c.kubevirt.KubevirtV1().VirtualMachines(r.Namespace).Get(ctx, vm.Name, metav1.GetOptions{})
+		if getErr != nil {
+			return nil, getErr
+		}
+		if !ours(r, existing) {
+			return nil, errNotOurs(kindVirtualMachine, vm.Name)
+		}
+		return existing, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating VirtualMachine %s: %w", vm.Name, err)
+	}
+	klog.FromContext(ctx).V(2).Info("Created restored VM", "vm", klog.KObj(created))
+	return created, nil
+}
+
+// --- In place -----------------------------------------------------------------
+
+// restoreInPlace restores the snapshot's source VM: once it is stopped (per
+// targetReadinessPolicy) and locked, its disks are recreated from the
+// VolumeSnapshots, its spec is replaced by the snapshot's in one update (the
+// commit), then the old disks the VM owned are deleted, the VM is started
+// again if the restore stopped it, and the lock is released.
+func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan, live targetState,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	vm := live.vm
+	committed := vm.Annotations[AnnLastRestoreUID] == string(r.UID)
+	if !committed {
+		if message, busy := busyWith(vm, r.Name); busy {
+			return c.wait(r, deadline, now, blocker{ReasonTargetBusy, message})
+		}
+		if live.running {
+			running := fmt.Sprintf("VirtualMachine %s is running", vm.Name)
+			switch r.Spec.GetTargetReadinessPolicy() {
+			case snapshotapi.TargetReadinessFailImmediate:
+				c.fail(r, now, ReasonTargetRunning, running+" and targetReadinessPolicy is FailImmediate; "+
+					"stop the VM and create the restore again, or use targetReadinessPolicy StopTarget")
+				return 0, nil
+			case snapshotapi.TargetReadinessWaitEventually:
+				return c.wait(r, controller.Deadline{}, now, blocker{ReasonTargetRunning,
+					running + "; the restore starts once it is stopped (targetReadinessPolicy WaitEventually)"})
+			case snapshotapi.TargetReadinessStopTarget:
+				return c.stopTarget(ctx, r, vm, deadline, now)
+			default:
+				return c.wait(r, deadline, now, blocker{ReasonTargetRunning, running +
+					"; the restore starts once it is stopped, and fails if it still runs at the failureDeadline (targetReadinessPolicy WaitGracePeriodAndFail)"})
+			}
+		}
+	}
+	if r.Status.Phase != snapshotapi.RestoreInProgress {
+		r.Status.Phase = snapshotapi.RestoreInProgress
+		deadline = c.deadline(r, now)
+	}
+	vm, err := c.lockVM(ctx, vm, r.Name)
+	if err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	if !committed {
+		message := fmt.Sprintf("restoring VirtualMachine %s in place from snapshot %s", vm.Name, r.Spec.VirtualMachineSnapshotName)
+		c.setConditions(r, now, metav1.ConditionTrue, ReasonInProgress, message, metav1.ConditionFalse, ReasonInProgress, message)
+		if err := c.createSecrets(ctx, r, p); err != nil {
+			return c.requeueOrFail(r, deadline, now, err)
+		}
+		waiting, err := c.restoreClaims(ctx, r, p, vm)
+		if err != nil {
+			return c.requeueOrFail(r, deadline, now, err)
+		}
+		if len(waiting) > 0 {
+			return c.progress(r, deadline, now, ReasonReplacingDisks, fmt.Sprintf(
+				"waiting for the VM's %s to be deleted, to create them again from the snapshot", strings.Join(waiting, ", ")))
+		}
+		if vm, err = c.commit(ctx, r, p, vm); err != nil {
+			return c.requeueOrFail(r, deadline, now, err)
+		}
+	}
+	if err := c.createDataVolumes(ctx, r, p, vm); err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	removed, err := c.deleteOldDisks(ctx, r, vm)
+	if err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	if err := c.releaseVM(ctx, r, vm); err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	message := fmt.Sprintf("restored VirtualMachine %s in place from snapshot %s with %d disks", vm.Name, r.Spec.VirtualMachineSnapshotName, len(p.claims))
+	if len(removed) > 0 {
+		message += "; the VM's old disks " + strings.Join(removed, ", ") + " were deleted"
+	}
+	c.succeed(r, now, message)
+	return 0, nil
+}
+
+// busyWith says why another operation holds the VM: a snapshot of it, or
+// another restore.
+func busyWith(vm *kubevirtv1.VirtualMachine, restore string) (string, bool) {
+	holder := ptr.Deref(vm.Status.RestoreInProgress, "")
+	switch {
+	case holder == restore:
+		return "", false
+	case holder != "":
+		return fmt.Sprintf("restore %s of VirtualMachine %s is in progress; this one waits its turn", holder, vm.Name), true
+	case vm.Status.SnapshotInProgress != nil:
+		return fmt.Sprintf("snapshot %s of VirtualMachine %s is in progress; the restore waits for it to finish", *vm.Status.SnapshotInProgress, vm.Name), true
+	}
+	return "", false
+}
+
+// stopTarget locks the VM, records its run strategy and halts it; the
+// restore goes on once its instance is gone (KubeVirt deletes it).
+func (c *Controller) stopTarget(ctx context.Context, r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	r.Status.Phase = snapshotapi.RestoreInProgress
+	vm, err := c.lockVM(ctx, vm, r.Name)
+	if err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	if _, recorded := vm.Annotations[AnnRunStrategyBeforeRestore]; !recorded {
+		updated := vm.DeepCopy()
+		if updated.Annotations == nil {
+			updated.Annotations = map[string]string{}
+		}
+		updated.Annotations[AnnRunStrategyBeforeRestore] = string(runStrategyOf(vm))
+		stopped(&updated.Spec)
+		if _, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			return c.requeueOrFail(r, deadline, now, fmt.Errorf("stopping VirtualMachine %s: %w", vm.Name, err))
+		}
+		klog.FromContext(ctx).V(2).Info("Stopping the VM to restore it", "vm", klog.KObj(vm), "runStrategyBefore", runStrategyOf(vm))
+	}
+	return c.progress(r, deadline, now, ReasonStoppingTarget, fmt.Sprintf(
+		"stopping VirtualMachine %s (targetReadinessPolicy StopTarget); the restore goes on once its instance is gone, and starts it again after", vm.Name))
+}
+
+func runStrategyOf(vm *kubevirtv1.VirtualMachine) kubevirtv1.VirtualMachineRunStrategy {
+	switch {
+	case vm.Spec.RunStrategy != nil:
+		return *vm.Spec.RunStrategy
+	case ptr.Deref(vm.Spec.Running, false):
+		return kubevirtv1.RunStrategyAlways
+	default:
+		return kubevirtv1.RunStrategyHalted
+	}
+}
+
+// restoreClaims creates the restored claims. A claim that replaces the VM's
+// own claim of the same name (volumeRestorePolicy InPlace) is created once
+// the old one is gone; restoreClaims deletes the old ones and returns those
+// still going. A new claim is controlled by the VM when the claim it
+// replaces in the VM was (for InPlace the old claim is gone by then, and
+// the new one is not: KubeVirt's own disks are owned through DataVolumes).
+func (c *Controller) restoreClaims(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan, vm *kubevirtv1.VirtualMachine) ([]string, error) {
+	var waiting []string
+	for _, step := range p.dataVolumes {
+		if old := step.replaces; old != nil {
+			waiting = append(waiting, "DataVolume "+old.Name)
+			if old.DeletionTimestamp == nil {
+				if err := ignoreNotFound(c.cdi.CdiV1beta1().DataVolumes(old.Namespace).Delete(ctx, old.Name, preconditions(old.UID))); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	for _, step := range p.claims {
+		if old := step.replaces; old != nil {
+			waiting = append(waiting, "PersistentVolumeClaim "+old.Name)
+			if old.DeletionTimestamp == nil {
+				if err := ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(old.Namespace).Delete(ctx, old.Name, preconditions(old.UID))); err != nil {
+					return nil, err
+				}
+				klog.FromContext(ctx).V(2).Info("Deleted the VM's claim to create it again from the snapshot", "claim", klog.KObj(old))
+			}
+			continue
+		}
+		claim := step.claim
+		if c.controlledByVM(vm, step.volumeName) {
+			claim = claim.DeepCopy()
+			claim.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
+		}
+		if err := c.createClaim(ctx, r, claim); err != nil {
+			return nil, err
+		}
+	}
+	return waiting, nil
+}
+
+// controlledByVM reports whether the claim a VM volume uses now is
+// controlled by the VM.
+func (c *Controller) controlledByVM(vm *kubevirtv1.VirtualMachine, volumeName string) bool {
+	if vm.Spec.Template == nil {
+		return false
+	}
+	for _, v := range vm.Spec.Template.Spec.Volumes {
+		if v.Name != volumeName || v.PersistentVolumeClaim == nil {
+			continue
+		}
+		claim, err := c.claims.PersistentVolumeClaims(vm.Namespace).Get(v.PersistentVolumeClaim.ClaimName)
+		return err == nil && metav1.IsControlledBy(claim, vm)
+	}
+	return false
+}
+
+// commit replaces the VM's labels, annotations and spec by the restored
+// ones, keeping its identity and run strategy, and records the restore's
+// UID in the same update.
+func (c *Controller) commit(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan, vm *kubevirtv1.VirtualMachine) (*kubevirtv1.VirtualMachine, error) {
+	updated := vm.DeepCopy()
+	updated.Labels = maps.Clone(p.vm.Labels)
+	updated.Annotations = maps.Clone(p.vm.Annotations)
+	if updated.Annotations == nil {
+		updated.Annotations = map[string]string{}
+	}
+	if before, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
+		updated.Annotations[AnnRunStrategyBeforeRestore] = before
+	}
+	updated.Annotations[AnnLastRestoreUID] = string(r.UID)
+	updated.Spec = *p.vm.Spec.DeepCopy()
+	updated.Spec.RunStrategy, updated.Spec.Running = vm.Spec.RunStrategy, vm.Spec.Running
+	committed, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("replacing the spec of VirtualMachine %s: %w", vm.Name, err)
+	}
+	klog.FromContext(ctx).V(2).Info("Replaced the VM's spec by the snapshot's", "vm", klog.KObj(vm))
+	return committed, nil
+}
+
+// deleteOldDisks deletes, after the commit, the claims and DataVolumes the
+// VM controls and no longer uses, unless another VM uses them.
+func (c *Controller) deleteOldDisks(ctx context.Context, r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine) ([]string, error) {
+	uses := claimsOf(vm)
+	old := func(obj metav1.Object) bool {
+		return metav1.IsControlledBy(obj, vm) && !uses[obj.GetName()] && !ours(r, obj) && obj.GetDeletionTimestamp() == nil &&
+			len(c.claimUsers(vm.Namespace, obj.GetName(), vm.Name)) == 0
+	}
+	var removed []string
+	claims, err := c.claims.PersistentVolumeClaims(vm.Namespace).List(everything)
+	if err != nil {
+		return nil, err
+	}
+	for _, claim := range claims {
+		if old(claim) {
+			if err := ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(vm.Namespace).Delete(ctx, claim.Name, preconditions(claim.UID))); err != nil {
+				return nil, err
+			}
+			removed = append(removed, "PersistentVolumeClaim "+claim.Name)
+		}
+	}
+	if c.dataVolumesOK() {
+		dvs, err := c.dataVolumes.Namespace(vm.Namespace).List(everything)
+		if err != nil {
+			return nil, err
+		}
+		for _, dv := range dvs {
+			if old(dv) {
+				if err := ignoreNotFound(c.cdi.CdiV1beta1().DataVolumes(vm.Namespace).Delete(ctx, dv.Name, preconditions(dv.UID))); err != nil {
+					return nil, err
+				}
+				removed = append(removed, "DataVolume "+dv.Name)
+			}
+		}
+	}
+	slices.Sort(removed)
+	return removed, nil
+}
+
+// claimUsers names the VMs of a namespace, other than except, whose spec
+// uses a claim.
+func (c *Controller) claimUsers(namespace, claim, except string) []string {
+	vms, _ := c.vms.Namespace(namespace).List(everything)
+	var users []string
+	for _, vm := range vms {
+		if vm.Name != except && claimsOf(vm)[claim] {
+			users = append(users, vm.Name)
+		}
+	}
+	slices.Sort(users)
+	return users
+}
+
+// --- The VM lock ----------------------------------------------------------------
+
+// lockVM names the restore in the VM's status.restoreInProgress, which keeps
+// KubeVirt from starting it. The update carries the resourceVersion that was
+// read, so two restores cannot both win.
+func (c *Controller) lockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine, restore string) (*kubevirtv1.VirtualMachine, error) {
+	if ptr.Deref(vm.Status.RestoreInProgress, "") == restore {
+		return vm, nil
+	}
+	vm = vm.DeepCopy()
+	vm.Status.RestoreInProgress = ptr.To(restore)
+	return c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+}
+
+// releaseVM gives a VM the restore holds back the run strategy it stopped it
+// from, if it did, and then clears status.restoreInProgress.
+func (c *Controller) releaseVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine) error {
+	if ptr.Deref(vm.Status.RestoreInProgress, "") != r.Name {
+		return nil
+	}
+	if before, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
+		updated := vm.DeepCopy()
+		delete(updated.Annotations, AnnRunStrategyBeforeRestore)
+		updated.Spec.Running = nil
+		updated.Spec.RunStrategy = ptr.To(kubevirtv1.VirtualMachineRunStrategy(before))
+		var err error
+		if vm, err = c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("giving VirtualMachine %s back its run strategy %s: %w", updated.Name, before, err)
+		}
+		klog.FromContext(ctx).V(2).Info("Gave the VM back its run strategy", "vm", klog.KObj(vm), "runStrategy", before)
+	}
+	vm = vm.DeepCopy()
+	vm.Status.RestoreInProgress = nil
+	_, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	return ignoreNotFound(err)
+}

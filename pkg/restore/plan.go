@@ -1,0 +1,610 @@
+package restore
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+)
+
+// Kinds a restore creates, as nameReplacements and status.resources name them.
+const (
+	kindVirtualMachine = "VirtualMachine"
+	kindClaim          = "PersistentVolumeClaim"
+	kindDataVolume     = "DataVolume"
+	kindSecret         = "Secret"
+)
+
+// annPopulatedFor marks a claim that was filled for a DataVolume of the same
+// name before the DataVolume existed, so that CDI adopts it as is (the
+// DataVolume carries cdiv1.AnnPrePopulated).
+const annPopulatedFor = "cdi.kubevirt.io/storage.populatedFor"
+
+// droppedClaimAnnotations describe the binding or the population of the
+// snapshotted claim; they must not follow it into a restored claim.
+var droppedClaimAnnotations = []string{
+	"pv.kubernetes.io/bind-completed",
+	"pv.kubernetes.io/bound-by-controller",
+	"volume.beta.kubernetes.io/storage-provisioner",
+	"volume.kubernetes.io/storage-provisioner",
+	"volume.kubernetes.io/selected-node",
+}
+
+// blocker is why a restore cannot start now.
+type blocker struct {
+	reason  string
+	message string
+}
+
+// planInput is what a plan is computed from: the restore, the snapshot and
+// what it captured, and lookups of the live objects (nil when absent).
+type planInput struct {
+	restore  *snapshotapi.VirtualMachineRestore
+	snapshot *snapshotapi.VirtualMachineSnapshot
+	content  *snapshotapi.VirtualMachineSnapshotContent
+	// target is the live VM of the target name.
+	target *kubevirtv1.VirtualMachine
+
+	volumeSnapshot func(name string) *snapshotv1.VolumeSnapshot
+	claim          func(name string) *corev1.PersistentVolumeClaim
+	// dataVolume is nil when the DataVolume API is not served.
+	dataVolume func(name string) *cdiv1.DataVolume
+	// secret reads a Secret of the namespace: a snapshot's copy or a Secret
+	// of a restored name.
+	secret func(name string) *corev1.Secret
+	// claimUsers names the VMs of the namespace, other than the target,
+	// whose spec uses a claim (directly or through a DataVolume of its name).
+	claimUsers func(claim string) []string
+	// macUser names a running VM of the namespace, other than the target,
+	// that uses a MAC. MACs are checked within the namespace: that is where
+	// the VM's networks are defined, and where a user can act on a conflict.
+	macUser func(mac string) string
+}
+
+// plan is everything a restore creates or replaces, in the order it does
+// so, with the result for each object as status.resources reports it.
+type plan struct {
+	targetName string
+	// inPlace: the target is the snapshot's source VM and is restored in
+	// place; otherwise a new VM is created.
+	inPlace bool
+	// vm is the VM to create, or whose labels, annotations and spec replace
+	// the target's. Its run strategy is left to the executor.
+	vm          *kubevirtv1.VirtualMachine
+	secrets     []*corev1.Secret
+	claims      []claimStep
+	dataVolumes []dataVolumeStep
+
+	resources []snapshotapi.RestoredResource
+	restores  []snapshotapi.VolumeRestore
+
+	// blockers say why the restore cannot start yet.
+	blockers []blocker
+	// refused is set when the target is a VM other than the snapshot's source.
+	refused string
+	// conflicts are the messages of every conflict; failing are those that
+	// fail the restore in its mode (all in Strict, the ones that cannot be
+	// skipped in BestEffort, none in DryRun).
+	conflicts []string
+	failing   []string
+}
+
+// claimStep is one claim to create from a VolumeSnapshot.
+type claimStep struct {
+	volumeName string
+	claim      *corev1.PersistentVolumeClaim
+	// replaces is the target's own claim of the same name, which must be
+	// deleted before the restored one can be created.
+	replaces *corev1.PersistentVolumeClaim
+}
+
+// dataVolumeStep is one DataVolume that adopts a restored claim.
+type dataVolumeStep struct {
+	dataVolume *cdiv1.DataVolume
+	// ownedByVM: the DataVolume comes from one of the VM's
+	// dataVolumeTemplates, so the VM controls it, as KubeVirt would.
+	ownedByVM bool
+	replaces  *cdiv1.DataVolume
+}
+
+// buildPlan computes the whole restore from observed state, without side
+// effects: names after nameReplacements and volumeRestorePolicy, every
+// reference rewritten, and each object classified as created, replaced,
+// unchanged, skipped or in conflict.
+func buildPlan(in planInput) *plan {
+	r := in.restore
+	source := in.content.Spec.Source.VirtualMachine
+	if source == nil {
+		return &plan{blockers: []blocker{{ReasonSnapshotNotReady, fmt.Sprintf(
+			"snapshot %s holds no VirtualMachine to restore", in.snapshot.Name)}}}
+	}
+	p := &plan{targetName: targetName(r, source.Name)}
+	mode := r.Spec.GetMode()
+	n := names{spec: &r.Spec}
+
+	vmResult, vmMessage := snapshotapi.ResourceCreated, fmt.Sprintf("created stopped from snapshot %s", in.snapshot.Name)
+	switch t := in.target; {
+	case t == nil || ours(r, t):
+	case t.Name == source.Name && (in.snapshot.Status.SourceUID == nil || *in.snapshot.Status.SourceUID == t.UID):
+		p.inPlace = true
+		vmResult, vmMessage = snapshotapi.ResourceReplaced, fmt.Sprintf("spec replaced by the one in snapshot %s", in.snapshot.Name)
+	case t.Name == source.Name:
+		p.refused = fmt.Sprintf("VirtualMachine %s was deleted and created again since snapshot %s was taken of it (UID %s, now %s); "+
+			"restore into a new VM with spec.target or a VirtualMachine nameReplacement", t.Name, in.snapshot.Name, *in.snapshot.Status.SourceUID, t.UID)
+	default:
+		p.refused = fmt.Sprintf("VirtualMachine %s exists and is not the VM snapshot %s was taken of (%s); "+
+			"restore into a new VM with spec.target or a VirtualMachine nameReplacement, or delete %s", t.Name, in.snapshot.Name, source.Name, t.Name)
+	}
+	if p.refused != "" {
+		vmResult, vmMessage = snapshotapi.ResourceConflict, p.refused
+	}
+	targetClaims := claimsOf(in.target)
+	if !p.inPlace {
+		targetClaims = nil
+	}
+
+	// Disks: one claim per volume backup, and a DataVolume when it had one.
+	claimOfVolume := map[string]string{}     // volume name -> restored claim
+	dataVolumeRenames := map[string]string{} // snapshot's DataVolume -> restored one
+	for _, b := range in.content.Spec.VolumeBackups {
+		name := n.claim(b, p.inPlace, p.targetName, r.UID)
+		claimOfVolume[b.VolumeName] = name
+		vsName := ptr.Deref(b.VolumeSnapshotName, "")
+		vr := snapshotapi.VolumeRestore{VolumeName: b.VolumeName, PersistentVolumeClaimName: name, VolumeSnapshotName: vsName}
+		if b.DataVolumeName != nil {
+			vr.DataVolumeName = ptr.To(name)
+			dataVolumeRenames[*b.DataVolumeName] = name
+		}
+		p.restores = append(p.restores, vr)
+
+		vs := in.volumeSnapshot(vsName)
+		switch {
+		case vs == nil:
+			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s does not exist", vsName, b.VolumeName)})
+			continue
+		case vs.Status == nil || !ptr.Deref(vs.Status.ReadyToUse, false):
+			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s is not ready to use", vsName, b.VolumeName)})
+			continue
+		}
+		desired := restoredClaim(r, b, name, vs)
+		step := claimStep{volumeName: b.VolumeName, claim: desired}
+		res := resourceEntry(kindClaim, corev1.SchemeGroupVersion.String(), name, snapshotapi.ResourceCreated, "restored from VolumeSnapshot "+vsName)
+		if p.inPlace && name == b.PersistentVolumeClaim.Name {
+			res.Result = snapshotapi.ResourceReplaced
+		}
+		if step.replaces = disposition(p, in, targetClaims, kindClaim, in.claim(name), &res); step.replaces != nil {
+			res.Message += "; the VM's claim of that name is deleted and created again"
+		}
+		p.resources = append(p.resources, res)
+		if res.Result != snapshotapi.ResourceConflict {
+			p.claims = append(p.claims, step)
+		}
+
+		if b.DataVolumeName == nil {
+			continue
+		}
+		if in.dataVolume == nil {
+			p.blockers = append(p.blockers, blocker{ReasonAPIMissing, fmt.Sprintf(
+				"volume %s was on DataVolume %s, and the DataVolume API (cdi.kubevirt.io/v1beta1) is not served; install CDI", b.VolumeName, *b.DataVolumeName)})
+			continue
+		}
+		dvStep := restoredDataVolume(r, source, b, desired, vsName)
+		dvRes := resourceEntry(kindDataVolume, cdiv1.SchemeGroupVersion.String(), name, res.Result, "adopts the restored claim "+name)
+		if dvRes.Result == snapshotapi.ResourceConflict {
+			dvRes.Message = "its claim is in conflict"
+		}
+		dvStep.replaces = disposition(p, in, targetClaims, kindDataVolume, in.dataVolume(name), &dvRes)
+		p.resources = append(p.resources, dvRes)
+		if dvRes.Result != snapshotapi.ResourceConflict && res.Result != snapshotapi.ResourceConflict {
+			p.dataVolumes = append(p.dataVolumes, dvStep)
+		}
+	}
+
+	// Secrets: recreated from the snapshot's copies, or found identical.
+	for _, sb := range in.content.Spec.SecretBackups {
+		name := n.secret(sb.Name)
+		backup := in.secret(sb.BackupSecretName)
+		if backup == nil {
+			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf(
+				"the copy %s of Secret %s is missing from snapshot %s", sb.BackupSecretName, sb.Name, in.snapshot.Name)})
+			continue
+		}
+		res := resourceEntry(kindSecret, corev1.SchemeGroupVersion.String(), name, snapshotapi.ResourceCreated, "data from the snapshot's copy of Secret "+sb.Name)
+		existing := in.secret(name)
+		switch {
+		case existing == nil || ours(r, existing):
+			p.secrets = append(p.secrets, restoredSecret(r, name, backup))
+		case sameData(existing, backup):
+			res.Result, res.Message = snapshotapi.ResourceUnchanged, "exists with the snapshot's data"
+		default:
+			res.Result, res.Message = snapshotapi.ResourceConflict, fmt.Sprintf("Secret %s exists with data that differs from the snapshot's", name)
+			if p.conflict(mode, res.Message, true) {
+				res.Result, res.Message = snapshotapi.ResourceSkipped, fmt.Sprintf("Secret %s exists with data that differs from the snapshot's; it is left as it is", name)
+			}
+		}
+		p.resources = append(p.resources, res)
+	}
+
+	// The VM, with every reference rewritten.
+	p.vm = restoredVM(in, p, n, claimOfVolume, dataVolumeRenames)
+	if p.vm.Spec.Template != nil && p.refused == "" && in.snapshot.Spec.GetKeepIPAddress() == snapshotapi.KeepIPAddressAlways {
+		var macConflicts []string
+		ifaces := p.vm.Spec.Template.Spec.Domain.Devices.Interfaces
+		for i := range ifaces {
+			user := ""
+			if mac := ifaces[i].MacAddress; mac != "" {
+				user = in.macUser(mac)
+			}
+			if user == "" {
+				continue
+			}
+			message := fmt.Sprintf("MAC address %s of interface %s is used by running VirtualMachine %s", ifaces[i].MacAddress, ifaces[i].Name, user)
+			if p.conflict(mode, message, true) {
+				ifaces[i].MacAddress = ""
+				vmMessage += "; interface " + ifaces[i].Name + " gets a new MAC address: " + message
+			} else {
+				macConflicts = append(macConflicts, message)
+			}
+		}
+		if len(macConflicts) > 0 {
+			vmResult, vmMessage = snapshotapi.ResourceConflict, strings.Join(macConflicts, "; ")
+		}
+	}
+	if p.refused != "" && mode != snapshotapi.RestoreModeDryRun {
+		p.failing = append(p.failing, p.refused)
+	}
+	p.conflicts = slices.Insert(p.conflicts, 0, conflictMessages(p.refused)...)
+	p.resources = slices.Insert(p.resources, 0, resourceEntry(kindVirtualMachine, kubevirtv1.SchemeGroupVersion.String(), p.targetName, vmResult, vmMessage))
+	return p
+}
+
+// disposition classifies an existing object of a restored disk's name:
+// none, or one this restore made, is created (again); the target's own disk,
+// which no other VM uses, is replaced and returned; anything else is a
+// conflict that cannot be skipped.
+func disposition[T interface {
+	comparable
+	metav1.Object
+}](p *plan, in planInput, targetClaims map[string]bool, kind string, existing T, res *snapshotapi.RestoredResource) T {
+	var none T
+	switch {
+	case existing == none || ours(in.restore, existing):
+	case targetClaims[existing.GetName()] && len(in.claimUsers(existing.GetName())) == 0:
+		res.Result = snapshotapi.ResourceReplaced
+		return existing
+	default:
+		res.Result, res.Message = snapshotapi.ResourceConflict, existsMessage(kind, existing.GetName(), in.claimUsers(existing.GetName()))
+		p.conflict(in.restore.Spec.GetMode(), res.Message, false)
+	}
+	return none
+}
+
+// conflict records a conflict and reports whether it was skipped: only in
+// BestEffort mode, and only when skipping leaves a VM that still restores the
+// snapshot's disks.
+func (p *plan) conflict(mode snapshotapi.RestoreMode, message string, skippable bool) bool {
+	p.conflicts = append(p.conflicts, message)
+	switch {
+	case mode == snapshotapi.RestoreModeDryRun:
+		return false
+	case mode == snapshotapi.RestoreModeBestEffort && skippable:
+		return true
+	default:
+		p.failing = append(p.failing, message)
+		return false
+	}
+}
+
+func conflictMessages(refused string) []string {
+	if refused == "" {
+		return nil
+	}
+	return []string{refused}
+}
+
+// targetName is the VM a restore writes: spec.target, or the snapshot's
+// source VM after nameReplacements.
+func targetName(r *snapshotapi.VirtualMachineRestore, sourceName string) string {
+	if r.Spec.Target != nil && r.Spec.Target.Name != "" {
+		return r.Spec.Target.Name
+	}
+	if to, ok := r.Spec.ReplacementFor(kindVirtualMachine, sourceName); ok {
+		return to
+	}
+	return sourceName
+}
+
+// names applies nameReplacements and the volume restore policy.
+type names struct {
+	spec *snapshotapi.VirtualMachineRestoreSpec
+}
+
+func (n names) replace(kind, name string) string {
+	if to, ok := n.spec.ReplacementFor(kind, name); ok {
+		return to
+	}
+	return name
+}
+
+func (n names) secret(name string) string { return n.replace(kindSecret, name) }
+
+// claim is the restored claim of a volume backup. A nameReplacement wins;
+// otherwise a new VM keeps the snapshot's names, and an in-place restore
+// names them after its volumeRestorePolicy.
+func (n names) claim(b snapshotapi.VolumeBackup, inPlace bool, target string, uid types.UID) string {
+	if dv := ptr.Deref(b.DataVolumeName, ""); dv != "" {
+		if to, ok := n.spec.ReplacementFor(kindDataVolume, dv); ok {
+			return to
+		}
+	}
+	if to, ok := n.spec.ReplacementFor(kindClaim, b.PersistentVolumeClaim.Name); ok {
+		return to
+	}
+	if !inPlace {
+		return b.PersistentVolumeClaim.Name
+	}
+	switch n.spec.GetVolumeRestorePolicy() {
+	case snapshotapi.VolumeRestoreInPlace:
+		return b.PersistentVolumeClaim.Name
+	case snapshotapi.VolumeRestorePrefixTargetName:
+		return target + "-" + b.VolumeName
+	default:
+		return RandomizedClaimName(uid, b.VolumeName)
+	}
+}
+
+// RandomizedClaimName is the claim an in-place restore with
+// volumeRestorePolicy RandomizeNames creates for a volume.
+func RandomizedClaimName(restoreUID types.UID, volumeName string) string {
+	return "restore-" + string(restoreUID) + "-" + volumeName
+}
+
+func resourceEntry(kind, apiVersion, name string, result snapshotapi.ResourceResult, message string) snapshotapi.RestoredResource {
+	return snapshotapi.RestoredResource{APIVersion: apiVersion, Kind: kind, Name: name, Result: result, Message: message}
+}
+
+func existsMessage(kind, name string, users []string) string {
+	m := fmt.Sprintf("%s %s exists and was not created by this restore", kind, name)
+	if len(users) > 0 {
+		m += "; it is used by VirtualMachine " + strings.Join(users, ", ")
+	}
+	return m
+}
+
+// restoreLabels mark an object as made by a restore, so that a retry finds
+// it and a failed restore removes it.
+func restoreLabels(r *snapshotapi.VirtualMachineRestore, base map[string]string) map[string]string {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[LabelRestoreUID] = string(r.UID)
+	return out
+}
+
+func restoreAnnotations(r *snapshotapi.VirtualMachineRestore, base map[string]string) map[string]string {
+	out := maps.Clone(base)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[AnnRestoreName] = r.Name
+	return out
+}
+
+// restoredClaim is the claim of a volume backup, provisioned from its
+// VolumeSnapshot, at least as large as the snapshot says it must be. It
+// names no volume: the provisioner makes a new one, whenever the storage
+// class binds (WaitForFirstConsumer classes only when the VM starts).
+func restoredClaim(r *snapshotapi.VirtualMachineRestore, b snapshotapi.VolumeBackup, name string, vs *snapshotv1.VolumeSnapshot) *corev1.PersistentVolumeClaim {
+	tmpl := b.PersistentVolumeClaim
+	annotations := map[string]string{}
+	for k, v := range tmpl.Annotations {
+		if !slices.Contains(droppedClaimAnnotations, k) && !strings.HasPrefix(k, "cdi.kubevirt.io/") {
+			annotations[k] = v
+		}
+	}
+	if b.DataVolumeName != nil {
+		annotations[annPopulatedFor] = name
+	}
+	spec := *tmpl.Spec.DeepCopy()
+	spec.VolumeName = ""
+	spec.DataSource = &corev1.TypedLocalObjectReference{APIGroup: ptr.To(snapshotv1.GroupName), Kind: "VolumeSnapshot", Name: vs.Name}
+	spec.DataSourceRef = &corev1.TypedObjectReference{APIGroup: ptr.To(snapshotv1.GroupName), Kind: "VolumeSnapshot", Name: vs.Name}
+	if size := vs.Status.RestoreSize; size != nil {
+		if spec.Resources.Requests == nil {
+			spec.Resources.Requests = corev1.ResourceList{}
+		}
+		if current, ok := spec.Resources.Requests[corev1.ResourceStorage]; !ok || size.Cmp(current) > 0 {
+			spec.Resources.Requests[corev1.ResourceStorage] = size.DeepCopy()
+		}
+	}
+	claim := &corev1.PersistentVolumeClaim{Spec: spec}
+	claim.Name, claim.Namespace = name, r.Namespace
+	claim.Labels = restoreLabels(r, tmpl.Labels)
+	claim.Annotations = restoreAnnotations(r, annotations)
+	return claim
+}
+
+// restoredDataVolume is the DataVolume that adopts a restored claim: the
+// VM's dataVolumeTemplate when it had one, else a DataVolume that names the
+// VolumeSnapshot as its source. Either way it is marked pre-populated.
+func restoredDataVolume(r *snapshotapi.VirtualMachineRestore, source *kubevirtv1.VirtualMachine, b snapshotapi.VolumeBackup,
+	claim *corev1.PersistentVolumeClaim, vsName string,
+) dataVolumeStep {
+	dv := &cdiv1.DataVolume{}
+	dv.Name, dv.Namespace = claim.Name, r.Namespace
+	step := dataVolumeStep{dataVolume: dv}
+	if i := slices.IndexFunc(source.Spec.DataVolumeTemplates, func(t kubevirtv1.DataVolumeTemplateSpec) bool {
+		return t.Name == *b.DataVolumeName
+	}); i >= 0 {
+		tmpl := source.Spec.DataVolumeTemplates[i]
+		dv.Labels, dv.Annotations = tmpl.Labels, tmpl.Annotations
+		dv.Spec = *tmpl.Spec.DeepCopy()
+		step.ownedByVM = true
+	} else {
+		spec := claim.Spec
+		dv.Spec = cdiv1.DataVolumeSpec{
+			Source: &cdiv1.DataVolumeSource{Snapshot: &cdiv1.DataVolumeSourceSnapshot{Namespace: r.Namespace, Name: vsName}},
+			Storage: &cdiv1.StorageSpec{
+				AccessModes:      spec.AccessModes,
+				Resources:        *spec.Resources.DeepCopy(),
+				StorageClassName: spec.StorageClassName,
+				VolumeMode:       spec.VolumeMode,
+			},
+		}
+	}
+	dv.Labels = restoreLabels(r, dv.Labels)
+	dv.Annotations = restoreAnnotations(r, dv.Annotations)
+	dv.Annotations[cdiv1.AnnPrePopulated] = claim.Name
+	return step
+}
+
+func restoredSecret(r *snapshotapi.VirtualMachineRestore, name string, backup *corev1.Secret) *corev1.Secret {
+	s := &corev1.Secret{Type: backup.Type, Data: maps.Clone(backup.Data)}
+	s.Name, s.Namespace = name, r.Namespace
+	s.Labels = restoreLabels(r, nil)
+	s.Annotations = restoreAnnotations(r, nil)
+	return s
+}
+
+func sameData(a, b *corev1.Secret) bool {
+	return a.Type == b.Type && maps.EqualFunc(a.Data, b.Data, bytes.Equal)
+}
+
+// restoredVM is the snapshot's VM under the target name, pointing at the
+// restored claims, DataVolumes and Secrets. With keepIPAddress Always each
+// interface keeps the MAC it had (also one KubeVirt had assigned); a new VM
+// of a snapshot taken with Never gets fresh MACs.
+func restoredVM(in planInput, p *plan, n names, claims, dataVolumes map[string]string) *kubevirtv1.VirtualMachine {
+	source := in.content.Spec.Source.VirtualMachine.DeepCopy()
+	vm := &kubevirtv1.VirtualMachine{Spec: source.Spec}
+	vm.Name, vm.Namespace = p.targetName, in.restore.Namespace
+	vm.Labels, vm.Annotations = source.Labels, source.Annotations
+	if !p.inPlace {
+		vm.Labels = restoreLabels(in.restore, vm.Labels)
+		vm.Annotations = restoreAnnotations(in.restore, vm.Annotations)
+	}
+
+	for i := range vm.Spec.DataVolumeTemplates {
+		t := &vm.Spec.DataVolumeTemplates[i]
+		if to, ok := dataVolumes[t.Name]; ok {
+			t.Name = to
+			if t.Annotations == nil {
+				t.Annotations = map[string]string{}
+			}
+			t.Annotations[cdiv1.AnnPrePopulated] = to
+		} else {
+			t.Name = n.replace(kindDataVolume, t.Name)
+		}
+	}
+	tmpl := vm.Spec.Template
+	if tmpl == nil {
+		return vm
+	}
+	for i := range tmpl.Spec.Volumes {
+		rewriteVolume(&tmpl.Spec.Volumes[i], n, claims)
+	}
+	for i := range tmpl.Spec.AccessCredentials {
+		ac := &tmpl.Spec.AccessCredentials[i]
+		if k := ac.SSHPublicKey; k != nil && k.Source.Secret != nil {
+			k.Source.Secret.SecretName = n.secret(k.Source.Secret.SecretName)
+		}
+		if pw := ac.UserPassword; pw != nil && pw.Source.Secret != nil {
+			pw.Source.Secret.SecretName = n.secret(pw.Source.Secret.SecretName)
+		}
+	}
+
+	keepMACs := in.snapshot.Spec.GetKeepIPAddress() == snapshotapi.KeepIPAddressAlways
+	recorded := map[string]string{}
+	for _, id := range in.content.Spec.NetworkIdentity {
+		recorded[id.Name] = id.MACAddress
+	}
+	ifaces := tmpl.Spec.Domain.Devices.Interfaces
+	for i := range ifaces {
+		switch {
+		case keepMACs && ifaces[i].MacAddress == "":
+			ifaces[i].MacAddress = recorded[ifaces[i].Name]
+		case !keepMACs && !p.inPlace:
+			ifaces[i].MacAddress = ""
+		}
+	}
+	return vm
+}
+
+// rewriteVolume points a volume at its restored claim, and applies
+// nameReplacements to the claims, DataVolumes and Secrets it refers to.
+func rewriteVolume(v *kubevirtv1.Volume, n names, claims map[string]string) {
+	restored, isRestored := claims[v.Name]
+	switch {
+	case v.PersistentVolumeClaim != nil:
+		if isRestored {
+			v.PersistentVolumeClaim.ClaimName = restored
+		} else {
+			v.PersistentVolumeClaim.ClaimName = n.replace(kindClaim, v.PersistentVolumeClaim.ClaimName)
+		}
+	case v.DataVolume != nil:
+		if isRestored {
+			v.DataVolume.Name = restored
+		} else {
+			v.DataVolume.Name = n.replace(kindDataVolume, v.DataVolume.Name)
+		}
+	case v.CloudInitNoCloud != nil:
+		replaceSecretRef(v.CloudInitNoCloud.UserDataSecretRef, n)
+		replaceSecretRef(v.CloudInitNoCloud.NetworkDataSecretRef, n)
+	case v.CloudInitConfigDrive != nil:
+		replaceSecretRef(v.CloudInitConfigDrive.UserDataSecretRef, n)
+		replaceSecretRef(v.CloudInitConfigDrive.NetworkDataSecretRef, n)
+	case v.Secret != nil:
+		v.Secret.SecretName = n.secret(v.Secret.SecretName)
+	}
+}
+
+func replaceSecretRef(ref *corev1.LocalObjectReference, n names) {
+	if ref != nil && ref.Name != "" {
+		ref.Name = n.secret(ref.Name)
+	}
+}
+
+// claimsOf is every claim a VM's spec uses: claim volumes, DataVolume
+// volumes (a DataVolume's claim has its name) and dataVolumeTemplates.
+func claimsOf(vm *kubevirtv1.VirtualMachine) map[string]bool {
+	out := map[string]bool{}
+	if vm == nil {
+		return out
+	}
+	for _, t := range vm.Spec.DataVolumeTemplates {
+		out[t.Name] = true
+	}
+	if vm.Spec.Template == nil {
+		return out
+	}
+	for _, v := range vm.Spec.Template.Spec.Volumes {
+		switch {
+		case v.PersistentVolumeClaim != nil:
+			out[v.PersistentVolumeClaim.ClaimName] = true
+		case v.DataVolume != nil:
+			out[v.DataVolume.Name] = true
+		}
+	}
+	return out
+}
+
+// resultsOf counts the resources of each result, for condition messages.
+func resultsOf(resources []snapshotapi.RestoredResource) map[snapshotapi.ResourceResult][]string {
+	out := map[snapshotapi.ResourceResult][]string{}
+	for _, r := range resources {
+		out[r.Result] = append(out[r.Result], r.Kind+" "+r.Name)
+	}
+	return out
+}

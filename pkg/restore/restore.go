@@ -1,0 +1,499 @@
+// Package restore is the VirtualMachineRestore controller: it restores a
+// VirtualMachineSnapshot in place, into the VM it was taken of (KubeVirt's
+// restore), or as a new VM with all its disks and Secrets (Deckhouse's).
+//
+// Phase machine (one sync computes the whole status and writes it once):
+//
+//	"" ─► Pending ──(snapshot Ready, plan without failing conflicts, target stopped or being stopped)──► InProgress ──► Ready
+//	        │ waits: snapshot missing or not Ready, target running                  │ new VM: Secrets ─► claims ─► VM (stopped) ─► DataVolumes
+//	        │ (WaitGracePeriodAndFail, WaitEventually), target locked by            │ in place: lock ─► [stop] ─► Secrets ─► claims ─► VM spec
+//	        │ a snapshot or another restore                                         │   replaced ─► DataVolumes ─► old owned disks deleted ─► [start] ─► unlock
+//	        └──(deadline; conflict in Strict; target is another VM; FailImmediate)──► Failed ◄──(deadline; snapshot deleted)──┘
+//	mode DryRun: Pending ──(plan)──► Ready with complete=false and reason DryRun; nothing is changed
+//	Failed: what the restore created is removed (except what the VM now uses) and the VM released; every
+//	  sync of a Failed restore finishes that cleanup, so a crash half-way through it is harmless
+//	deleted before Ready: the same cleanup, then the finalizer goes; Ready is final, and deleting a Ready
+//	  restore leaves the restored objects alone
+//
+// The plan (plan.go) is computed on every sync from observed state only. It
+// names each object after nameReplacements and volumeRestorePolicy, rewrites
+// every reference, and finds conflicts before anything is written: in Strict
+// mode any conflict fails the restore with nothing changed; in BestEffort a
+// Secret with other data is left as it is and a MAC in use is dropped (the
+// VM gets a fresh one), while a disk in conflict still fails the restore,
+// since the VM would otherwise run on data that is not the snapshot's.
+//
+// Ownership: a restore owns nothing through owner references, and nothing
+// owns it; every object it creates carries the label LabelRestoreUID, so a
+// retry after a crash finds what it made and a failed or deleted restore
+// removes it. Names are deterministic, so a resumed restore never creates a
+// second claim. An in-place restore marks the VM's status.restoreInProgress
+// throughout, records on the VM the run strategy it stopped it from, and
+// commits by replacing the VM's spec in one update that also records the
+// restore's UID (AnnLastRestoreUID): from then on the VM is restored and the
+// remaining steps only tidy up.
+package restore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/ptr"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/metrics"
+)
+
+const (
+	// Finalizer guards the cleanup of an unfinished restore.
+	Finalizer = "snapshot.vmsnap.io/vmrestore-protection"
+	// LabelRestoreUID marks every object a restore creates with its UID.
+	LabelRestoreUID = "snapshot.vmsnap.io/vmrestore-uid"
+	// AnnRestoreName names, for people, the restore that created an object.
+	AnnRestoreName = "snapshot.vmsnap.io/vmrestore"
+	// AnnLastRestoreUID is set on a VM by the update that restores it.
+	AnnLastRestoreUID = "snapshot.vmsnap.io/last-restore-uid"
+	// AnnRunStrategyBeforeRestore records, on a VM that a restore stopped
+	// (targetReadinessPolicy StopTarget), the run strategy to give it back.
+	AnnRunStrategyBeforeRestore = "snapshot.vmsnap.io/run-strategy-before-restore"
+)
+
+// Reasons of the Ready and Progressing conditions.
+const (
+	ReasonSnapshotNotFound  = "SnapshotNotFound"
+	ReasonSnapshotNotReady  = "SnapshotNotReady"
+	ReasonSnapshotDeleted   = "SnapshotDeleted"
+	ReasonAPIMissing        = "APIMissing"
+	ReasonTargetIsAnotherVM = "TargetIsAnotherVM"
+	ReasonTargetRunning     = "TargetRunning"
+	ReasonTargetBusy        = "TargetBusy"
+	ReasonStoppingTarget    = "StoppingTarget"
+	ReasonConflict          = "Conflict"
+	ReasonInProgress        = "InProgress"
+	ReasonReplacingDisks    = "ReplacingDisks"
+	ReasonDeadlineExceeded  = "DeadlineExceeded"
+	ReasonRestored          = "Restored"
+	ReasonDryRun            = "DryRun"
+	ReasonDeleting          = "Deleting"
+	ReasonFeatureDisabled   = "FeatureDisabled"
+)
+
+// safetyRequeue bounds a wait that informer events normally end.
+const safetyRequeue = 10 * time.Second
+
+func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error) {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	cached, err := c.restores.VirtualMachineRestores(namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	r := cached.DeepCopy()
+	logger := klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(r))
+	ctx = klog.NewContext(ctx, logger)
+
+	if !c.enabled {
+		return 0, c.syncDisabled(ctx, r)
+	}
+	if r.DeletionTimestamp != nil {
+		return c.syncDeletion(ctx, r)
+	}
+	if r, err = c.ensureFinalizer(ctx, r); err != nil {
+		return 0, err
+	}
+	old := r.Status.DeepCopy()
+
+	var requeue time.Duration
+	var syncErr error
+	switch r.Status.Phase {
+	case snapshotapi.RestoreReady, snapshotapi.RestoreFailed:
+	default:
+		requeue, syncErr = c.syncActive(ctx, r)
+	}
+	if err := c.writeStatus(ctx, r, old); err != nil {
+		return 0, err
+	}
+	if r.Status.Phase == snapshotapi.RestoreFailed {
+		if err := c.cleanUp(ctx, r); err != nil {
+			return 0, err
+		}
+	}
+	return requeue, syncErr
+}
+
+func (c *Controller) ensureFinalizer(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (*snapshotapi.VirtualMachineRestore, error) {
+	patch, needed := controller.FinalizerPatch(r, Finalizer, true)
+	if !needed {
+		return r, nil
+	}
+	return c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+}
+
+// writeStatus writes the status once, if it changed, and records an event
+// for a phase transition.
+func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMachineRestore, old *snapshotapi.VirtualMachineRestoreStatus) error {
+	r.Status.ObservedGeneration = r.Generation
+	if equality.Semantic.DeepEqual(old, &r.Status) {
+		return nil
+	}
+	if _, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).UpdateStatus(ctx, r, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	if old.Phase != r.Status.Phase {
+		c.recordPhase(r)
+		c.recordFinished(r)
+	}
+	return nil
+}
+
+func (c *Controller) recordFinished(r *snapshotapi.VirtualMachineRestore) {
+	now := c.clock.Now()
+	switch r.Status.Phase {
+	case snapshotapi.RestoreReady, snapshotapi.RestoreFailed:
+		c.metrics.Finished(metrics.KindVirtualMachineRestore, string(r.Status.Phase), r.CreationTimestamp.Time, now)
+	}
+	if r.Status.Phase == snapshotapi.RestoreFailed && c.deadline(r, now).Exceeded(now) {
+		c.metrics.DeadlineExceeded(metrics.KindVirtualMachineRestore)
+	}
+}
+
+func (c *Controller) recordPhase(r *snapshotapi.VirtualMachineRestore) {
+	message := string(r.Status.Phase)
+	if ready := apimeta.FindStatusCondition(r.Status.Conditions, snapshotapi.ConditionReady); ready != nil && ready.Message != "" {
+		message = ready.Message
+	}
+	eventType := corev1.EventTypeNormal
+	if r.Status.Phase == snapshotapi.RestoreFailed {
+		eventType = corev1.EventTypeWarning
+	}
+	c.recorder.Event(r, eventType, "Restore"+string(r.Status.Phase), message)
+}
+
+// syncActive drives a restore from Pending to Ready or Failed.
+func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (time.Duration, error) {
+	now := c.clock.Now()
+	if r.Status.Phase == "" {
+		r.Status.Phase = snapshotapi.RestorePending
+	}
+	deadline := c.deadline(r, now)
+	inProgress := r.Status.Phase == snapshotapi.RestoreInProgress
+	if inProgress && deadline.Exceeded(now) {
+		c.fail(r, now, ReasonDeadlineExceeded, fmt.Sprintf("the restore did not complete within its failureDeadline of %s: %s",
+			deadline.Length, conditionMessage(r, snapshotapi.ConditionProgressing)))
+		return 0, nil
+	}
+	if !c.volumeSnapshotsOK() || !c.kubeVirtOK() {
+		requeue, err := c.wait(r, deadline, now, blocker{ReasonAPIMissing,
+			"the VolumeSnapshot API (snapshot.storage.k8s.io/v1) or the KubeVirt API (kubevirt.io/v1) is not served or not synced yet"})
+		return controller.Sooner(requeue, controller.CacheRecheck), err
+	}
+
+	snap, content, b, err := c.snapshotOf(r)
+	if err != nil {
+		return 0, err
+	}
+	if b != nil {
+		if inProgress {
+			c.fail(r, now, b.reason, "the snapshot became unusable during the restore: "+b.message)
+			return 0, nil
+		}
+		return c.wait(r, deadline, now, *b)
+	}
+
+	in, err := c.planInputs(ctx, r, snap, content)
+	if err != nil {
+		return 0, err
+	}
+	p := buildPlan(in.planInput)
+	if err := in.err(); err != nil {
+		return 0, err
+	}
+	r.Status.TargetName = ptr.To(p.targetName)
+	r.Status.Resources, r.Status.Restores = p.resources, p.restores
+	if len(p.blockers) > 0 {
+		if inProgress {
+			c.fail(r, now, p.blockers[0].reason, "the snapshot became unusable during the restore: "+joinBlockers(p.blockers))
+			return 0, nil
+		}
+		return c.wait(r, deadline, now, p.blockers...)
+	}
+
+	mode := r.Spec.GetMode()
+	switch {
+	case mode == snapshotapi.RestoreModeDryRun:
+		c.reportDryRun(r, p, in.live, now)
+		return 0, nil
+	case p.refused != "":
+		c.fail(r, now, ReasonTargetIsAnotherVM, p.refused)
+		return 0, nil
+	case len(p.failing) > 0:
+		changed := "nothing was changed"
+		if inProgress {
+			changed = "what the restore created is removed"
+		}
+		c.fail(r, now, ReasonConflict, fmt.Sprintf("%d conflicts (mode %s), %s: %s", len(p.failing), mode, changed, strings.Join(p.failing, "; ")))
+		return 0, nil
+	case p.inPlace:
+		return c.restoreInPlace(ctx, r, p, in.live, deadline, now)
+	default:
+		return c.restoreNewVM(ctx, r, p, deadline, now)
+	}
+}
+
+// deadline is the restore's failureDeadline, counted from its creation; for
+// WaitEventually, whose wait for the VM to stop has no limit, from the moment
+// the restore started to change things.
+func (c *Controller) deadline(r *snapshotapi.VirtualMachineRestore, now time.Time) controller.Deadline {
+	d := controller.Deadline{Start: r.CreationTimestamp.Time, Length: r.Spec.GetFailureDeadline()}
+	if r.Spec.GetTargetReadinessPolicy() == snapshotapi.TargetReadinessWaitEventually && r.Status.Phase == snapshotapi.RestoreInProgress {
+		d.Start = now
+		if p := apimeta.FindStatusCondition(r.Status.Conditions, snapshotapi.ConditionProgressing); p != nil && p.Status == metav1.ConditionTrue {
+			d.Start = p.LastTransitionTime.Time
+		}
+	}
+	return d
+}
+
+// snapshotOf returns the snapshot to restore and its content, or why they
+// cannot be restored now.
+func (c *Controller) snapshotOf(r *snapshotapi.VirtualMachineRestore) (*snapshotapi.VirtualMachineSnapshot,
+	*snapshotapi.VirtualMachineSnapshotContent, *blocker, error,
+) {
+	name := r.Spec.VirtualMachineSnapshotName
+	snap, err := c.snapshots.VirtualMachineSnapshots(r.Namespace).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil, &blocker{ReasonSnapshotNotFound, fmt.Sprintf("VirtualMachineSnapshot %s does not exist", name)}, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if snap.DeletionTimestamp != nil {
+		return nil, nil, &blocker{ReasonSnapshotDeleted, fmt.Sprintf("VirtualMachineSnapshot %s is being deleted", name)}, nil
+	}
+	if snap.Status.Phase != snapshotapi.SnapshotReady || !ptr.Deref(snap.Status.ReadyToUse, false) {
+		message := fmt.Sprintf("VirtualMachineSnapshot %s is %s, not ready to use", name, orUnset(string(snap.Status.Phase)))
+		if ready := apimeta.FindStatusCondition(snap.Status.Conditions, snapshotapi.ConditionReady); ready != nil && ready.Message != "" {
+			message += ": " + ready.Message
+		}
+		return nil, nil, &blocker{ReasonSnapshotNotReady, message}, nil
+	}
+	contentName := ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, "")
+	content, err := c.contents.VirtualMachineSnapshotContents(r.Namespace).Get(contentName)
+	if apierrors.IsNotFound(err) {
+		return nil, nil, &blocker{ReasonSnapshotNotReady, fmt.Sprintf(
+			"VirtualMachineSnapshotContent %q of snapshot %s does not exist", contentName, name)}, nil
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if content.DeletionTimestamp != nil {
+		return nil, nil, &blocker{ReasonSnapshotDeleted, fmt.Sprintf(
+			"VirtualMachineSnapshotContent %s of snapshot %s is being deleted", contentName, name)}, nil
+	}
+	return snap, content, nil, nil
+}
+
+// --- Outcomes ---------------------------------------------------------------
+
+// wait keeps the restore Pending for the blockers, or fails it once the
+// deadline has passed, naming them. It requeues at the deadline.
+func (c *Controller) wait(r *snapshotapi.VirtualMachineRestore, deadline controller.Deadline, now time.Time, blockers ...blocker) (time.Duration, error) {
+	reason, message := blockers[0].reason, joinBlockers(blockers)
+	if deadline.Exceeded(now) {
+		c.fail(r, now, reason, fmt.Sprintf("the restore could not start within its failureDeadline of %s: %s", deadline.Length, message))
+		return 0, nil
+	}
+	r.Status.Phase = snapshotapi.RestorePending
+	c.setConditions(r, now, metav1.ConditionFalse, reason, message, metav1.ConditionFalse, reason, message)
+	return deadline.Remaining(now), nil
+}
+
+// progress keeps the restore InProgress with a message, until the deadline.
+func (c *Controller) progress(r *snapshotapi.VirtualMachineRestore, deadline controller.Deadline, now time.Time, reason, message string) (time.Duration, error) {
+	r.Status.Phase = snapshotapi.RestoreInProgress
+	c.setConditions(r, now, metav1.ConditionTrue, reason, message, metav1.ConditionFalse, reason, message)
+	return controller.Sooner(deadline.Remaining(now), safetyRequeue), nil
+}
+
+// requeueOrFail retries an API error with backoff until the deadline, then
+// fails naming it.
+func (c *Controller) requeueOrFail(r *snapshotapi.VirtualMachineRestore, deadline controller.Deadline, now time.Time, err error) (time.Duration, error) {
+	if deadline.Exceeded(now) {
+		c.fail(r, now, ReasonDeadlineExceeded, fmt.Sprintf("the restore did not complete within its failureDeadline of %s: %v", deadline.Length, err))
+		return 0, nil
+	}
+	r.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
+	return 0, err
+}
+
+// fail marks the restore Failed; cleanUp then removes what it created.
+func (c *Controller) fail(r *snapshotapi.VirtualMachineRestore, now time.Time, reason, message string) {
+	r.Status.Phase = snapshotapi.RestoreFailed
+	r.Status.Complete = ptr.To(false)
+	r.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(message)}
+	c.setConditions(r, now, metav1.ConditionFalse, reason, message, metav1.ConditionFalse, reason, message)
+}
+
+func (c *Controller) succeed(r *snapshotapi.VirtualMachineRestore, now time.Time, message string) {
+	r.Status.Phase = snapshotapi.RestoreReady
+	r.Status.Complete = ptr.To(true)
+	r.Status.RestoreTime = ptr.To(metav1.NewTime(now))
+	r.Status.Error = nil
+	c.setConditions(r, now, metav1.ConditionFalse, ReasonRestored, "the restore is complete", metav1.ConditionTrue, ReasonRestored, message)
+}
+
+// reportDryRun ends a dry run: Ready, not complete, with the plan in
+// status.resources and its summary in the Ready condition. A dry run is
+// Ready (its report is done) even when the plan has conflicts; complete
+// stays false because nothing was restored.
+func (c *Controller) reportDryRun(r *snapshotapi.VirtualMachineRestore, p *plan, target targetState, now time.Time) {
+	results := resultsOf(p.resources)
+	parts := []string{}
+	for _, res := range []snapshotapi.ResourceResult{snapshotapi.ResourceCreated, snapshotapi.ResourceReplaced,
+		snapshotapi.ResourceUnchanged, snapshotapi.ResourceConflict} {
+		if objs := results[res]; len(objs) > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %s", strings.ToLower(string(res)), strings.Join(objs, ", ")))
+		}
+	}
+	message := "dry run, nothing was changed; the restore would leave " + strings.Join(parts, "; ")
+	if len(p.conflicts) > 0 {
+		message = fmt.Sprintf("dry run, nothing was changed; %d conflicts would fail a Strict restore: %s; the restore would leave %s",
+			len(p.conflicts), strings.Join(p.conflicts, "; "), strings.Join(parts, "; "))
+	}
+	if p.inPlace && target.running {
+		message += fmt.Sprintf("; VirtualMachine %s is running, and with targetReadinessPolicy %s the restore would %s",
+			p.targetName, r.Spec.GetTargetReadinessPolicy(), runningOutcome(r.Spec.GetTargetReadinessPolicy()))
+	}
+	r.Status.Phase = snapshotapi.RestoreReady
+	r.Status.Complete = ptr.To(false)
+	r.Status.Error = nil
+	c.setConditions(r, now, metav1.ConditionFalse, ReasonDryRun, message, metav1.ConditionTrue, ReasonDryRun, message)
+}
+
+func runningOutcome(p snapshotapi.TargetReadinessPolicy) string {
+	switch p {
+	case snapshotapi.TargetReadinessStopTarget:
+		return "stop it, restore it and start it again"
+	case snapshotapi.TargetReadinessFailImmediate:
+		return "fail at once"
+	case snapshotapi.TargetReadinessWaitEventually:
+		return "wait until it is stopped"
+	default:
+		return "wait for it to stop until the failureDeadline, then fail"
+	}
+}
+
+func (c *Controller) setConditions(r *snapshotapi.VirtualMachineRestore, now time.Time,
+	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
+	ready metav1.ConditionStatus, readyReason, readyMessage string,
+) {
+	t := metav1.NewTime(now)
+	controller.SetCondition(&r.Status.Conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, r.Generation, t)
+	controller.SetCondition(&r.Status.Conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, r.Generation, t)
+}
+
+// --- Deletion ---------------------------------------------------------------
+
+// syncDeletion removes what an unfinished restore created and releases the
+// VM, then lets the restore go. A completed restore (or a dry run) leaves
+// everything as it is.
+func (c *Controller) syncDeletion(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (time.Duration, error) {
+	if !slices.Contains(r.Finalizers, Finalizer) {
+		return 0, nil
+	}
+	if r.Status.Phase != snapshotapi.RestoreReady {
+		if err := c.cleanUp(ctx, r); err != nil {
+			return 0, err
+		}
+	}
+	patch, needed := controller.FinalizerPatch(r, Finalizer, false)
+	if !needed {
+		return 0, nil
+	}
+	_, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	if apierrors.IsNotFound(err) {
+		return 0, nil
+	}
+	return 0, err
+}
+
+// syncDisabled only says that the feature is off. A restore that carries
+// the finalizer from before the gate was turned off is let go when deleted,
+// so that it cannot block its namespace.
+func (c *Controller) syncDisabled(ctx context.Context, r *snapshotapi.VirtualMachineRestore) error {
+	client := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace)
+	if r.DeletionTimestamp != nil {
+		patch, needed := controller.FinalizerPatch(r, Finalizer, false)
+		if !needed {
+			return nil
+		}
+		_, err := client.Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+		return ignoreNotFound(err)
+	}
+	old := r.Status.DeepCopy()
+	wasOff := conditionReason(r, snapshotapi.ConditionReady) == ReasonFeatureDisabled
+	c.setConditions(r, c.clock.Now(), metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage, metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage)
+	r.Status.ObservedGeneration = r.Generation
+	if equality.Semantic.DeepEqual(old, &r.Status) {
+		return nil
+	}
+	if _, err := client.UpdateStatus(ctx, r, metav1.UpdateOptions{}); err != nil {
+		return err
+	}
+	if !wasOff {
+		c.recorder.Event(r, corev1.EventTypeWarning, ReasonFeatureDisabled, disabledMessage)
+	}
+	return nil
+}
+
+// disabledMessage is the condition of every restore while the feature is off.
+const disabledMessage = "the Restore feature gate is disabled in the vmsnap controller; this restore is not acted on until it is enabled"
+
+// --- Small helpers ------------------------------------------------------------
+
+func joinBlockers(bs []blocker) string {
+	msgs := make([]string, 0, len(bs))
+	for _, b := range bs {
+		msgs = append(msgs, b.message)
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func conditionReason(r *snapshotapi.VirtualMachineRestore, t string) string {
+	if c := apimeta.FindStatusCondition(r.Status.Conditions, t); c != nil {
+		return c.Reason
+	}
+	return ""
+}
+
+func conditionMessage(r *snapshotapi.VirtualMachineRestore, t string) string {
+	if c := apimeta.FindStatusCondition(r.Status.Conditions, t); c != nil {
+		return c.Message
+	}
+	return "no progress was reported"
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return "not yet reported"
+	}
+	return s
+}

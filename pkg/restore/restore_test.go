@@ -1,0 +1,483 @@
+package restore
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
+	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
+	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	kubeinformers "k8s.io/client-go/informers"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	kubetesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	testingclock "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+	cdifake "kubevirt.io/client-go/containerizeddataimporter/fake"
+	kubevirtfake "kubevirt.io/client-go/kubevirt/fake"
+	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+	vmsnapfake "vmsnap.io/client-go/clientset/versioned/fake"
+	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
+
+	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
+)
+
+var created = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+// fixture is a controller over fake clients whose caches hold exactly the
+// objects a test gives it. Syncs are called directly, as a worker would.
+type fixture struct {
+	t        *testing.T
+	c        *Controller
+	vmsnap   *vmsnapfake.Clientset
+	kubevirt *kubevirtfake.Clientset
+	kube     *kubefake.Clientset
+	cdi      *cdifake.Clientset
+	recorder *record.FakeRecorder
+	// writes lists every write to any client, in order.
+	writes []string
+}
+
+func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture {
+	f := &fixture{
+		t:        t,
+		vmsnap:   vmsnapfake.NewSimpleClientset(),
+		kubevirt: kubevirtfake.NewSimpleClientset(),
+		kube:     kubefake.NewSimpleClientset(),
+		cdi:      cdifake.NewSimpleClientset(),
+		recorder: record.NewFakeRecorder(100),
+	}
+	record := func(a kubetesting.Action) (bool, runtime.Object, error) {
+		switch a.GetVerb() {
+		case "get", "list", "watch":
+		default:
+			w := a.GetVerb() + " " + a.GetResource().Resource
+			if a.GetSubresource() != "" {
+				w += "/" + a.GetSubresource()
+			}
+			f.writes = append(f.writes, w)
+		}
+		return false, nil, nil
+	}
+	f.vmsnap.PrependReactor("*", "*", record)
+	f.kubevirt.PrependReactor("*", "*", record)
+	f.kube.PrependReactor("*", "*", record)
+	f.cdi.PrependReactor("*", "*", record)
+	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
+	kubeInf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
+	snapInf := snapshotinformers.NewSharedInformerFactory(snapshotfake.NewSimpleClientset(), 0)
+	kvInf := kubevirtinformers.NewFactory(f.kubevirt, f.cdi, 0)
+	restores := vmsnapInf.Snapshot().V1alpha1().VirtualMachineRestores()
+	c, err := New(Config{
+		Client: f.vmsnap, Kube: f.kube, KubeVirt: f.kubevirt, CDI: f.cdi,
+		Restores:        restores,
+		Snapshots:       vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots(),
+		Contents:        vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents(),
+		KubeVirtFactory: kvInf,
+		Claims:          kubeInf.Core().V1().PersistentVolumeClaims(),
+		VolumeSnapshots: snapInf.Snapshot().V1().VolumeSnapshots(),
+		APIs:            apiwatch.New(nil, time.Second),
+		Recorder:        f.recorder,
+		Clock:           testingclock.NewFakeClock(now),
+		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		Enabled:         true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.volumeSnapshotsOK = func() bool { return true }
+	c.kubeVirtOK = func() bool { return true }
+	c.dataVolumesOK = func() bool { return true }
+	f.c = c
+
+	for _, o := range objects {
+		var indexer interface{ Add(interface{}) error }
+		var tracker kubetesting.ObjectTracker
+		switch o.(type) {
+		case *snapshotapi.VirtualMachineRestore:
+			indexer, tracker = restores.Informer().GetIndexer(), f.vmsnap.Tracker()
+		case *snapshotapi.VirtualMachineSnapshot:
+			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots().Informer().GetIndexer()
+		case *snapshotapi.VirtualMachineSnapshotContent:
+			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents().Informer().GetIndexer()
+		case *kubevirtv1.VirtualMachine:
+			indexer, tracker = kvInf.VirtualMachines().GetIndexer(), f.kubevirt.Tracker()
+		case *kubevirtv1.VirtualMachineInstance:
+			indexer = kvInf.VirtualMachineInstances().GetIndexer()
+		case *cdiv1.DataVolume:
+			indexer, tracker = kvInf.DataVolumes().GetIndexer(), f.cdi.Tracker()
+		case *corev1.PersistentVolumeClaim:
+			indexer, tracker = kubeInf.Core().V1().PersistentVolumeClaims().Informer().GetIndexer(), f.kube.Tracker()
+		case *snapshotv1.VolumeSnapshot:
+			indexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
+		case *corev1.Secret:
+			tracker = f.kube.Tracker()
+		default:
+			t.Fatalf("fixture cannot hold %T", o)
+		}
+		if indexer != nil {
+			if err := indexer.Add(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tracker != nil {
+			if err := tracker.Add(o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return f
+}
+
+func (f *fixture) sync() time.Duration {
+	f.t.Helper()
+	requeue, err := f.c.sync(context.Background(), "ns/restore")
+	if err != nil {
+		f.t.Fatalf("sync: %v", err)
+	}
+	return requeue
+}
+
+func (f *fixture) actions() string { return strings.Join(f.writes, ",") }
+
+func (f *fixture) status() snapshotapi.VirtualMachineRestoreStatus {
+	r, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineRestores("ns").Get(context.Background(), "restore", metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return r.Status
+}
+
+func (f *fixture) vm(name string) *kubevirtv1.VirtualMachine {
+	vm, err := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return vm
+}
+
+func (f *fixture) event(want string) {
+	f.t.Helper()
+	select {
+	case e := <-f.recorder.Events:
+		if !strings.HasPrefix(e, want) {
+			f.t.Errorf("event %q, want %q", e, want)
+		}
+	default:
+		f.t.Errorf("no event, want %q", want)
+	}
+}
+
+func ready(st snapshotapi.VirtualMachineRestoreStatus) *metav1.Condition {
+	return apimeta.FindStatusCondition(st.Conditions, snapshotapi.ConditionReady)
+}
+
+// restoreObject is a restore created at `created` with the finalizer on.
+func restoreObject(deadline time.Duration, mutate ...func(*snapshotapi.VirtualMachineRestore)) *snapshotapi.VirtualMachineRestore {
+	r := testRestore()
+	r.ResourceVersion, r.CreationTimestamp, r.Finalizers = "1", metav1.NewTime(created), []string{Finalizer}
+	r.Spec.FailureDeadline = &metav1.Duration{Duration: deadline}
+	for _, m := range mutate {
+		m(r)
+	}
+	return r
+}
+
+// snapshotWorld is a Ready snapshot with its content, VolumeSnapshots and
+// the copy of its Secret.
+func snapshotWorld() []runtime.Object {
+	snap := testSnapshot("")
+	snap.Status.Phase, snap.Status.ReadyToUse = snapshotapi.SnapshotReady, ptr.To(true)
+	snap.Status.VirtualMachineSnapshotContentName = ptr.To("content")
+	return []runtime.Object{snap, testContent(),
+		readyVolumeSnapshot("vs-disk0", "2Gi"), readyVolumeSnapshot("vs-disk1", ""), readyVolumeSnapshot("vs-hot", ""),
+		secretObject("copy-ci", "#cloud-config", nil)}
+}
+
+func withSpec(mutate func(*snapshotapi.VirtualMachineRestoreSpec)) func(*snapshotapi.VirtualMachineRestore) {
+	return func(r *snapshotapi.VirtualMachineRestore) { mutate(&r.Spec) }
+}
+
+func TestSyncWaitsForTheSnapshotThenFailsAtTheDeadline(t *testing.T) {
+	f := newFixture(t, created.Add(20*time.Second), restoreObject(time.Minute))
+	if requeue := f.sync(); requeue != 40*time.Second {
+		t.Errorf("requeue %s, want 40s: exactly at the deadline", requeue)
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestorePending || ready(st).Reason != ReasonSnapshotNotFound {
+		t.Fatalf("phase %s, Ready %+v; want Pending with reason SnapshotNotFound", st.Phase, ready(st))
+	}
+	if f.actions() != "update virtualmachinerestores/status" {
+		t.Errorf("actions %s: a waiting restore must only write its status", f.actions())
+	}
+	f.event("Normal RestorePending")
+
+	f = newFixture(t, created.Add(time.Minute), restoreObject(time.Minute))
+	if requeue := f.sync(); requeue != 0 {
+		t.Errorf("requeue %s after failing, want none", requeue)
+	}
+	st = f.status()
+	if st.Phase != snapshotapi.RestoreFailed || !strings.Contains(ready(st).Message, "failureDeadline of 1m0s") || st.Error == nil {
+		t.Fatalf("phase %s, Ready %+v; want Failed naming the deadline", st.Phase, ready(st))
+	}
+	f.event("Warning RestoreFailed")
+}
+
+func TestSyncCreatesANewVM(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+		withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, liveSourceVM())...)
+	if requeue := f.sync(); requeue != 0 {
+		t.Errorf("requeue %s, want none once Ready", requeue)
+	}
+	want := "create secrets,create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
+		"create virtualmachines,create datavolumes,update virtualmachinerestores/status"
+	if f.actions() != want {
+		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreReady || !ptr.Deref(st.Complete, false) || st.RestoreTime == nil || ptr.Deref(st.TargetName, "") != "vm2" {
+		t.Fatalf("status %+v; want Ready, complete, restoreTime, targetName vm2", st)
+	}
+	vm := f.vm("vm2")
+	if ptr.Deref(vm.Spec.RunStrategy, "") != kubevirtv1.RunStrategyHalted || vm.Spec.Running != nil {
+		t.Errorf("new VM run strategy %v running %v; want Halted", vm.Spec.RunStrategy, vm.Spec.Running)
+	}
+	if len(vm.OwnerReferences) != 0 {
+		t.Errorf("new VM owner references %v; want none", vm.OwnerReferences)
+	}
+	claim, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), "vm2-disk0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := claim.Spec.Resources.Requests[corev1.ResourceStorage]; got.String() != "2Gi" {
+		t.Errorf("claim vm2-disk0 requests %s, want the VolumeSnapshot's restoreSize 2Gi", got.String())
+	}
+	dv, err := f.cdi.CdiV1beta1().DataVolumes("ns").Get(context.Background(), "vm2-dv1", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !metav1.IsControlledBy(dv, vm) || dv.Annotations[cdiv1.AnnPrePopulated] != "vm2-dv1" {
+		t.Errorf("DataVolume of the template: owners %v annotations %v; want controlled by the VM and pre-populated", dv.OwnerReferences, dv.Annotations)
+	}
+	f.event("Normal RestoreReady")
+}
+
+func TestSyncRunningTargetPolicies(t *testing.T) {
+	running := &kubevirtv1.VirtualMachineInstance{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"}}
+	for _, tc := range []struct {
+		policy      snapshotapi.TargetReadinessPolicy
+		wantPhase   snapshotapi.RestorePhase
+		wantReason  string
+		wantRequeue time.Duration
+		wantActions string
+	}{
+		{snapshotapi.TargetReadinessWaitGracePeriodAndFail, snapshotapi.RestorePending, ReasonTargetRunning, 4 * time.Minute,
+			"update virtualmachinerestores/status"},
+		{snapshotapi.TargetReadinessFailImmediate, snapshotapi.RestoreFailed, ReasonTargetRunning, 0,
+			"update virtualmachinerestores/status"},
+		{snapshotapi.TargetReadinessWaitEventually, snapshotapi.RestorePending, ReasonTargetRunning, 0,
+			"update virtualmachinerestores/status"},
+		{snapshotapi.TargetReadinessStopTarget, snapshotapi.RestoreInProgress, ReasonStoppingTarget, safetyRequeue,
+			"update virtualmachines/status,update virtualmachines,update virtualmachinerestores/status"},
+	} {
+		t.Run(string(tc.policy), func(t *testing.T) {
+			r := restoreObject(5*time.Minute, withSpec(func(s *snapshotapi.VirtualMachineRestoreSpec) { s.TargetReadinessPolicy = tc.policy }))
+			f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, liveSourceVM(), running)...)
+			if requeue := f.sync(); requeue != tc.wantRequeue {
+				t.Errorf("requeue %s, want %s", requeue, tc.wantRequeue)
+			}
+			st := f.status()
+			if st.Phase != tc.wantPhase || ready(st).Reason != tc.wantReason {
+				t.Errorf("phase %s, Ready %+v; want %s with reason %s", st.Phase, ready(st), tc.wantPhase, tc.wantReason)
+			}
+			if f.actions() != tc.wantActions {
+				t.Errorf("actions:\n got %s\nwant %s", f.actions(), tc.wantActions)
+			}
+			if tc.policy == snapshotapi.TargetReadinessStopTarget {
+				vm := f.vm("vm")
+				if ptr.Deref(vm.Spec.RunStrategy, "") != kubevirtv1.RunStrategyHalted || vm.Annotations[AnnRunStrategyBeforeRestore] != "Always" ||
+					ptr.Deref(vm.Status.RestoreInProgress, "") != "restore" {
+					t.Errorf("VM run strategy %v, annotations %v, restoreInProgress %v; want Halted, Always recorded, locked",
+						vm.Spec.RunStrategy, vm.Annotations, vm.Status.RestoreInProgress)
+				}
+			}
+		})
+	}
+}
+
+func TestSyncRestoresAStoppedVMInPlace(t *testing.T) {
+	vm := liveSourceVM()
+	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
+	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
+	vm.Status.RestoreInProgress = ptr.To("restore")
+	vm.Spec.Template.Spec.Volumes[0].PersistentVolumeClaim.ClaimName = "vm-disk0-later"
+	ownedOld := claimObject("vm-disk0-later", nil)
+	ownedOld.UID = "old-uid"
+	ownedOld.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
+	unownedOld := claimObject("vm-hot", nil)
+	r := restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) { r.Status.Phase = snapshotapi.RestoreInProgress })
+	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, vm, ownedOld, unownedOld, secretObject("vm-ci", "#cloud-config", nil))...)
+
+	f.sync()
+	want := "create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
+		"update virtualmachines,create datavolumes,delete persistentvolumeclaims," +
+		"update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status"
+	if f.actions() != want {
+		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
+	}
+	restored := f.vm("vm")
+	if got := volume(restored, "disk0").PersistentVolumeClaim.ClaimName; got != RandomizedClaimName(restoreUID, "disk0") {
+		t.Errorf("volume disk0 -> %s, want the restored claim", got)
+	}
+	if restored.Annotations[AnnLastRestoreUID] != string(restoreUID) || restored.Labels["app"] != "db" {
+		t.Errorf("VM annotations %v labels %v; want the restore's UID and the snapshot's labels", restored.Annotations, restored.Labels)
+	}
+	if ptr.Deref(restored.Spec.RunStrategy, "") != kubevirtv1.RunStrategyAlways || restored.Status.RestoreInProgress != nil {
+		t.Errorf("VM run strategy %v restoreInProgress %v; want Always again and unlocked", restored.Spec.RunStrategy, restored.Status.RestoreInProgress)
+	}
+	newClaim, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), RandomizedClaimName(restoreUID, "disk0"), metav1.GetOptions{})
+	if err != nil || !metav1.IsControlledBy(newClaim, vm) {
+		t.Errorf("restored claim of disk0 (err %v): want it controlled by the VM, as the claim it replaces was", err)
+	}
+	if _, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), "vm-disk0-later", metav1.GetOptions{}); err == nil {
+		t.Error("the VM's old owned claim was not deleted")
+	}
+	if _, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), "vm-hot", metav1.GetOptions{}); err != nil {
+		t.Errorf("the old claim the VM did not own was deleted: %v", err)
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreReady || !strings.Contains(ready(st).Message, "vm-disk0-later") {
+		t.Errorf("phase %s, Ready %+v; want Ready naming the deleted old disk", st.Phase, ready(st))
+	}
+}
+
+func TestSyncInPlaceWaitsForTheOldClaimToGo(t *testing.T) {
+	deleting := claimObject("vm-disk0", nil)
+	deleting.DeletionTimestamp = ptr.To(metav1.NewTime(created))
+	deleting.Finalizers = []string{"kubernetes.io/pvc-protection"}
+	r := restoreObject(5*time.Minute, withSpec(withVolumePolicy(snapshotapi.VolumeRestoreInPlace)))
+	vm := liveSourceVM()
+	vm.Status.RestoreInProgress = ptr.To("restore")
+	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, vm, deleting, secretObject("vm-ci", "#cloud-config", nil))...)
+	if requeue := f.sync(); requeue != safetyRequeue {
+		t.Errorf("requeue %s, want the safety requeue %s", requeue, safetyRequeue)
+	}
+	// The two claims that do not exist are created at once; the VM waits.
+	want := "create persistentvolumeclaims,create persistentvolumeclaims,update virtualmachinerestores/status"
+	if f.actions() != want {
+		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreInProgress || ready(st).Reason != ReasonReplacingDisks || !strings.Contains(ready(st).Message, "vm-disk0") {
+		t.Errorf("phase %s, Ready %+v; want InProgress waiting for vm-disk0", st.Phase, ready(st))
+	}
+}
+
+func TestSyncStrictConflictChangesNothing(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")))
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, liveSourceVM(), claimObject("vm-disk0", nil),
+		secretObject("vm-ci", "#changed", nil))...)
+	f.sync()
+	for _, w := range f.writes {
+		if w != "update virtualmachinerestores/status" {
+			t.Errorf("a restore failed by conflicts wrote %s; want only its status", w)
+		}
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreFailed || ready(st).Reason != ReasonConflict ||
+		!strings.Contains(ready(st).Message, "PersistentVolumeClaim vm-disk0") || !strings.Contains(ready(st).Message, "Secret vm-ci") {
+		t.Fatalf("phase %s, Ready %+v; want Failed listing both conflicts", st.Phase, ready(st))
+	}
+	if got := resultOf(&plan{resources: st.Resources}, "PersistentVolumeClaim", "vm-disk0"); got.Result != snapshotapi.ResourceConflict {
+		t.Errorf("resources[] claim vm-disk0: %+v, want Conflict", got)
+	}
+	f.event("Warning RestoreFailed")
+}
+
+func TestSyncDryRunChangesNothing(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(withMode(snapshotapi.RestoreModeDryRun)))
+	running := &kubevirtv1.VirtualMachineInstance{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"}}
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, liveSourceVM(), running)...)
+	f.sync()
+	if f.actions() != "update virtualmachinerestores/status" {
+		t.Errorf("actions %s: a dry run must only write its status", f.actions())
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreReady || ptr.Deref(st.Complete, true) || ready(st).Reason != ReasonDryRun ||
+		ready(st).Status != metav1.ConditionTrue || !strings.Contains(ready(st).Message, "is running") {
+		t.Errorf("phase %s complete %v Ready %+v; want Ready, not complete, reason DryRun mentioning the running VM", st.Phase, st.Complete, ready(st))
+	}
+	if got := resultOf(&plan{resources: st.Resources}, "VirtualMachine", "vm"); got.Result != snapshotapi.ResourceReplaced {
+		t.Errorf("resources[] VM: %+v, want Replaced", got)
+	}
+}
+
+func TestSyncDeletionMidWayCleansUpAndReleasesTheVM(t *testing.T) {
+	vm := liveSourceVM()
+	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
+	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
+	vm.Status.RestoreInProgress = ptr.To("restore")
+	ourLabels := map[string]string{LabelRestoreUID: string(restoreUID)}
+	r := restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) {
+		r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreInProgress, ptr.To("vm")
+		r.DeletionTimestamp = ptr.To(metav1.NewTime(created.Add(time.Minute)))
+	})
+	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, vm,
+		claimObject(RandomizedClaimName(restoreUID, "disk0"), ourLabels), claimObject("vm-disk0", nil),
+		secretObject("vm-ci", "#cloud-config", ourLabels))...)
+	f.sync()
+	want := "update virtualmachines,update virtualmachines/status,delete persistentvolumeclaims,patch virtualmachinerestores"
+	if f.actions() != want {
+		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
+	}
+	released := f.vm("vm")
+	if ptr.Deref(released.Spec.RunStrategy, "") != kubevirtv1.RunStrategyAlways || released.Status.RestoreInProgress != nil {
+		t.Errorf("VM run strategy %v restoreInProgress %v; want Always again and unlocked", released.Spec.RunStrategy, released.Status.RestoreInProgress)
+	}
+	// The VM still uses Secret vm-ci: it stays although the restore made it.
+	if _, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "vm-ci", metav1.GetOptions{}); err != nil {
+		t.Errorf("the Secret the VM uses was deleted: %v", err)
+	}
+}
+
+func TestSyncSnapshotDeletedMidRestoreFails(t *testing.T) {
+	r := restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) {
+		r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreInProgress, ptr.To("vm")
+	})
+	vm := liveSourceVM()
+	vm.Status.RestoreInProgress = ptr.To("restore")
+	f := newFixture(t, created.Add(time.Minute), r, vm)
+	f.sync()
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreFailed || ready(st).Reason != ReasonSnapshotNotFound {
+		t.Errorf("phase %s, Ready %+v; want Failed with reason SnapshotNotFound", st.Phase, ready(st))
+	}
+	if f.vm("vm").Status.RestoreInProgress != nil {
+		t.Error("the VM is still locked by a failed restore")
+	}
+}
+
+func TestSyncFeatureDisabled(t *testing.T) {
+	f := newFixture(t, created, restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) { r.Finalizers = nil }))
+	f.c.enabled = false
+	f.sync()
+	if f.actions() != "update virtualmachinerestores/status" {
+		t.Errorf("actions %s: with the feature off only the status is written", f.actions())
+	}
+	if st := f.status(); st.Phase != "" || ready(st).Reason != ReasonFeatureDisabled {
+		t.Errorf("phase %q Ready %+v; want no phase and reason FeatureDisabled", st.Phase, ready(st))
+	}
+	f.event("Warning FeatureDisabled")
+}
