@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"sync/atomic"
 	"time"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
@@ -117,6 +118,15 @@ func Run(ctx context.Context, o *Options) error {
 		return nil
 	})
 	readyz.Add("kubevirt-api", func() error { return apis.Missing(kubeVirtResources...) })
+	// A standby is ready: it waits for the lease, by design. The leader is
+	// ready only once its caches synced and its controllers run.
+	var leading, started atomic.Bool
+	readyz.Add("controllers", func() error {
+		if leading.Load() && !started.Load() {
+			return errors.New("this replica leads, but its controllers have not started yet (waiting for the vmsnap API or for caches to sync)")
+		}
+		return nil
+	})
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -152,8 +162,13 @@ func Run(ctx context.Context, o *Options) error {
 	leader := metrics.NewLeaderGauge(reg)
 	lead := func(ctx context.Context) {
 		leader.Set(1)
-		defer leader.Set(0)
-		if err := runControllers(ctx, cc, &readyz); err != nil && ctx.Err() == nil {
+		leading.Store(true)
+		defer func() {
+			leader.Set(0)
+			leading.Store(false)
+			started.Store(false)
+		}()
+		if err := runControllers(ctx, cc, func() { started.Store(true) }); err != nil && ctx.Err() == nil {
 			cancel(err)
 		}
 	}
@@ -171,7 +186,7 @@ func Run(ctx context.Context, o *Options) error {
 
 // runControllers waits for the vmsnap API, starts the informers and every
 // controller, and blocks until ctx is done.
-func runControllers(ctx context.Context, cc *ControllerContext, readyz *health.Checks) error {
+func runControllers(ctx context.Context, cc *ControllerContext, onStarted func()) error {
 	logger := klog.FromContext(ctx)
 	logger.Info("Waiting for the snapshot.vmsnap.io API to be served")
 	for apis := cc.APIs; apis.Missing(ownResources...) != nil; {
@@ -206,12 +221,12 @@ func runControllers(ctx context.Context, cc *ControllerContext, readyz *health.C
 			return fmt.Errorf("cache of %v did not sync", kind)
 		}
 	}
-	readyz.Add("informers", func() error { return nil })
 
 	for name, c := range controllers {
 		logger.Info("Starting controller", "controller", name, "workers", c.workers)
 		go c.controller.Run(ctx, c.workers)
 	}
+	onStarted()
 	logger.Info("Controllers started", "count", len(controllers))
 	<-ctx.Done()
 	return nil

@@ -5,6 +5,10 @@ import (
 
 	"vmsnap.io/vmsnap/pkg/content"
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/disksnapshot"
+	"vmsnap.io/vmsnap/pkg/features"
+	"vmsnap.io/vmsnap/pkg/populator"
+	"vmsnap.io/vmsnap/pkg/restore"
 	"vmsnap.io/vmsnap/pkg/vmsnapshot"
 )
 
@@ -50,8 +54,73 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 	if err != nil {
 		return nil, err
 	}
+	// VirtualDiskSnapshots and the populator run with the gate off too: they
+	// then only tell their objects that the feature is off.
+	diskSnapshotsOn := o.FeatureGates.Enabled(features.VirtualDiskSnapshot)
+	diskSnapshots, err := disksnapshot.New(disksnapshot.Config{
+		Client:          cc.Clients.VMSnap,
+		SnapshotClient:  cc.Clients.Snapshot,
+		KubeVirt:        cc.Clients.KubeVirt,
+		DiskSnapshots:   snapshots.VirtualDiskSnapshots(),
+		KubeVirtFactory: cc.KubeVirtInformers,
+		Claims:          cc.KubeInformers.Core().V1().PersistentVolumeClaims(),
+		StorageClasses:  cc.KubeInformers.Storage().V1().StorageClasses(),
+		VolumeSnapshots: volumeSnapshots.VolumeSnapshots(),
+		SnapshotClasses: volumeSnapshots.VolumeSnapshotClasses(),
+		APIs:            cc.APIs,
+		Recorder:        cc.Recorder,
+		Clock:           realClock,
+		Queue:           controller.NewQueue(disksnapshot.ControllerName, cc.Workqueue),
+		Freezer:         cc.Freezer,
+		Metrics:         cc.Operations,
+		Enabled:         diskSnapshotsOn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	diskPopulator, err := populator.New(populator.Config{
+		Kube:           cc.Clients.Kube,
+		Claims:         cc.KubeInformers.Core().V1().PersistentVolumeClaims(),
+		Volumes:        cc.KubeInformers.Core().V1().PersistentVolumes(),
+		StorageClasses: cc.KubeInformers.Storage().V1().StorageClasses(),
+		DiskSnapshots:  snapshots.VirtualDiskSnapshots(),
+		Recorder:       cc.Recorder,
+		Queue:          controller.NewQueue(populator.ControllerName, cc.Workqueue),
+		Enabled:        diskSnapshotsOn,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Restores run with the gate off too: they then only tell their objects
+	// that the feature is off.
+	restores, err := restore.New(restore.Config{
+		Client:          cc.Clients.VMSnap,
+		Kube:            cc.Clients.Kube,
+		KubeVirt:        cc.Clients.KubeVirt,
+		CDI:             cc.Clients.CDI,
+		Restores:        snapshots.VirtualMachineRestores(),
+		Snapshots:       snapshots.VirtualMachineSnapshots(),
+		Contents:        snapshots.VirtualMachineSnapshotContents(),
+		KubeVirtFactory: cc.KubeVirtInformers,
+		Claims:          cc.KubeInformers.Core().V1().PersistentVolumeClaims(),
+		VolumeSnapshots: volumeSnapshots.VolumeSnapshots(),
+		APIs:            cc.APIs,
+		Recorder:        cc.Recorder,
+		Clock:           realClock,
+		Queue:           controller.NewQueue(restore.ControllerName, cc.Workqueue),
+		Metrics:         cc.Operations,
+		Enabled:         o.FeatureGates.Enabled(features.Restore),
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	return map[string]runnable{
-		vmsnapshot.ControllerName: {vmSnapshots, o.SnapshotWorkers},
-		content.ControllerName:    {contents, o.ContentWorkers},
+		vmsnapshot.ControllerName:   {vmSnapshots, o.SnapshotWorkers},
+		content.ControllerName:      {contents, o.ContentWorkers},
+		disksnapshot.ControllerName: {diskSnapshots, o.DiskSnapshotWorkers},
+		populator.ControllerName:    {diskPopulator, o.DiskSnapshotWorkers},
+		restore.ControllerName:      {restores, o.RestoreWorkers},
 	}, nil
 }

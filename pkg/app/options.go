@@ -69,12 +69,15 @@ func NewOptions() *Options {
 		MetricsAddr: ":8080",
 		HealthAddr:  ":8081",
 		LeaderElection: LeaderElectionOptions{
-			Enabled:       true,
-			Namespace:     namespace,
-			Name:          "vmsnap-controller",
-			LeaseDuration: 15 * time.Second,
-			RenewDeadline: 10 * time.Second,
-			RetryPeriod:   2 * time.Second,
+			Enabled:   true,
+			Namespace: namespace,
+			Name:      "vmsnap-controller",
+			// A standby notices a renewal up to one jittered retry period
+			// (x2.2) late and retries as late again: it takes over at most
+			// 8s + 2 x 3.3s after the leader dies, within 15s.
+			LeaseDuration: 8 * time.Second,
+			RenewDeadline: 5 * time.Second,
+			RetryPeriod:   1500 * time.Millisecond,
 		},
 		SnapshotWorkers:     4,
 		ContentWorkers:      4,

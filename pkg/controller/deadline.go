@@ -43,3 +43,8 @@ func Sooner(a, b time.Duration) time.Duration {
 		return b
 	}
 }
+
+// CacheRecheck is how soon an object that waits for an API to be served, or
+// for an informer of an API that just appeared to sync, is looked at again:
+// no event announces either.
+const CacheRecheck = 2 * time.Second

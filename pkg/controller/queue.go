@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/cache"
@@ -58,7 +59,12 @@ func processNext(ctx context.Context, queue workqueue.TypedRateLimitingInterface
 	requeueAfter, err := sync(ctx, key)
 	switch {
 	case err != nil:
-		utilruntime.HandleErrorWithContext(ctx, err, "Sync failed; retrying", "key", key)
+		if apierrors.IsConflict(err) {
+			// The cache had not caught up with a write: expected, not an error.
+			klog.FromContext(ctx).V(4).Info("Sync read an outdated object; retrying", "key", key, "err", err)
+		} else {
+			utilruntime.HandleErrorWithContext(ctx, err, "Sync failed; retrying", "key", key)
+		}
 		queue.AddRateLimited(key)
 		if requeueAfter > 0 {
 			// A deadline must not wait for a long backoff: whichever comes

@@ -122,6 +122,7 @@ func New(cfg Config) (*Controller, error) {
 		recorder: cfg.Recorder,
 		clock:    cfg.Clock,
 		freezer:  cfg.Freezer,
+		metrics:  cfg.Metrics,
 	}
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
 	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs, vsInformer.HasSynced, vscInformer.HasSynced,

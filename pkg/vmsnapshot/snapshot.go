@@ -200,15 +200,17 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 		snap.Status.Phase = snapshotapi.SnapshotPending
 	}
 	if !c.volumeSnapshotsOK() {
-		return c.wait(snap, deadline, now, blocker{ReasonVolumeSnapshotAPI,
+		requeue, err := c.wait(snap, deadline, now, blocker{ReasonVolumeSnapshotAPI,
 			"the VolumeSnapshot API (snapshot.storage.k8s.io/v1) is not served or not synced yet; install the CSI snapshot CRDs and snapshot-controller"})
+		return controller.Sooner(requeue, controller.CacheRecheck), err
 	}
 	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
 		return c.syncBound(ctx, snap, deadline, now)
 	}
 	if !c.kubeVirtOK() {
-		return c.wait(snap, deadline, now, blocker{ReasonSourceNotFound,
+		requeue, err := c.wait(snap, deadline, now, blocker{ReasonSourceNotFound,
 			"the KubeVirt API (kubevirt.io/v1 virtualmachines) is not served or not synced yet"})
+		return controller.Sooner(requeue, controller.CacheRecheck), err
 	}
 	vm, err := c.vms.Namespace(snap.Namespace).Get(snap.Spec.Source.Name)
 	if apierrors.IsNotFound(err) {

@@ -10,6 +10,7 @@ import (
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
 	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,6 +33,7 @@ import (
 	"vmsnap.io/vmsnap/pkg/apiwatch"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
+	"vmsnap.io/vmsnap/pkg/metrics"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
 )
 
@@ -48,6 +50,7 @@ type fixture struct {
 	kube     *kubefake.Clientset
 	clock    *testingclock.FakeClock
 	recorder *record.FakeRecorder
+	metrics  *prometheus.Registry
 	// writes lists every write to any client, in order.
 	writes []string
 }
@@ -61,6 +64,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		kube:     kubefake.NewSimpleClientset(),
 		clock:    testingclock.NewFakeClock(now),
 		recorder: record.NewFakeRecorder(100),
+		metrics:  prometheus.NewRegistry(),
 	}
 	record := func(a kubetesting.Action) (bool, runtime.Object, error) {
 		switch a.GetVerb() {
@@ -96,6 +100,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		Clock:           f.clock,
 		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		Freezer:         freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second, nil),
+		Metrics:         metrics.NewOperations(f.metrics),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -324,6 +329,13 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 			if tc.ready && !ptr.Deref(st.Consistent, false) {
 				t.Error("a frozen snapshot is not consistent")
 			}
+			wantReady := 0
+			if tc.ready {
+				wantReady = 1
+			}
+			if got := counterValue(t, f.metrics, "vmsnap_operations_total"); got != float64(wantReady) {
+				t.Errorf("vmsnap_operations_total = %v, want %d", got, wantReady)
+			}
 		})
 	}
 }
@@ -445,4 +457,22 @@ func testFailedFreezeCutsNothing(t *testing.T, status snapshotapi.VirtualMachine
 	if !hasIndicationIn(st, snapshotapi.IndicationQuiesceFailed) {
 		t.Errorf("indications %v, want QuiesceFailed saying the freeze is retried", st.Indications)
 	}
+}
+
+// counterValue sums a counter's series in a registry.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range families {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

@@ -74,8 +74,10 @@ type Framework struct {
 	KubeVirt  kubevirtclient.Interface
 	CDI       cdiclient.Interface
 
-	VirtAPI    *fakevirtapi.Server
-	Cluster    *cluster.Cluster
+	VirtAPI *fakevirtapi.Server
+	Cluster *cluster.Cluster
+	// Controller is the in-process controller; nil in suites started with
+	// Options.NoController.
 	Controller *Controller
 
 	// logPath is the log of the in-process controller and fake virt-api.
@@ -175,7 +177,7 @@ func (f *Framework) deferClusterCleanup(cleanup func(context.Context) error) {
 func (f *Framework) cleanUp() {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	if !f.Controller.Running() {
+	if f.Controller != nil && !f.Controller.Running() {
 		if err := f.Controller.Restart(ctx); err != nil {
 			f.t.Errorf("restarting the controller the test left stopped: %v", err)
 		}

@@ -77,6 +77,9 @@ type Options struct {
 	Configure func(*app.Options)
 	// LogVerbosity is the klog verbosity of the in-process components; 2 if zero.
 	LogVerbosity int
+	// NoController leaves the in-process controller out, for suites that run
+	// the built binary themselves (install, RBAC, leader election).
+	NoController bool
 }
 
 // suite is what Main starts once per test binary.
@@ -216,12 +219,14 @@ func start(dir, binDir string, crdDirs []string, opts Options) (_ *suite, _ *os.
 		return nil, logFile, err
 	}
 
-	s.controller = newController(controllerOptions(s.cluster.Kubeconfig(), opts))
-	if err := s.controller.Start(); err != nil {
-		return nil, logFile, err
-	}
-	if err := s.controller.WaitReady(ctx); err != nil {
-		return nil, logFile, err
+	if !opts.NoController {
+		s.controller = newController(controllerOptions(s.cluster.Kubeconfig(), opts))
+		if err := s.controller.Start(); err != nil {
+			return nil, logFile, err
+		}
+		if err := s.controller.WaitReady(ctx); err != nil {
+			return nil, logFile, err
+		}
 	}
 	fmt.Fprintf(os.Stderr, "framework: cluster, fake virt-api and controller ready in %s (dir %s)\n",
 		time.Since(started).Round(100*time.Millisecond), dir)

@@ -1,0 +1,182 @@
+package install
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
+
+	"vmsnap.io/vmsnap/tests/framework"
+	"vmsnap.io/vmsnap/tests/framework/cluster"
+)
+
+// controllerProcess is the built vmsnap-controller binary, run as an
+// operator would run it.
+type controllerProcess struct {
+	t           *testing.T
+	name        string
+	cmd         *exec.Cmd
+	logPath     string
+	healthPort  int
+	metricsPort int
+	exited      chan struct{}
+}
+
+// startController runs the binary with the kubeconfig and extra flags.
+func startController(t *testing.T, name, kubeconfig string, args ...string) *controllerProcess {
+	t.Helper()
+	root, err := cluster.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &controllerProcess{t: t, name: name, healthPort: freePort(t), metricsPort: freePort(t), exited: make(chan struct{})}
+	p.logPath = filepath.Join(t.TempDir(), name+".log")
+	logFile, err := os.Create(p.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cmd = exec.Command(filepath.Join(root, "_output", "bin", "vmsnap-controller"), append([]string{
+		"--kubeconfig", kubeconfig,
+		"--health-bind-address", fmt.Sprintf("127.0.0.1:%d", p.healthPort),
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", p.metricsPort),
+		"--api-poll-interval=1s",
+		"--v=2",
+	}, args...)...)
+	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
+	p.cmd.Env = append(os.Environ(), "POD_NAMESPACE="+controllerNamespace)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	go func() {
+		_ = p.cmd.Wait()
+		logFile.Close()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("%s log (%s):\n%s", name, p.logPath, tail(p.logPath, 40))
+		}
+	})
+	return p
+}
+
+// waitHealthy waits until /healthz answers.
+func (p *controllerProcess) waitHealthy(ctx context.Context) {
+	p.t.Helper()
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", p.healthPort))
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		p.t.Fatalf("%s: /healthz never answered 200; log:\n%s", p.name, tail(p.logPath, 30))
+	}
+}
+
+// metric returns the value of an unlabelled metric, or -1 when absent.
+func (p *controllerProcess) metric(name string) float64 {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metricsPort))
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	scanner := bufio.NewScanner(resp.Body)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) == 2 && fields[0] == name {
+			v, err := strconv.ParseFloat(fields[1], 64)
+			if err == nil {
+				return v
+			}
+		}
+	}
+	return -1
+}
+
+// scrape returns the whole /metrics page.
+func (p *controllerProcess) scrape() string {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metricsPort))
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
+}
+
+// kill ends the process at once, as a crashed or evicted pod would end.
+func (p *controllerProcess) kill() {
+	if p.cmd.Process != nil {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	}
+	<-p.exited
+}
+
+func (p *controllerProcess) log() string {
+	b, _ := os.ReadFile(p.logPath)
+	return string(b)
+}
+
+// serviceAccountKubeconfig writes a kubeconfig that authenticates as the
+// manifest's ServiceAccount with a fresh token.
+func serviceAccountKubeconfig(t *testing.T, f *framework.Framework) string {
+	t.Helper()
+	tr, err := f.Kube.CoreV1().ServiceAccounts(controllerNamespace).CreateToken(f.Context(), "vmsnap-controller",
+		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](3600)}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("requesting a token for the vmsnap-controller ServiceAccount: %v", err)
+	}
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: f.Cluster.Host(), CertificateAuthorityData: f.Cluster.CACertPEM()}
+	cfg.AuthInfos["vmsnap-controller"] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
+	cfg.Contexts["vmsnap-controller"] = &clientcmdapi.Context{Cluster: "local", AuthInfo: "vmsnap-controller"}
+	cfg.CurrentContext = "vmsnap-controller"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
