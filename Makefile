@@ -11,8 +11,8 @@ OUTPUT := _output
 BIN := $(OUTPUT)/bin
 STAGING := staging/src/vmsnap.io
 # Integration test packages: everything under tests/ that starts a cluster.
-UNIT_PKGS = $$(go list ./... | grep -v -e '/tests/integration' -e '/tests/framework/cluster$$')
-INTEGRATION_PKGS = ./tests/framework/cluster/... ./tests/integration/...
+UNIT_PKGS = $$(go list ./... | grep -v -e '/tests/integration' -e '/tests/framework/cluster$$' -e '/tests/fakevirtapi$$')
+INTEGRATION_PKGS = ./tests/framework/cluster/... ./tests/fakevirtapi/... ./tests/integration/...
 GOTEST ?= go test
 TEST_FLAGS ?=
 INTEGRATION_TIMEOUT ?= 60m
@@ -42,7 +42,7 @@ test-unit: ## Unit tests: pure logic, fake clients.
 
 .PHONY: test-integration
 test-integration: tools build crds-kubevirt ## Integration tests against the real local control plane and CSI snapshot stack.
-	VMSNAP_REQUIRE_CLUSTER=1 $(GOTEST) $(TEST_FLAGS) -timeout $(INTEGRATION_TIMEOUT) $(INTEGRATION_PKGS)
+	VMSNAP_REQUIRE_CLUSTER=1 $(GOTEST) $(TEST_FLAGS) -p 1 -timeout $(INTEGRATION_TIMEOUT) $(INTEGRATION_PKGS)
 
 .PHONY: generate
 generate: ## Regenerate deepcopy, clientset, listers, informers and CRDs.

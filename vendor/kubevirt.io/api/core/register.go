@@ -1,0 +1,4 @@
+package core
+
+// GroupName is the group name use in this package
+const GroupName = "kubevirt.io"

@@ -1,0 +1,235 @@
+/*
+Copyright The vmsnap Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kubevirtv1 "kubevirt.io/api/core/v1"
+)
+
+// VirtualMachineSnapshotContent holds everything needed to restore a VM
+// snapshot: the VM as it was, one VolumeSnapshot per disk, its network
+// identity and references to the Secrets it used. The controller creates it
+// for a VirtualMachineSnapshot and binds the two one-to-one.
+//
+// +genclient
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=vmsnapshotcontent;vmsnapshotcontents,categories=vmsnap
+// +kubebuilder:printcolumn:name="Ready",type=boolean,JSONPath=`.status.readyToUse`
+// +kubebuilder:printcolumn:name="Snapshot",type=string,JSONPath=`.spec.virtualMachineSnapshotName`
+// +kubebuilder:printcolumn:name="Policy",type=string,JSONPath=`.spec.deletionPolicy`
+// +kubebuilder:printcolumn:name="Error",type=string,JSONPath=`.status.error.message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type VirtualMachineSnapshotContent struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is what was captured.
+	// +required
+	Spec VirtualMachineSnapshotContentSpec `json:"spec"`
+
+	// status is the state of the captured volumes.
+	// +optional
+	Status VirtualMachineSnapshotContentStatus `json:"status,omitempty"`
+}
+
+// VirtualMachineSnapshotContentSpec is what a VM snapshot captured.
+type VirtualMachineSnapshotContentSpec struct {
+	// virtualMachineSnapshotName is the VirtualMachineSnapshot this content is
+	// bound to. A retained content whose snapshot is gone can be bound again
+	// by a new snapshot that names it as its source.
+	// +optional
+	VirtualMachineSnapshotName *string `json:"virtualMachineSnapshotName,omitempty"`
+
+	// deletionPolicy is copied from the snapshot that created the content:
+	// Delete removes the content with its snapshot, Retain keeps it.
+	// +optional
+	// +kubebuilder:default=Delete
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// source is the VM as it was at the moment of the snapshot.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="source is immutable"
+	Source SourceSpec `json:"source"`
+
+	// volumeBackups lists one entry per snapshotted disk.
+	// +optional
+	// +listType=map
+	// +listMapKey=volumeName
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeBackups are immutable"
+	VolumeBackups []VolumeBackup `json:"volumeBackups,omitempty"`
+
+	// networkIdentity is the MAC and IP addresses of each interface, recorded
+	// when the snapshot's keepIPAddress is Always.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=256
+	NetworkIdentity []InterfaceIdentity `json:"networkIdentity,omitempty"`
+
+	// secretBackups lists the Secrets the VM used (cloud-init user and
+	// network data, secret volumes). Their data is kept in a Secret owned by
+	// this content, never in the content itself.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=256
+	SecretBackups []SecretBackup `json:"secretBackups,omitempty"`
+}
+
+// SourceSpec is the captured source of a snapshot.
+type SourceSpec struct {
+	// virtualMachine is the VirtualMachine's metadata and spec at the moment
+	// of the snapshot (server-populated fields removed).
+	// +optional
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:EmbeddedResource
+	VirtualMachine *kubevirtv1.VirtualMachine `json:"virtualMachine,omitempty"`
+}
+
+// VolumeBackup is one snapshotted disk of a VM.
+type VolumeBackup struct {
+	// volumeName is the name of the volume in the VM spec.
+	// +required
+	VolumeName string `json:"volumeName"`
+
+	// persistentVolumeClaim is the disk's claim as it was: name, labels,
+	// annotations and spec, to recreate it on restore.
+	// +required
+	PersistentVolumeClaim PersistentVolumeClaimTemplate `json:"persistentVolumeClaim"`
+
+	// dataVolumeName is the CDI DataVolume that owned the claim, if any.
+	// +optional
+	DataVolumeName *string `json:"dataVolumeName,omitempty"`
+
+	// volumeSnapshotName is the VolumeSnapshot holding the disk's data.
+	// +optional
+	VolumeSnapshotName *string `json:"volumeSnapshotName,omitempty"`
+
+	// volumeSnapshotClassName is the VolumeSnapshotClass the disk was
+	// snapshotted with.
+	// +optional
+	VolumeSnapshotClassName *string `json:"volumeSnapshotClassName,omitempty"`
+}
+
+// PersistentVolumeClaimTemplate is a PersistentVolumeClaim's identity and spec.
+type PersistentVolumeClaimTemplate struct {
+	// name of the claim.
+	// +required
+	Name string `json:"name"`
+	// labels of the claim.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// annotations of the claim.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// spec of the claim.
+	// +required
+	Spec corev1.PersistentVolumeClaimSpec `json:"spec"`
+}
+
+// InterfaceIdentity is the network identity of one VM interface.
+type InterfaceIdentity struct {
+	// name of the interface in the VM spec.
+	// +required
+	Name string `json:"name"`
+	// macAddress of the interface.
+	// +optional
+	MACAddress string `json:"macAddress,omitempty"`
+	// ipAddresses the interface had, as reported by the VMI.
+	// +optional
+	// +listType=atomic
+	IPAddresses []string `json:"ipAddresses,omitempty"`
+}
+
+// SecretBackup records one Secret the VM used.
+type SecretBackup struct {
+	// name of the Secret the VM referred to.
+	// +required
+	Name string `json:"name"`
+	// volumeNames are the VM volumes that referred to the Secret.
+	// +optional
+	// +listType=set
+	VolumeNames []string `json:"volumeNames,omitempty"`
+	// backupSecretName is the Secret, owned by the content, that holds a copy
+	// of the data.
+	// +required
+	BackupSecretName string `json:"backupSecretName"`
+}
+
+// VirtualMachineSnapshotContentStatus is the state of the captured volumes.
+type VirtualMachineSnapshotContentStatus struct {
+	// readyToUse is true when every VolumeSnapshot is ready to use.
+	// +optional
+	ReadyToUse *bool `json:"readyToUse,omitempty"`
+
+	// creationTime is the moment of the cut.
+	// +optional
+	CreationTime *metav1.Time `json:"creationTime,omitempty"`
+
+	// volumeSnapshotStatus is the state of each VolumeSnapshot.
+	// +optional
+	// +listType=map
+	// +listMapKey=volumeSnapshotName
+	VolumeSnapshotStatus []VolumeSnapshotStatus `json:"volumeSnapshotStatus,omitempty"`
+
+	// conditions: Ready, with reasons and messages.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// error is the last error met, if any.
+	// +optional
+	Error *Error `json:"error,omitempty"`
+}
+
+// VolumeSnapshotStatus is the state of one VolumeSnapshot of a content.
+type VolumeSnapshotStatus struct {
+	// volumeSnapshotName is the VolumeSnapshot.
+	// +required
+	VolumeSnapshotName string `json:"volumeSnapshotName"`
+	// readyToUse is the VolumeSnapshot's readiness.
+	// +optional
+	ReadyToUse *bool `json:"readyToUse,omitempty"`
+	// creationTime is when the storage cut the snapshot.
+	// +optional
+	CreationTime *metav1.Time `json:"creationTime,omitempty"`
+	// restoreSize is the minimum size of a volume restored from it.
+	// +optional
+	RestoreSize *resource.Quantity `json:"restoreSize,omitempty"`
+	// error is the VolumeSnapshot's last error, if any.
+	// +optional
+	Error *Error `json:"error,omitempty"`
+}
+
+// VirtualMachineSnapshotContentList is a list of VirtualMachineSnapshotContents.
+//
+// +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object
+// +kubebuilder:object:root=true
+type VirtualMachineSnapshotContentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []VirtualMachineSnapshotContent `json:"items"`
+}
