@@ -3,6 +3,8 @@ package controller
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 )
 
 // SetCondition sets a condition, keeping its lastTransitionTime unless the
@@ -16,4 +18,22 @@ func SetCondition(conditions *[]metav1.Condition, condType string, status metav1
 		ObservedGeneration: generation,
 		LastTransitionTime: now,
 	})
+}
+
+// SetProgressAndReady sets the Progressing and Ready conditions together, as
+// every snapshot and restore reports them.
+func SetProgressAndReady(conditions *[]metav1.Condition, generation int64, now metav1.Time,
+	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
+	ready metav1.ConditionStatus, readyReason, readyMessage string,
+) {
+	SetCondition(conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, generation, now)
+	SetCondition(conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, generation, now)
+}
+
+// ReadyReason returns the reason of the Ready condition, or "".
+func ReadyReason(conditions []metav1.Condition) string {
+	if c := meta.FindStatusCondition(conditions, snapshotapi.ConditionReady); c != nil {
+		return c.Reason
+	}
+	return ""
 }

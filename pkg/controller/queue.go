@@ -104,3 +104,19 @@ func EnqueueHandler(queue workqueue.TypedInterface[string]) cache.ResourceEventH
 		DeleteFunc: add,
 	}
 }
+
+// HandlerFor adapts a function of an informer object to event handlers for
+// adds, updates and deletes, unwrapping deletion tombstones.
+func HandlerFor(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
+	unwrap := func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		f(obj)
+	}
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    unwrap,
+		UpdateFunc: func(_, obj interface{}) { unwrap(obj) },
+		DeleteFunc: unwrap,
+	}
+}

@@ -158,12 +158,12 @@ func New(cfg Config) (*Controller, error) {
 		handler  cache.ResourceEventHandler
 	}{
 		{cfg.DiskSnapshots.Informer(), controller.EnqueueHandler(c.queue)},
-		{vsInformer, forObject(c.enqueueVolumeSnapshotOwner)},
-		{cfg.Claims.Informer(), forObject(c.enqueueSnapshotsOfDisk)},
-		{dvInformer, forObject(c.enqueueSnapshotsOfDisk)},
-		{vmInformer, forObject(c.enqueueSnapshotsOfDisk)},
-		{vmiInformer, forObject(c.enqueueSnapshotsOfDisk)},
-		{vscInformer, forObject(func(interface{}) { c.enqueueWaitingForClass() })},
+		{vsInformer, controller.HandlerFor(c.enqueueVolumeSnapshotOwner)},
+		{cfg.Claims.Informer(), controller.HandlerFor(c.enqueueSnapshotsOfDisk)},
+		{dvInformer, controller.HandlerFor(c.enqueueSnapshotsOfDisk)},
+		{vmInformer, controller.HandlerFor(c.enqueueSnapshotsOfDisk)},
+		{vmiInformer, controller.HandlerFor(c.enqueueSnapshotsOfDisk)},
+		{vscInformer, controller.HandlerFor(func(interface{}) { c.enqueueWaitingForClass() })},
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -228,26 +228,6 @@ func claimKeys(namespace string, volumes []kubevirtv1.Volume) []string {
 	return keys
 }
 
-// forObject adapts a per-object enqueue function to informer handlers,
-// unwrapping deletion tombstones. Updates look at the old object too, so
-// that a VM that drops a disk still wakes the disk's snapshots.
-func forObject(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
-	unwrap := func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		f(obj)
-	}
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc: unwrap,
-		UpdateFunc: func(old, obj interface{}) {
-			unwrap(old)
-			unwrap(obj)
-		},
-		DeleteFunc: unwrap,
-	}
-}
-
 func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
 	vs, ok := obj.(*snapshotv1.VolumeSnapshot)
 	if !ok {
@@ -296,7 +276,7 @@ func (c *Controller) enqueueWaitingForClass() {
 		if !notStarted(s) {
 			continue
 		}
-		switch readyReason(s) {
+		switch controller.ReadyReason(s.Status.Conditions) {
 		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch:
 			c.queue.Add(s.Namespace + "/" + s.Name)
 		}

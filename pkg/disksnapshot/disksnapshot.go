@@ -226,7 +226,7 @@ func (c *Controller) syncDisabled(ctx context.Context, snap *snapshotapi.Virtual
 		return c.releaseFinalizer(ctx, snap)
 	}
 	old := snap.Status.DeepCopy()
-	wasOff := readyReason(snap) == ReasonFeatureDisabled
+	wasOff := controller.ReadyReason(snap.Status.Conditions) == ReasonFeatureDisabled
 	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonFeatureDisabled,
 		"the VirtualDiskSnapshot feature gate is disabled in the vmsnap controller; this snapshot is not taken until it is enabled",
 		snap.Generation, metav1.NewTime(c.clock.Now()))
@@ -337,7 +337,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSna
 					return nil, 0, fmt.Errorf("freezing the filesystems of VM %s: %w", plan.freeze.name, err)
 				}
 				// Best effort: go on crash-consistent, and say so.
-				setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
+				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
 			}
 		}
 	}
@@ -445,8 +445,8 @@ func (c *Controller) observe(ctx context.Context, snap *snapshotapi.VirtualDiskS
 		}
 		snap.Status.CreationTime = st.CreationTime.DeepCopy()
 	}
-	if hasIndication(snap, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
-		c.fail(snap, now, ReasonQuiesceTimeout, indicationMessage(snap, snapshotapi.IndicationQuiesceTimeout)+
+	if controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
+		c.fail(snap, now, ReasonQuiesceTimeout, controller.IndicationMessage(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout)+
 			"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
 		return 0, nil
 	}
@@ -463,7 +463,7 @@ func (c *Controller) observe(ctx context.Context, snap *snapshotapi.VirtualDiskS
 		}
 		snap.Status.Phase = snapshotapi.SnapshotReady
 		snap.Status.ReadyToUse = ptr.To(true)
-		snap.Status.Consistent = ptr.To(isConsistent(snap))
+		snap.Status.Consistent = ptr.To(controller.Consistent(snap.Status.Indications))
 		snap.Status.Error = nil
 		c.setConditions(snap, now, metav1.ConditionFalse, ReasonReady, "the snapshot is complete",
 			metav1.ConditionTrue, ReasonReady, readyMessage(snap))
@@ -632,11 +632,11 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 // thawAtCut thaws the VM the snapshot froze, now that the storage cut it,
 // and notes whether the guest had already thawed by itself.
 func (c *Controller) thawAtCut(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, cutAt time.Time) error {
-	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || hasIndication(snap, snapshotapi.IndicationQuiesceFailed) {
+	if !controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceFailed) {
 		return nil
 	}
 	if frozenAt, ok := c.freezer.Frozen(snap.UID); ok && cutAt.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
-		setIndication(snap, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
+		controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
 			"the disk was cut %s after the freeze, past the %s auto-thaw timeout",
 			cutAt.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
 	}
@@ -646,7 +646,7 @@ func (c *Controller) thawAtCut(ctx context.Context, snap *snapshotapi.VirtualDis
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
 // also after a restart of the controller that forgot whether it froze.
 func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
-	if !hasIndication(snap, snapshotapi.IndicationGuestAgent) || c.freezer.Thawed(snap.UID) {
+	if !controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || c.freezer.Thawed(snap.UID) {
 		return nil
 	}
 	if _, frozen := c.freezer.Frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
@@ -706,58 +706,13 @@ func (c *Controller) setConditions(snap *snapshotapi.VirtualDiskSnapshot, now ti
 	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
 	ready metav1.ConditionStatus, readyReason, readyMessage string,
 ) {
-	t := metav1.NewTime(now)
-	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, snap.Generation, t)
-	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, snap.Generation, t)
+	controller.SetProgressAndReady(&snap.Status.Conditions, snap.Generation, metav1.NewTime(now),
+		progressing, progressingReason, progressingMessage, ready, readyReason, readyMessage)
 }
 
 // --- Small helpers --------------------------------------------------------
 
-func readyReason(snap *snapshotapi.VirtualDiskSnapshot) string {
-	if c := meta.FindStatusCondition(snap.Status.Conditions, snapshotapi.ConditionReady); c != nil {
-		return c.Reason
-	}
-	return ""
-}
-
 // notStarted reports whether a snapshot has not created its VolumeSnapshot.
 func notStarted(snap *snapshotapi.VirtualDiskSnapshot) bool {
 	return snap.DeletionTimestamp == nil && (snap.Status.Phase == "" || snap.Status.Phase == snapshotapi.SnapshotPending)
-}
-
-func hasIndication(snap *snapshotapi.VirtualDiskSnapshot, t snapshotapi.IndicationType) bool {
-	return slices.ContainsFunc(snap.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == t })
-}
-
-func indicationMessage(snap *snapshotapi.VirtualDiskSnapshot, t snapshotapi.IndicationType) string {
-	for _, i := range snap.Status.Indications {
-		if i.Type == t {
-			return i.Message
-		}
-	}
-	return ""
-}
-
-func setIndication(snap *snapshotapi.VirtualDiskSnapshot, t snapshotapi.IndicationType, message string) {
-	for i := range snap.Status.Indications {
-		if snap.Status.Indications[i].Type == t {
-			snap.Status.Indications[i].Message = message
-			return
-		}
-	}
-	snap.Status.Indications = append(snap.Status.Indications, snapshotapi.Indication{Type: t, Message: message})
-}
-
-// isConsistent: the disk was quiet (no running VM) or frozen by the guest
-// agent for the whole cut.
-func isConsistent(snap *snapshotapi.VirtualDiskSnapshot) bool {
-	for _, bad := range []snapshotapi.IndicationType{
-		snapshotapi.IndicationNoGuestAgent, snapshotapi.IndicationPaused,
-		snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout,
-	} {
-		if hasIndication(snap, bad) {
-			return false
-		}
-	}
-	return !hasIndication(snap, snapshotapi.IndicationOnline) || hasIndication(snap, snapshotapi.IndicationGuestAgent)
 }

@@ -14,6 +14,7 @@ import (
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
 )
@@ -56,7 +57,7 @@ type diskInputs struct {
 func checkDisk(in diskInputs) (string, *blocker) {
 	name := in.spec.VirtualDiskName
 	if dv := in.dataVolume; dv != nil && dv.Status.Phase != cdiv1.Succeeded {
-		return "", &blocker{ReasonDiskNotReady, fmt.Sprintf("DataVolume %s is %s, not Succeeded", name, phaseOr(string(dv.Status.Phase)))}
+		return "", &blocker{ReasonDiskNotReady, fmt.Sprintf("DataVolume %s is %s, not Succeeded", name, controller.PhaseOr(string(dv.Status.Phase)))}
 	}
 	claim := in.claim
 	switch {
@@ -65,8 +66,8 @@ func checkDisk(in diskInputs) (string, *blocker) {
 	case claim.DeletionTimestamp != nil:
 		return "", &blocker{ReasonDiskDeleting, fmt.Sprintf("PersistentVolumeClaim %s is being deleted; a claim being deleted cannot be snapshotted", name)}
 	case claim.Status.Phase != corev1.ClaimBound:
-		return "", &blocker{ReasonDiskNotReady, fmt.Sprintf("PersistentVolumeClaim %s is %s, not Bound", name, phaseOr(string(claim.Status.Phase)))}
-	case resizing(claim):
+		return "", &blocker{ReasonDiskNotReady, fmt.Sprintf("PersistentVolumeClaim %s is %s, not Bound", name, controller.PhaseOr(string(claim.Status.Phase)))}
+	case controller.ClaimResizing(claim):
 		return "", &blocker{ReasonDiskResizing, fmt.Sprintf("PersistentVolumeClaim %s is being resized; the snapshot waits until the resize is done", name)}
 	}
 
@@ -81,28 +82,6 @@ func checkDisk(in diskInputs) (string, *blocker) {
 		return "", &blocker{err.Reason, err.Message}
 	}
 	return class, nil
-}
-
-// resizing reports whether a claim's expansion is under way.
-func resizing(claim *corev1.PersistentVolumeClaim) bool {
-	for _, c := range claim.Status.Conditions {
-		if (c.Type == corev1.PersistentVolumeClaimResizing || c.Type == corev1.PersistentVolumeClaimFileSystemResizePending) &&
-			c.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	if len(claim.Status.AllocatedResourceStatuses) > 0 {
-		return true
-	}
-	want, have := claim.Spec.Resources.Requests[corev1.ResourceStorage], claim.Status.Capacity[corev1.ResourceStorage]
-	return !have.IsZero() && want.Cmp(have) > 0
-}
-
-func phaseOr(phase string) string {
-	if phase == "" {
-		return "not yet reported"
-	}
-	return phase
 }
 
 // attachment is a VM the disk is attached to.

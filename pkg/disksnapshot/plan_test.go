@@ -7,6 +7,8 @@ import (
 	kubevirtv1 "kubevirt.io/api/core/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
 )
 
 func TestPlanConsistency(t *testing.T) {
@@ -62,14 +64,14 @@ func TestPlanConsistency(t *testing.T) {
 			}
 			snap := newDiskSnapshot(func(s *snapshotapi.VirtualDiskSnapshot) { s.Status.Indications = plan.indications })
 			for _, want := range tc.wantIndications {
-				if !hasIndication(snap, want) {
+				if !controller.HasIndication(snap.Status.Indications, want) {
 					t.Errorf("indications %v, want %s", plan.indications, want)
 				}
 			}
 			if len(plan.indications) != len(tc.wantIndications) {
 				t.Errorf("indications %v, want %v", plan.indications, tc.wantIndications)
 			}
-			if got := isConsistent(snap); got != tc.wantConsistent {
+			if got := controller.Consistent(snap.Status.Indications); got != tc.wantConsistent {
 				t.Errorf("consistent %v, want %v", got, tc.wantConsistent)
 			}
 		})

@@ -90,9 +90,9 @@ func New(cfg Config) (*Populator, error) {
 		informer cache.SharedIndexInformer
 		handler  cache.ResourceEventHandler
 	}{
-		{cfg.Claims.Informer(), forObject(p.enqueueClaim)},
-		{cfg.Volumes.Informer(), forObject(p.enqueueVolumeClaim)},
-		{cfg.DiskSnapshots.Informer(), forObject(p.enqueueClaimsOfSnapshot)},
+		{cfg.Claims.Informer(), controller.HandlerFor(p.enqueueClaim)},
+		{cfg.Volumes.Informer(), controller.HandlerFor(p.enqueueVolumeClaim)},
+		{cfg.DiskSnapshots.Informer(), controller.HandlerFor(p.enqueueClaimsOfSnapshot)},
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -125,20 +125,6 @@ func populatedFromDiskSnapshot(pvc *corev1.PersistentVolumeClaim) bool {
 	ref := pvc.Spec.DataSourceRef
 	return ref != nil && ref.APIGroup != nil && *ref.APIGroup == snapshotapi.SchemeGroupVersion.Group &&
 		ref.Kind == "VirtualDiskSnapshot" && ref.Name != "" && (ref.Namespace == nil || *ref.Namespace == pvc.Namespace)
-}
-
-func forObject(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
-	unwrap := func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		f(obj)
-	}
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    unwrap,
-		UpdateFunc: func(_, obj interface{}) { unwrap(obj) },
-		DeleteFunc: unwrap,
-	}
 }
 
 // enqueueClaim enqueues a claim to populate, and the claim a prime claim

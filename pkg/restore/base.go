@@ -142,10 +142,10 @@ func New(cfg Config) (*Controller, error) {
 		handler  cache.ResourceEventHandler
 	}{
 		{cfg.Restores.Informer(), controller.EnqueueHandler(c.queue)},
-		{cfg.Snapshots.Informer(), forObject(c.enqueueRestoresOfSnapshot)},
-		{cfg.Contents.Informer(), forObject(c.enqueueRestoresOfContent)},
-		{vmInformer, forObject(c.enqueueRestoresOfVM)},
-		{vmiInformer, forObject(c.enqueueRestoresOfVM)},
+		{cfg.Snapshots.Informer(), controller.HandlerFor(c.enqueueRestoresOfSnapshot)},
+		{cfg.Contents.Informer(), controller.HandlerFor(c.enqueueRestoresOfContent)},
+		{vmInformer, controller.HandlerFor(c.enqueueRestoresOfVM)},
+		{vmiInformer, controller.HandlerFor(c.enqueueRestoresOfVM)},
 		// A deleted claim or DataVolume may be one an in-place restore waits
 		// to recreate under its own name.
 		{cfg.Claims.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: unwrap(c.enqueueActiveInNamespace)}},
@@ -205,17 +205,6 @@ func unwrap(f func(obj interface{})) func(obj interface{}) {
 			obj = t.Obj
 		}
 		f(obj)
-	}
-}
-
-// forObject adapts a per-object enqueue function to informer handlers,
-// unwrapping deletion tombstones.
-func forObject(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
-	u := unwrap(f)
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    u,
-		UpdateFunc: func(_, obj interface{}) { u(obj) },
-		DeleteFunc: u,
 	}
 }
 

@@ -405,9 +405,8 @@ func (c *Controller) setConditions(r *snapshotapi.VirtualMachineRestore, now tim
 	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
 	ready metav1.ConditionStatus, readyReason, readyMessage string,
 ) {
-	t := metav1.NewTime(now)
-	controller.SetCondition(&r.Status.Conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, r.Generation, t)
-	controller.SetCondition(&r.Status.Conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, r.Generation, t)
+	controller.SetProgressAndReady(&r.Status.Conditions, r.Generation, metav1.NewTime(now),
+		progressing, progressingReason, progressingMessage, ready, readyReason, readyMessage)
 }
 
 // --- Deletion ---------------------------------------------------------------

@@ -140,13 +140,13 @@ func New(cfg Config) (*Controller, error) {
 		handler  cache.ResourceEventHandler
 	}{
 		{cfg.Snapshots.Informer(), controller.EnqueueHandler(c.queue)},
-		{cfg.Contents.Informer(), c.forObject(c.enqueueContentOwner)},
-		{vsInformer, c.forObject(c.enqueueVolumeSnapshotOwner)},
-		{vmInformer, c.forObject(c.enqueueSnapshotsOfVM)},
-		{vmiInformer, c.forObject(c.enqueueSnapshotsOfVM)},
-		{cfg.Claims.Informer(), c.forObject(c.enqueueWaitingInNamespace)},
-		{dvInformer, c.forObject(c.enqueueWaitingInNamespace)},
-		{vscInformer, c.forObject(func(interface{}) { c.enqueueWaitingForClass() })},
+		{cfg.Contents.Informer(), controller.HandlerFor(c.enqueueContentOwner)},
+		{vsInformer, controller.HandlerFor(c.enqueueVolumeSnapshotOwner)},
+		{vmInformer, controller.HandlerFor(c.enqueueSnapshotsOfVM)},
+		{vmiInformer, controller.HandlerFor(c.enqueueSnapshotsOfVM)},
+		{cfg.Claims.Informer(), controller.HandlerFor(c.enqueueWaitingInNamespace)},
+		{dvInformer, controller.HandlerFor(c.enqueueWaitingInNamespace)},
+		{vscInformer, controller.HandlerFor(func(interface{}) { c.enqueueWaitingForClass() })},
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -177,22 +177,6 @@ func indexSnapshotBySource(obj interface{}) ([]string, error) {
 		return nil, nil
 	}
 	return []string{s.Namespace + "/" + s.Spec.Source.Name}, nil
-}
-
-// forObject adapts a per-object enqueue function to informer handlers,
-// unwrapping deletion tombstones.
-func (c *Controller) forObject(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
-	unwrap := func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		f(obj)
-	}
-	return cache.ResourceEventHandlerFuncs{
-		AddFunc:    unwrap,
-		UpdateFunc: func(_, obj interface{}) { unwrap(obj) },
-		DeleteFunc: unwrap,
-	}
 }
 
 func (c *Controller) enqueueContentOwner(obj interface{}) {
@@ -266,7 +250,7 @@ func (c *Controller) enqueueWaitingForClass() {
 		if !notStarted(s) {
 			continue
 		}
-		switch readyReason(s) {
+		switch controller.ReadyReason(s.Status.Conditions) {
 		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch:
 			c.queue.Add(s.Namespace + "/" + s.Name)
 		}

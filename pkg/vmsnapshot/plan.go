@@ -13,6 +13,7 @@ import (
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
 )
 
@@ -148,7 +149,7 @@ func planDisk(in planInputs, volumeName, claimName, dataVolumeName string) (plan
 	if dataVolumeName != "" && in.dataVolume != nil {
 		if dv := in.dataVolume(dataVolumeName); dv != nil && dv.Status.Phase != cdiv1.Succeeded {
 			return pv, &blocker{ReasonDiskNotReady, fmt.Sprintf(
-				"DataVolume %s of volume %s is %s, not Succeeded", dataVolumeName, volumeName, phaseOr(string(dv.Status.Phase)))}, ""
+				"DataVolume %s of volume %s is %s, not Succeeded", dataVolumeName, volumeName, controller.PhaseOr(string(dv.Status.Phase)))}, ""
 		}
 	}
 	claim := in.claim(claimName)
@@ -163,9 +164,9 @@ func planDisk(in planInputs, volumeName, claimName, dataVolumeName string) (plan
 	}
 	if claim.Status.Phase != corev1.ClaimBound {
 		return pv, &blocker{ReasonDiskNotReady, fmt.Sprintf(
-			"PersistentVolumeClaim %s of volume %s is %s, not Bound", claimName, volumeName, phaseOr(string(claim.Status.Phase)))}, ""
+			"PersistentVolumeClaim %s of volume %s is %s, not Bound", claimName, volumeName, controller.PhaseOr(string(claim.Status.Phase)))}, ""
 	}
-	if resizing(claim) {
+	if controller.ClaimResizing(claim) {
 		return pv, &blocker{ReasonDiskResizing, fmt.Sprintf(
 			"PersistentVolumeClaim %s of volume %s is being resized", claimName, volumeName)}, ""
 	}
@@ -195,28 +196,6 @@ func unsnapshottable(spec *snapshotapi.VirtualMachineSnapshotSpec, volumeName, r
 		return plannedVolume{}, nil, why
 	}
 	return plannedVolume{}, &blocker{reason, fmt.Sprintf("volume %s cannot be snapshotted: %s", volumeName, why)}, ""
-}
-
-// resizing reports whether a claim's expansion is under way.
-func resizing(claim *corev1.PersistentVolumeClaim) bool {
-	for _, c := range claim.Status.Conditions {
-		if (c.Type == corev1.PersistentVolumeClaimResizing || c.Type == corev1.PersistentVolumeClaimFileSystemResizePending) &&
-			c.Status == corev1.ConditionTrue {
-			return true
-		}
-	}
-	if len(claim.Status.AllocatedResourceStatuses) > 0 {
-		return true
-	}
-	want, have := claim.Spec.Resources.Requests[corev1.ResourceStorage], claim.Status.Capacity[corev1.ResourceStorage]
-	return !have.IsZero() && want.Cmp(have) > 0
-}
-
-func phaseOr(phase string) string {
-	if phase == "" {
-		return "not yet reported"
-	}
-	return phase
 }
 
 func condition(conds []kubevirtv1.VirtualMachineCondition, t kubevirtv1.VirtualMachineConditionType) *kubevirtv1.VirtualMachineCondition {

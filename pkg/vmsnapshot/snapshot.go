@@ -337,21 +337,21 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	required := snap.Spec.IsConsistencyRequired()
 	// Best effort gives up freezing after one failure; required consistency
 	// keeps trying until the deadline and never cuts an unfrozen guest.
-	wantsFreeze := freezesGuest(content) && (required || !hasIndication(snap, snapshotapi.IndicationQuiesceFailed))
+	wantsFreeze := freezesGuest(content) && (required || !controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceFailed))
 
 	if len(observed.missing) > 0 && !cutBefore {
 		_, frozen := c.freezer.Frozen(snap.UID)
 		if wantsFreeze && vmi != nil && !frozen && (required || !c.freezer.Thawed(snap.UID)) {
 			if err := c.freezer.Freeze(ctx, snap.UID, vmi.Namespace, vmi.Name); err != nil {
 				if required {
-					setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
+					controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
 					return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
 				}
 				// Best effort: go on crash-consistent, and say so.
-				setIndication(snap, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
+				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
 				wantsFreeze = false
 			} else if required {
-				removeIndication(snap, snapshotapi.IndicationQuiesceFailed)
+				controller.RemoveIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed)
 			}
 		}
 		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing); err != nil {
@@ -363,7 +363,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	if observed.allCut && !cutBefore {
 		if frozenAt, frozen := c.freezer.Frozen(snap.UID); frozen || wantsFreeze {
 			if frozen && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
-				setIndication(snap, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
+				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
 					"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
 					observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
 			}
@@ -376,8 +376,8 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			snap.Status.CreationTime = ptr.To(content.CreationTimestamp)
 		}
 	}
-	if hasIndication(snap, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
-		c.fail(snap, now, ReasonQuiesceTimeout, indicationMessage(snap, snapshotapi.IndicationQuiesceTimeout)+
+	if controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
+		c.fail(snap, now, ReasonQuiesceTimeout, controller.IndicationMessage(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout)+
 			"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
 		return 0, nil
 	}
@@ -391,7 +391,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		}
 		snap.Status.Phase = snapshotapi.SnapshotReady
 		snap.Status.ReadyToUse = ptr.To(true)
-		snap.Status.Consistent = ptr.To(isConsistent(snap))
+		snap.Status.Consistent = ptr.To(controller.Consistent(snap.Status.Indications))
 		snap.Status.Error = nil
 		c.setConditions(snap, now, metav1.ConditionFalse, ReasonReady, "the snapshot is complete",
 			metav1.ConditionTrue, ReasonReady, readyMessage(content))
@@ -665,7 +665,7 @@ func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.Virtual
 	}
 	_, frozenHere := c.freezer.Frozen(snap.UID)
 	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
-	mayBeFrozen := frozenHere || hasIndication(snap, snapshotapi.IndicationGuestAgent) || (err == nil && freezesGuest(content))
+	mayBeFrozen := frozenHere || controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || (err == nil && freezesGuest(content))
 	if !mayBeFrozen {
 		return nil
 	}
@@ -728,9 +728,8 @@ func (c *Controller) setConditions(snap *snapshotapi.VirtualMachineSnapshot, now
 	progressing metav1.ConditionStatus, progressingReason, progressingMessage string,
 	ready metav1.ConditionStatus, readyReason, readyMessage string,
 ) {
-	t := metav1.NewTime(now)
-	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionProgressing, progressing, progressingReason, progressingMessage, snap.Generation, t)
-	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, ready, readyReason, readyMessage, snap.Generation, t)
+	controller.SetProgressAndReady(&snap.Status.Conditions, snap.Generation, metav1.NewTime(now),
+		progressing, progressingReason, progressingMessage, ready, readyReason, readyMessage)
 }
 
 // --- Small helpers --------------------------------------------------------
@@ -744,60 +743,14 @@ func meta(conds []metav1.Condition, t string) *metav1.Condition {
 	return nil
 }
 
-func readyReason(snap *snapshotapi.VirtualMachineSnapshot) string {
-	if c := meta(snap.Status.Conditions, snapshotapi.ConditionReady); c != nil {
-		return c.Reason
-	}
-	return ""
-}
-
 // notStarted reports whether a snapshot has not begun taking volume snapshots.
 func notStarted(snap *snapshotapi.VirtualMachineSnapshot) bool {
 	return snap.DeletionTimestamp == nil && (snap.Status.Phase == "" || snap.Status.Phase == snapshotapi.SnapshotPending)
 }
 
-func hasIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType) bool {
-	return slices.ContainsFunc(snap.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == t })
-}
-
-func indicationMessage(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType) string {
-	for _, i := range snap.Status.Indications {
-		if i.Type == t {
-			return i.Message
-		}
-	}
-	return ""
-}
-
-func removeIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType) {
-	snap.Status.Indications = slices.DeleteFunc(snap.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == t })
-}
-
-func setIndication(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.IndicationType, message string) {
-	for i := range snap.Status.Indications {
-		if snap.Status.Indications[i].Type == t {
-			snap.Status.Indications[i].Message = message
-			return
-		}
-	}
-	snap.Status.Indications = append(snap.Status.Indications, snapshotapi.Indication{Type: t, Message: message})
-}
-
 // freezesGuest reports whether the snapshot of a content freezes its guest.
 func freezesGuest(content *snapshotapi.VirtualMachineSnapshotContent) bool {
 	return content.Annotations[AnnotationGuestFreeze] == "true"
-}
-
-func isConsistent(snap *snapshotapi.VirtualMachineSnapshot) bool {
-	for _, bad := range []snapshotapi.IndicationType{
-		snapshotapi.IndicationNoGuestAgent, snapshotapi.IndicationPaused,
-		snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout,
-	} {
-		if hasIndication(snap, bad) {
-			return false
-		}
-	}
-	return true
 }
 
 // indications describe the VM at the start of the snapshot.
