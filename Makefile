@@ -90,5 +90,5 @@ help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 .PHONY: demo
-demo: cluster-up build ## A VM with two disks snapshotted offline and online on the local cluster, each phase shown.
+demo: cluster-up build ## A VM with two disks snapshotted (offline, online) and restored (new VM, in place) on the local cluster.
 	hack/demo.sh

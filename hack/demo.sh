@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A walk through vmsnap on the local cluster: a VM with two disks is
 # snapshotted while stopped, then while "running" with a guest agent (the
-# freeze and thaw are shown from the virt-api stand-in's record), and each
-# phase is printed as it happens.
+# freeze and thaw are shown from the virt-api stand-in's record), then
+# restored as a new VM and in place; each phase is printed as it happens.
 #
 # Usage: make demo   (starts the local cluster and, if none answers on
 # 127.0.0.1:8081, a controller in the background for the demo's duration)
@@ -26,11 +26,12 @@ fi
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { echo "+ kubectl $*"; "${KUBECTL}" "$@"; }
 
-# watch_phases prints each new phase of a vmsnapshot until it is Ready or Failed.
+# watch_phases prints each new phase of a vmsnapshot (or another kind) until
+# it is Ready or Failed.
 watch_phases() {
-	local name=$1 last="" phase=""
+	local name=$1 kind=${2:-vmsnapshot} last="" phase=""
 	for _ in $(seq 600); do
-		phase=$("${KUBECTL}" -n "${NS}" get vmsnapshot "${name}" -o jsonpath='{.status.phase}' 2>/dev/null || true)
+		phase=$("${KUBECTL}" -n "${NS}" get "${kind}" "${name}" -o jsonpath='{.status.phase}' 2>/dev/null || true)
 		if [[ -n "${phase}" && "${phase}" != "${last}" ]]; then
 			echo "  $(date +%T.%3N) ${name}: ${phase}"
 			last=${phase}
@@ -118,6 +119,37 @@ show -n "${NS}" get vmsnapshot
 show -n "${NS}" get vmsnapshot demo-online -o jsonpath='{range .status.indications[*]}{.type}: {.message}{"\n"}{end}'
 echo "+ freeze/unfreeze calls seen by the virt-api stand-in:"
 curl -fsS "http://127.0.0.1:18090/calls?namespace=${NS}&name=demo" | python3 -m json.tool
+
+step "Restore the offline snapshot as a new VM, with its disks renamed"
+"${KUBECTL}" -n "${NS}" apply -f - <<'YAML'
+apiVersion: snapshot.vmsnap.io/v1alpha1
+kind: VirtualMachineRestore
+metadata: {name: demo-copy}
+spec:
+  virtualMachineSnapshotName: demo-offline
+  nameReplacements:
+  - {from: {kind: VirtualMachine, name: demo}, to: demo-copy}
+  - {from: {kind: PersistentVolumeClaim, name: demo-root}, to: demo-copy-root}
+  - {from: {kind: PersistentVolumeClaim, name: demo-data}, to: demo-copy-data}
+YAML
+watch_phases demo-copy vmrestore
+show -n "${NS}" get vmrestore demo-copy -o jsonpath='{range .status.resources[*]}{.kind} {.name}: {.result}{"\n"}{end}'
+show -n "${NS}" get vm,pvc
+
+step "Stop the VM and restore it in place from the offline snapshot"
+"${KUBECTL}" -n "${NS}" delete vmi demo --wait=true >/dev/null
+"${KUBECTL}" -n "${NS}" patch vm demo --type merge -p '{"spec":{"runStrategy":"Halted"}}' >/dev/null
+"${KUBECTL}" -n "${NS}" apply -f - <<'YAML'
+apiVersion: snapshot.vmsnap.io/v1alpha1
+kind: VirtualMachineRestore
+metadata: {name: demo-back}
+spec:
+  virtualMachineSnapshotName: demo-offline
+YAML
+watch_phases demo-back vmrestore
+show -n "${NS}" wait vmrestore/demo-back --for=condition=Ready --timeout=60s
+show -n "${NS}" get vmrestore
+show -n "${NS}" get vm demo -o jsonpath='{range .spec.template.spec.volumes[*]}{.name} -> {.persistentVolumeClaim.claimName}{"\n"}{end}'
 
 step "Delete the snapshots: contents and VolumeSnapshots go with them"
 show -n "${NS}" delete vmsnapshot --all --wait=true

@@ -10,7 +10,8 @@ trap 'rm -rf "${scratch}"' EXIT
 # Generate into a copy of the tree, then compare.
 mkdir -p "${scratch}/repo"
 tar -C "${REPO_ROOT}" --exclude=./_output --exclude=./vendor --exclude=./.git -cf - . | tar -C "${scratch}/repo" -xf -
-mkdir -p "${scratch}/repo/_output"
+# The copy shares the tool binaries (controller-gen), built once.
+mkdir -p "${scratch}/repo/_output" "${BIN_DIR}"
 ln -s "${BIN_DIR}" "${scratch}/repo/_output/bin"
 
 "${scratch}/repo/hack/update-codegen.sh" >/dev/null
