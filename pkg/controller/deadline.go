@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"time"
 )
 
@@ -48,3 +49,12 @@ func Sooner(a, b time.Duration) time.Duration {
 // for an informer of an API that just appeared to sync, is looked at again:
 // no event announces either.
 const CacheRecheck = 2 * time.Second
+
+// Bound returns ctx ended at the deadline, if there is one, so that a call
+// that hangs (a freeze) cannot outlast it.
+func (d Deadline) Bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.Length == 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, d.Start.Add(d.Length))
+}

@@ -332,7 +332,10 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSna
 	alreadyCut := existing != nil && existing.Status != nil && existing.Status.CreationTime != nil
 	if plan.freeze != nil && !alreadyCut {
 		if _, frozen := c.freezer.Frozen(snap.UID); !frozen {
-			if err := c.freezer.Freeze(ctx, snap.UID, snap.Namespace, plan.freeze.name); err != nil {
+			freezeCtx, cancel := deadline.Bound(ctx)
+			err := c.freezer.Freeze(freezeCtx, snap.UID, snap.Namespace, plan.freeze.name)
+			cancel()
+			if err != nil {
 				if snap.Spec.IsConsistencyRequired() {
 					return nil, 0, fmt.Errorf("freezing the filesystems of VM %s: %w", plan.freeze.name, err)
 				}

@@ -104,7 +104,9 @@ func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreez
 func (f *Freezer) UnfreezeTimeout() time.Duration { return f.unfreezeTimeout }
 
 // Freeze freezes the VMI's filesystems for the snapshot with the given UID.
-// A failed freeze is thawed at once: it may have frozen part of the guest.
+// The call ends with ctx (bound it by the snapshot's deadline) or after a
+// short timeout. A failed freeze is thawed at once: it may have frozen part
+// of the guest.
 func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmiName string) error {
 	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
@@ -116,7 +118,8 @@ func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmi
 	err := f.client.KubevirtV1().VirtualMachineInstances(namespace).Freeze(callCtx, vmiName, f.unfreezeTimeout)
 	if err != nil {
 		klog.FromContext(ctx).Info("Freeze failed", "vmi", klog.KRef(namespace, vmiName), "err", err)
-		if thawErr := f.Thaw(ctx, snapshot, namespace, vmiName); thawErr != nil {
+		// ctx may be what ended the freeze (a deadline): thaw regardless.
+		if thawErr := f.Thaw(context.WithoutCancel(ctx), snapshot, namespace, vmiName); thawErr != nil {
 			return errors.Join(err, thawErr)
 		}
 		return err

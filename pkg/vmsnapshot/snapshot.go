@@ -342,7 +342,10 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	if len(observed.missing) > 0 && !cutBefore {
 		_, frozen := c.freezer.Frozen(snap.UID)
 		if wantsFreeze && vmi != nil && !frozen && (required || !c.freezer.Thawed(snap.UID)) {
-			if err := c.freezer.Freeze(ctx, snap.UID, vmi.Namespace, vmi.Name); err != nil {
+			freezeCtx, cancel := deadline.Bound(ctx)
+			err := c.freezer.Freeze(freezeCtx, snap.UID, vmi.Namespace, vmi.Name)
+			cancel()
+			if err != nil {
 				if required {
 					controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
 					return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))

@@ -172,3 +172,24 @@ func requireFailedAtDeadline(t *testing.T, snap *snapshotapi.VirtualMachineSnaps
 		t.Errorf("failed %s after creation, more than %s after its failureDeadline of %s", elapsed.Round(time.Millisecond), deadlineSlack, deadline)
 	}
 }
+
+// A freeze that hangs must not hold the snapshot past its deadline: it ends
+// at the deadline, the guest is thawed, and nothing is left.
+func TestFreezeHangFailsAtDeadline(t *testing.T) {
+	f := framework.New(t)
+	vm := f.CreateVM("vm", framework.WithPVCDisks(1))
+	f.StartVM(vm, true)
+	f.SetVirtAPIBehavior(vm.Name, fakevirtapi.Behavior{FreezeHangs: true})
+	f.CreateSnapshot("snap", vm.Name, framework.FailureDeadline(shortDeadline))
+
+	failed := f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotFailed, framework.DefaultTimeout)
+	requireFailedAtDeadline(t, failed, shortDeadline)
+	calls := f.VirtAPICalls(vm.Name)
+	if len(framework.CallsOf(calls, fakevirtapi.OpFreeze)) == 0 || len(framework.CallsOf(calls, fakevirtapi.OpUnfreeze)) == 0 {
+		t.Errorf("want a hung freeze followed by a thaw; got %s", describeCalls(calls))
+	}
+	if f.Frozen(vm.Name) {
+		t.Errorf("the guest of %s is frozen after the failure", vm.Name)
+	}
+	f.WaitForNoSnapshotData()
+}
