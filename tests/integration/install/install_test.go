@@ -134,7 +134,8 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	f := framework.New(t)
 	install(t, f)
 	kubeconfig := serviceAccountKubeconfig(t, f)
-	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--leader-elect-name=vmsnap-rbac-test")
+	// -v=6 logs every API call, for the comparison with the role's rules.
+	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--leader-elect-name=vmsnap-rbac-test", "--v=6")
 	p.waitHealthy(f.Context())
 
 	stopped := f.CreateVM("stopped", framework.WithPVCDisks(2), framework.WithCloudInit())
@@ -174,6 +175,8 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	ds := f.WaitForDiskSnapshotPhase("disk", snapshotapi.SnapshotReady, 2*time.Minute)
 	f.CreateRestoreClaim("from-disk", "disk", ds.Status.RestoreSize.String(), cluster.StorageClassName)
 	f.WaitForClaimBound("from-disk")
+	f.DeleteDiskSnapshot("disk")
+	f.WaitForDiskSnapshotGone("disk")
 
 	f.DeleteSnapshot("offline")
 	f.WaitForSnapshotGone("offline")
@@ -181,6 +184,15 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	if forbidden := regexp.MustCompile(`(?i)forbidden`).FindAllString(p.log(), -1); len(forbidden) > 0 {
 		t.Errorf("the controller was refused %d calls with the manifest's RBAC; log:\n%s", len(forbidden), tail(p.logPath, 60))
 	}
+	clusterRole, err := f.Kube.RbacV1().ClusterRoles().Get(f.Context(), "vmsnap-controller", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := f.Kube.RbacV1().Roles(controllerNamespace).Get(f.Context(), "vmsnap-controller-leader-election", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareRBAC(t, append(clusterRole.Rules, role.Rules...), callsFromLog(t, p.log()))
 
 	page := p.scrape()
 	for _, want := range []string{
