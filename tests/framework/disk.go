@@ -97,16 +97,13 @@ func (f *Framework) DeleteDiskSnapshot(name string) {
 // what ok checks, for the failure message.
 func (f *Framework) WaitForDiskSnapshot(name, want string, timeout time.Duration, ok func(*snapshotapi.VirtualDiskSnapshot) bool) *snapshotapi.VirtualDiskSnapshot {
 	f.t.Helper()
-	var last *snapshotapi.VirtualDiskSnapshot
-	f.Eventually("vdsnapshot "+f.Namespace+"/"+name, want, timeout, func(ctx context.Context) (bool, string, error) {
-		s, err := f.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(f.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, "", err
-		}
-		last = s
-		return ok(s), DescribeDiskSnapshot(s), nil
-	})
-	return last
+	return waitForObject(f, "vdsnapshot "+f.Namespace+"/"+name, want, timeout, f.diskSnapshotGetter(name), DescribeDiskSnapshot, ok)
+}
+
+func (f *Framework) diskSnapshotGetter(name string) func(context.Context) (*snapshotapi.VirtualDiskSnapshot, error) {
+	return func(ctx context.Context) (*snapshotapi.VirtualDiskSnapshot, error) {
+		return f.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(f.Namespace).Get(ctx, name, metav1.GetOptions{})
+	}
 }
 
 // WaitForDiskSnapshotPhase waits until the disk snapshot reaches phase.
@@ -132,13 +129,7 @@ func (f *Framework) WaitForDiskSnapshotCondition(name, conditionType string, sta
 // finalizer and all.
 func (f *Framework) WaitForDiskSnapshotGone(name string) {
 	f.t.Helper()
-	f.WaitForGone("vdsnapshot "+f.Namespace+"/"+name, func(ctx context.Context) (string, error) {
-		s, err := f.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(f.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return "", err
-		}
-		return DescribeDiskSnapshot(s), nil
-	})
+	waitForObjectGone(f, "vdsnapshot "+f.Namespace+"/"+name, f.diskSnapshotGetter(name), DescribeDiskSnapshot)
 }
 
 // WaitForNoVolumeSnapshots waits until the namespace holds no

@@ -144,16 +144,13 @@ func (f *Framework) DeleteRestore(name string) {
 // checks, for the failure message.
 func (f *Framework) WaitForRestore(name, want string, timeout time.Duration, ok func(*snapshotapi.VirtualMachineRestore) bool) *snapshotapi.VirtualMachineRestore {
 	f.t.Helper()
-	var last *snapshotapi.VirtualMachineRestore
-	f.Eventually("vmrestore "+f.Namespace+"/"+name, want, timeout, func(ctx context.Context) (bool, string, error) {
-		r, err := f.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(f.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, "", err
-		}
-		last = r
-		return ok(r), DescribeRestore(r), nil
-	})
-	return last
+	return waitForObject(f, "vmrestore "+f.Namespace+"/"+name, want, timeout, f.restoreGetter(name), DescribeRestore, ok)
+}
+
+func (f *Framework) restoreGetter(name string) func(context.Context) (*snapshotapi.VirtualMachineRestore, error) {
+	return func(ctx context.Context) (*snapshotapi.VirtualMachineRestore, error) {
+		return f.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(f.Namespace).Get(ctx, name, metav1.GetOptions{})
+	}
 }
 
 // WaitForRestorePhase waits until the restore reaches phase.
@@ -178,13 +175,7 @@ func (f *Framework) WaitForRestoreCondition(name, conditionType string, status m
 // WaitForRestoreGone waits until the restore is deleted, finalizer and all.
 func (f *Framework) WaitForRestoreGone(name string) {
 	f.t.Helper()
-	f.WaitForGone("vmrestore "+f.Namespace+"/"+name, func(ctx context.Context) (string, error) {
-		r, err := f.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(f.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return "", err
-		}
-		return DescribeRestore(r), nil
-	})
+	waitForObjectGone(f, "vmrestore "+f.Namespace+"/"+name, f.restoreGetter(name), DescribeRestore)
 }
 
 // DescribeRestore renders a VirtualMachineRestore's status.

@@ -126,16 +126,13 @@ func (f *Framework) DeleteSnapshot(name string) {
 // checks, for the failure message.
 func (f *Framework) WaitForSnapshot(name, want string, timeout time.Duration, ok func(*snapshotapi.VirtualMachineSnapshot) bool) *snapshotapi.VirtualMachineSnapshot {
 	f.t.Helper()
-	var last *snapshotapi.VirtualMachineSnapshot
-	f.Eventually("vmsnapshot "+f.Namespace+"/"+name, want, timeout, func(ctx context.Context) (bool, string, error) {
-		s, err := f.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(f.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, "", err
-		}
-		last = s
-		return ok(s), DescribeSnapshot(s), nil
-	})
-	return last
+	return waitForObject(f, "vmsnapshot "+f.Namespace+"/"+name, want, timeout, f.snapshotGetter(name), DescribeSnapshot, ok)
+}
+
+func (f *Framework) snapshotGetter(name string) func(context.Context) (*snapshotapi.VirtualMachineSnapshot, error) {
+	return func(ctx context.Context) (*snapshotapi.VirtualMachineSnapshot, error) {
+		return f.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(f.Namespace).Get(ctx, name, metav1.GetOptions{})
+	}
 }
 
 // WaitForSnapshotPhase waits until the snapshot reaches phase.
@@ -160,13 +157,7 @@ func (f *Framework) WaitForSnapshotCondition(name, conditionType string, status 
 // WaitForSnapshotGone waits until the snapshot is deleted, finalizer and all.
 func (f *Framework) WaitForSnapshotGone(name string) {
 	f.t.Helper()
-	f.WaitForGone("vmsnapshot "+f.Namespace+"/"+name, func(ctx context.Context) (string, error) {
-		s, err := f.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(f.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return "", err
-		}
-		return DescribeSnapshot(s), nil
-	})
+	waitForObjectGone(f, "vmsnapshot "+f.Namespace+"/"+name, f.snapshotGetter(name), DescribeSnapshot)
 }
 
 // GetContent reads a content of the test's namespace.

@@ -113,3 +113,35 @@ func (f *Framework) Consistently(subject, want string, duration time.Duration, c
 		}
 	}
 }
+
+// waitForObject polls an object with get until ok holds; what names it and
+// want says what ok checks, and describe renders what was last seen, for
+// the failure message. It returns the last object seen.
+func waitForObject[T any](f *Framework, what, want string, timeout time.Duration,
+	get func(context.Context) (T, error), describe func(T) string, ok func(T) bool,
+) T {
+	f.t.Helper()
+	var last T
+	f.Eventually(what, want, timeout, func(ctx context.Context) (bool, string, error) {
+		obj, err := get(ctx)
+		if err != nil {
+			return false, "", err
+		}
+		last = obj
+		return ok(obj), describe(obj), nil
+	})
+	return last
+}
+
+// waitForObjectGone waits until get answers NotFound, describing what it
+// last saw.
+func waitForObjectGone[T any](f *Framework, what string, get func(context.Context) (T, error), describe func(T) string) {
+	f.t.Helper()
+	f.WaitForGone(what, func(ctx context.Context) (string, error) {
+		obj, err := get(ctx)
+		if err != nil {
+			return "", err
+		}
+		return describe(obj), nil
+	})
+}
