@@ -92,3 +92,7 @@ help: ## List the targets.
 .PHONY: demo
 demo: cluster-up build ## A VM with two disks snapshotted (offline, online) and restored (new VM, in place) on the local cluster.
 	hack/demo.sh
+
+.PHONY: bench
+bench: tools build crds-kubevirt ## Benchmark the controller on the local cluster (N= VMs, D= disks per VM, SCALE_VMS=; see hack/bench.sh).
+	hack/bench.sh

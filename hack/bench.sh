@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Benchmarks the controller on the local test cluster: builds the benchmark
+# (hack/bench) and runs it under the shared cluster lock, so that it never
+# measures while another cluster runs on this machine.
+#
+# Usage: make bench [N=50] [D=2] [SCALE_VMS=2000] [IDLE=30s] [PROFILE_SECONDS=0]
+# The table goes to the terminal, the JSON to _output/bench/ (latest.json
+# and a timestamped copy); profiles, when taken, next to them.
+
+set -o errexit
+set -o nounset
+set -o pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+cd "${REPO_ROOT}"
+
+LOCK=/tmp/vmsnap-cluster.lock
+BENCH="_output/bin/vmsnap-bench"
+
+go build -o "${BENCH}" ./hack/bench
+exec flock "${LOCK}" "${BENCH}" \
+	--vms="${N:-50}" \
+	--disks="${D:-2}" \
+	--scale-vms="${SCALE_VMS:-2000}" \
+	--idle="${IDLE:-30s}" \
+	--profile-seconds="${PROFILE_SECONDS:-0}" \
+	"$@"

@@ -1,0 +1,297 @@
+/*
+Copyright The vmsnap Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is everything one run measured; it is written as JSON.
+type Report struct {
+	StartedAt time.Time  `json:"startedAt"`
+	Command   string     `json:"command"`
+	Machine   Machine    `json:"machine"`
+	Config    config     `json:"config"`
+	Clock     string     `json:"clock"`
+	EmptyIdle *Idle      `json:"emptyIdle,omitempty"`
+	Workloads []Workload `json:"workloads"`
+	Frozen    *Frozen    `json:"frozen,omitempty"`
+	Scale     *Scale     `json:"scale,omitempty"`
+	// Minimum is the fewest controller writes the design needs per object.
+	Minimum  []Minimum `json:"minimumWrites"`
+	Targets  []Target  `json:"targets"`
+	Notes    []string  `json:"notes,omitempty"`
+	Profiles []string  `json:"profiles,omitempty"`
+}
+
+// Machine is where the run happened.
+type Machine struct {
+	CPUs      int    `json:"cpus"`
+	GoVersion string `json:"goVersion"`
+	OS        string `json:"os"`
+	Kernel    string `json:"kernel,omitempty"`
+}
+
+// Minimum is the design's least number of API writes for one object of a
+// workload, and why.
+type Minimum struct {
+	Workload string   `json:"workload"`
+	Writes   int      `json:"writes"`
+	Why      []string `json:"why"`
+}
+
+// Target is one goal of the benchmark issue and where the run stands.
+type Target struct {
+	Goal     string `json:"goal"`
+	Measured string `json:"measured"`
+	Met      bool   `json:"met"`
+}
+
+const clockNote = "Latencies, wall times and readiness lag: time.Now() in the benchmark process as its informers deliver each event (Go monotonic clock; includes the watch delivery delay). Frozen windows and CSI cut times: wall clock (CLOCK_REALTIME) of the fake virt-api (in this process) and of the CSI driver (calls.jsonl), same machine. Controller CPU: utime+stime from /proc/<pid>/stat; RSS: VmRSS and VmHWM (reset per workload through clear_refs) from /proc/<pid>/status. API requests: the controller's vmsnap_rest_client_requests_total, scraped before and after each workload (after a settle period)."
+
+func newReport(cfg config) *Report {
+	return &Report{
+		StartedAt: time.Now().UTC(),
+		Command:   strings.Join(os.Args, " "),
+		Machine:   machine(),
+		Config:    cfg,
+		Clock:     clockNote,
+		Minimum:   minimumWrites(cfg.Disks),
+	}
+}
+
+// minimumWrites is the design's floor of controller writes per object,
+// events left out (one or two per object, on phase transitions).
+func minimumWrites(disks int) []Minimum {
+	snapshot := []string{
+		"PATCH  finalizer on the VirtualMachineSnapshot",
+		"PUT    VM status: take the lock (status.snapshotInProgress)",
+		"POST   VirtualMachineSnapshotContent",
+		fmt.Sprintf("POST   %d VolumeSnapshots, one per disk", disks),
+		"PUT    content status: volumes ready",
+		"PUT    VM status: release the lock",
+		"PUT    snapshot status twice: InProgress, then Ready",
+	}
+	return []Minimum{
+		{Workload: "snapshot-stopped", Writes: 7 + disks, Why: snapshot},
+		{Workload: "snapshot-running", Writes: 9 + disks, Why: append(snapshot[:len(snapshot):len(snapshot)], "PUT    freeze and unfreeze (subresources.kubevirt.io)")},
+		{Workload: "restore-new-vm", Writes: 4 + disks, Why: []string{
+			"PATCH  finalizer on the VirtualMachineRestore",
+			fmt.Sprintf("POST   %d claims from the VolumeSnapshots", disks),
+			"POST   the new VM",
+			"PUT    restore status twice: InProgress, then Ready",
+		}},
+		{Workload: "delete-snapshots", Writes: 2, Why: []string{
+			"DELETE the content (its VolumeSnapshots go by garbage collection)",
+			"PATCH  release the snapshot's finalizer",
+		}},
+	}
+}
+
+func (r *Report) workload(name string) *Workload {
+	for i := range r.Workloads {
+		if r.Workloads[i].Name == name {
+			return &r.Workloads[i]
+		}
+	}
+	return nil
+}
+
+// evaluate compares the run with the issue's targets.
+func (r *Report) evaluate() {
+	floor, stopped, running := r.workload("csi-floor"), r.workload("snapshot-stopped"), r.workload("snapshot-running")
+	if floor != nil && stopped != nil && floor.WallSeconds > 0 {
+		ratio := stopped.WallSeconds / floor.WallSeconds
+		r.Targets = append(r.Targets, Target{
+			Goal:     "wall time to all Ready <= 1.15 x CSI floor (the goal is set for N=200 and N=500, D=2)",
+			Measured: fmt.Sprintf("%.2fx (%.2fs vs %.2fs) at N=%d D=%d", ratio, stopped.WallSeconds, floor.WallSeconds, r.Config.VMs, r.Config.Disks),
+			Met:      ratio <= 1.15,
+		})
+	}
+	var conflicts float64
+	for _, w := range r.Workloads {
+		conflicts += w.Controller.Requests.Conflicts
+	}
+	for _, w := range []*Workload{stopped, running} {
+		if w == nil {
+			continue
+		}
+		per := w.Controller.RequestsPerObject
+		r.Targets = append(r.Targets,
+			Target{Goal: "<= 10 controller API writes per VM snapshot (" + w.Name + ")", Measured: fmt.Sprintf("%.1f (%s)", per.Writes, methodsString(per.ByMethod, oneDecimal)), Met: per.Writes <= 10},
+			Target{Goal: "controller CPU <= 10 ms per VM snapshot (" + w.Name + ")", Measured: fmt.Sprintf("%.1f ms", w.Controller.CPUMsPerObject), Met: w.Controller.CPUMsPerObject <= 10},
+		)
+		if w.ReadinessLag != nil && w.ReadinessLag.Count > 0 {
+			r.Targets = append(r.Targets, Target{
+				Goal:     "readiness lag p99 <= 100 ms (" + w.Name + "; the goal is set for N=500)",
+				Measured: fmt.Sprintf("p99 %.0f ms, median %.0f ms", w.ReadinessLag.P99, w.ReadinessLag.Median),
+				Met:      w.ReadinessLag.P99 <= 100,
+			})
+		}
+	}
+	r.Targets = append(r.Targets, Target{Goal: "no 409 conflicts", Measured: fmt.Sprintf("%.0f over all workloads", conflicts), Met: conflicts == 0})
+	if f := r.Frozen; f != nil && f.Window.Count > 0 {
+		r.Targets = append(r.Targets, Target{
+			Goal:     "frozen window <= cut time + 50 ms (median)",
+			Measured: fmt.Sprintf("window %.0f ms, cut %.0f ms: +%.0f ms (median of per-VM overhead)", f.Window.Median, f.Cut.Median, f.Overhead.Median),
+			Met:      f.Overhead.Median <= 50,
+		})
+	}
+	if s := r.Scale; s != nil {
+		r.Targets = append(r.Targets, Target{
+			Goal:     fmt.Sprintf("controller RSS <= 200 MiB with %d VMs cached", projectedVMs),
+			Measured: fmt.Sprintf("%.0f MiB projected (%.0f MiB with %d VMs, %.0f MiB before them)", s.ProjectedRSSMiB, s.Loaded.RSSMiB, s.VMs, s.BeforeRSSMiB),
+			Met:      s.ProjectedRSSMiB <= 200,
+		})
+	}
+}
+
+func oneDecimal(v float64) string { return fmt.Sprintf("%.1f", v) }
+
+func printReport(out io.Writer, r *Report) {
+	fmt.Fprintf(out, "\nvmsnap benchmark  N=%d VMs  D=%d disks/VM  %d CPUs  %s  %s\n\n", r.Config.VMs, r.Config.Disks, r.Machine.CPUs, r.Machine.GoVersion, r.StartedAt.Format(time.RFC3339))
+	floor := r.workload("csi-floor")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\tobjects\twall s\tx floor\tlatency med\tp90\tp99 ms\tlag med\tp99 ms\tdone\tfailed\t")
+	for _, w := range r.Workloads {
+		ratio, lagMed, lagP99 := "-", "-", "-"
+		if floor != nil && floor.WallSeconds > 0 && strings.HasPrefix(w.Name, "snapshot-") {
+			ratio = fmt.Sprintf("%.2f", w.WallSeconds/floor.WallSeconds)
+		}
+		if w.ReadinessLag != nil && w.ReadinessLag.Count > 0 {
+			lagMed, lagP99 = fmt.Sprintf("%.0f", w.ReadinessLag.Median), fmt.Sprintf("%.0f", w.ReadinessLag.P99)
+		}
+		timedOut := ""
+		if w.TimedOut {
+			timedOut = " (timed out)"
+		}
+		fmt.Fprintf(tw, "%s\t%dx%d\t%.2f\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\t%d\t%d%s\t\n", w.Name, w.Objects, w.DisksPerObject, w.WallSeconds, ratio,
+			w.Latency.Median, w.Latency.P90, w.Latency.P99, lagMed, lagP99, w.Done, w.Failed, timedOut)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\ncontroller cost per object (requests by verb from its own client metrics)")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "workload\trequests/object\twrites\tmin writes\t409s\tevents/object\tCPU ms/object\tpeak RSS MiB")
+	for _, w := range r.Workloads {
+		c := w.Controller
+		minimum := "-"
+		for _, m := range r.Minimum {
+			if m.Workload == w.Name {
+				minimum = fmt.Sprint(m.Writes)
+			}
+		}
+		events := 0.0
+		if w.Objects > 0 {
+			events = float64(c.Events) / float64(w.Objects)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.0f\t%.1f\t%.1f\t%.0f\n", w.Name, orDash(methodsString(c.RequestsPerObject.ByMethod, oneDecimal)),
+			c.RequestsPerObject.Writes, minimum, c.Requests.Conflicts, events, c.CPUMsPerObject, c.PeakRSSMiB)
+	}
+	tw.Flush()
+
+	if f := r.Frozen; f != nil {
+		fmt.Fprintf(out, "\nfrozen window per running VM (%d VMs), ms\n", f.VMs)
+		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "\tmedian\tp90\tp99\tmax\t")
+		for _, row := range []struct {
+			name string
+			d    Distribution
+		}{
+			{"freeze -> unfreeze", f.Window}, {"CSI cut (first call in -> last out)", f.Cut}, {"one CreateSnapshot call", f.CreateSnapshotCall},
+			{"window - cut", f.Overhead}, {"freeze -> first cut", f.FreezeToCut}, {"last cut -> unfreeze", f.CutToThaw},
+		} {
+			fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t\n", row.name, row.d.Median, row.d.P90, row.d.P99, row.d.Max)
+		}
+		tw.Flush()
+		for _, n := range f.Notes {
+			fmt.Fprintln(out, "  note:", n)
+		}
+	}
+
+	if s := r.Scale; s != nil {
+		fmt.Fprintf(out, "\nscale point: %d VMs without snapshots cached (created in %.1fs)\n", s.VMs, s.CreateSeconds)
+		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "\tidle CPU ms/s\tRSS MiB\tGo heap in use MiB")
+		fmt.Fprintf(tw, "empty cluster\t%.2f\t%.0f\t%.0f\n", s.Empty.CPUMsPerSecond, s.Empty.RSSMiB, s.Empty.GoHeapInuseMiB)
+		fmt.Fprintf(tw, "before the VMs\t-\t%.0f\t-\n", s.BeforeRSSMiB)
+		fmt.Fprintf(tw, "with %d VMs\t%.2f\t%.0f\t%.0f\n", s.VMs, s.Loaded.CPUMsPerSecond, s.Loaded.RSSMiB, s.Loaded.GoHeapInuseMiB)
+		fmt.Fprintf(tw, "projected, %d VMs\t-\t%.0f\t-\n", projectedVMs, s.ProjectedRSSMiB)
+		tw.Flush()
+		fmt.Fprintf(out, "workqueue adds while the VMs were created: %s\n", orDash(queueString(s.CreateQueueAdds)))
+		fmt.Fprintf(out, "workqueue adds on a VolumeSnapshotClass create+update+delete: %s\n", orDash(queueString(s.ClassChangeQueueAdds)))
+	}
+
+	fmt.Fprintln(out, "\ntargets")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, t := range r.Targets {
+		mark := "MISS"
+		if t.Met {
+			mark = "ok"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", mark, t.Goal, t.Measured)
+	}
+	tw.Flush()
+	for _, n := range r.Notes {
+		fmt.Fprintln(out, "note:", n)
+	}
+	for _, w := range r.Workloads {
+		for _, n := range w.Notes {
+			fmt.Fprintf(out, "note (%s): %s\n", w.Name, n)
+		}
+	}
+	for _, p := range r.Profiles {
+		fmt.Fprintln(out, "profile:", p)
+	}
+	fmt.Fprintln(out)
+}
+
+func queueString(adds map[string]float64) string {
+	var parts []string
+	for name, n := range adds {
+		parts = append(parts, fmt.Sprintf("%s %.0f", name, n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// writeReport writes <stamp>.json and latest.json under dir.
+func writeReport(dir, stamp string, r *Report) (string, error) {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	data = append(data, '\n')
+	path := filepath.Join(dir, "bench-"+stamp+".json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(filepath.Join(dir, "latest.json"), data, 0o644)
+}
