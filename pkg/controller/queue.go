@@ -7,6 +7,7 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/time/rate"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -26,8 +27,21 @@ type SyncFunc func(ctx context.Context, key string) (requeueAfter time.Duration,
 // labels the queue's metrics.
 func NewQueue(name string, provider workqueue.MetricsProvider) workqueue.TypedRateLimitingInterface[string] {
 	return workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.DefaultTypedControllerRateLimiter[string](),
+		retryRateLimiter(),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: name, MetricsProvider: provider},
+	)
+}
+
+// retryRateLimiter spaces the retries of one key exponentially (5ms, 10ms,
+// ... up to 1000s), and all retries by an overall bucket. The bucket of
+// client-go's default limiter (10/s, burst 100) is too small here: a batch
+// of snapshots retries hundreds of keys at once when the cache lags behind
+// the controller's own writes, and the overall bucket would then space
+// them 100ms apart, holding a frozen VM's thaw behind seconds of queueing.
+func retryRateLimiter() workqueue.TypedRateLimiter[string] {
+	return workqueue.NewTypedMaxOfRateLimiter(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](5*time.Millisecond, 1000*time.Second),
+		&workqueue.TypedBucketRateLimiter[string]{Limiter: rate.NewLimiter(rate.Limit(200), 2000)},
 	)
 }
 
