@@ -27,6 +27,7 @@ const (
 	ReasonPaused            = "VirtualMachinePaused"
 	ReasonNotSettled        = "VirtualMachineStarting"
 	ReasonWaitingForVM      = "WaitingForOtherSnapshot"
+	ReasonRestoreInProgress = "RestoreInProgress"
 	ReasonVolumeSnapshotAPI = "VolumeSnapshotAPIMissing"
 	ReasonQuiesceFailed     = "QuiesceFailed"
 	ReasonSnapshotFailed    = "VolumeSnapshotFailed"

@@ -249,6 +249,11 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
 	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, deadline controller.Deadline, now time.Time,
 ) (*snapshotapi.VirtualMachineSnapshotContent, error) {
+	if restore := ptr.Deref(vm.Status.RestoreInProgress, ""); restore != "" {
+		_, err := c.wait(snap, deadline, now, blocker{ReasonRestoreInProgress, fmt.Sprintf(
+			"VirtualMachineRestore %s is restoring the VM; the snapshot waits until it is done", restore)})
+		return nil, err
+	}
 	if holder, busy := freeze.HeldByOther(vm, snap.Name); busy {
 		_, err := c.wait(snap, deadline, now, blocker{ReasonWaitingForVM, fmt.Sprintf(
 			"snapshot %s of the same VM is in progress; this one waits its turn", holder)})

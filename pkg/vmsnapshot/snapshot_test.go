@@ -476,3 +476,22 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return sum
 }
+
+// A VM being restored in place is not snapshotted half-way: the snapshot
+// waits, and takes nothing.
+func TestSyncWaitsForARestoreInProgress(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.RestoreInProgress = ptr.To("restore-1")
+	f := newFixture(t, created, append(storageObjects(), vm, newSnapshot(5*time.Minute))...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	st := f.status("snap")
+	ready := meta(st.Conditions, snapshotapi.ConditionReady)
+	if st.Phase != snapshotapi.SnapshotPending || ready.Reason != ReasonRestoreInProgress || !strings.Contains(ready.Message, "restore-1") {
+		t.Fatalf("phase %s, Ready %+v: want Pending, waiting for restore-1", st.Phase, ready)
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+		t.Errorf("writes %s: a snapshot waiting for a restore must only write its status", got)
+	}
+}
