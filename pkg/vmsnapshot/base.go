@@ -58,6 +58,7 @@ type Controller struct {
 	claims            corelisters.PersistentVolumeClaimLister
 	storageClasses    storagelisters.StorageClassLister
 	volumeSnapshots   vslisters.VolumeSnapshotLister
+	vsContents        vslisters.VolumeSnapshotContentLister
 	snapshotClasses   vslisters.VolumeSnapshotClassLister
 	volumeSnapshotsOK func() bool
 	kubeVirtOK        func() bool
@@ -84,13 +85,17 @@ type Config struct {
 	Claims          coreinformers.PersistentVolumeClaimInformer
 	StorageClasses  storageinformers.StorageClassInformer
 	VolumeSnapshots vsinformers.VolumeSnapshotInformer
-	SnapshotClasses vsinformers.VolumeSnapshotClassInformer
-	APIs            *apiwatch.Watcher
-	Recorder        record.EventRecorder
-	Clock           clock.PassiveClock
-	Queue           workqueue.TypedRateLimitingInterface[string]
-	Freezer         *freeze.Freezer
-	Metrics         *metrics.Operations
+	// VolumeSnapshotContents tell a cut as soon as csi-snapshotter has it,
+	// before snapshot-controller copies it to the VolumeSnapshot: the thaw
+	// of a frozen VM waits for it.
+	VolumeSnapshotContents vsinformers.VolumeSnapshotContentInformer
+	SnapshotClasses        vsinformers.VolumeSnapshotClassInformer
+	APIs                   *apiwatch.Watcher
+	Recorder               record.EventRecorder
+	Clock                  clock.PassiveClock
+	Queue                  workqueue.TypedRateLimitingInterface[string]
+	Freezer                *freeze.Freezer
+	Metrics                *metrics.Operations
 }
 
 // New builds the controller and registers its informer handlers.
@@ -112,6 +117,7 @@ func New(cfg Config) (*Controller, error) {
 		claims:          cfg.Claims.Lister(),
 		storageClasses:  cfg.StorageClasses.Lister(),
 		volumeSnapshots: cfg.VolumeSnapshots.Lister(),
+		vsContents:      cfg.VolumeSnapshotContents.Lister(),
 		snapshotClasses: cfg.SnapshotClasses.Lister(),
 		apis:            cfg.APIs,
 		ownSynced: []cache.InformerSynced{
@@ -125,7 +131,9 @@ func New(cfg Config) (*Controller, error) {
 		metrics:  cfg.Metrics,
 	}
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
-	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs, vsInformer.HasSynced, vscInformer.HasSynced,
+	contentInformer := cfg.VolumeSnapshotContents.Informer()
+	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs,
+		func() bool { return vsInformer.HasSynced() && contentInformer.HasSynced() }, vscInformer.HasSynced,
 		snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"))
 	c.kubeVirtOK = servedAndSynced(cfg.APIs, vmInformer.HasSynced, vmiInformer.HasSynced,
 		kubevirtinformers.VirtualMachinesResource)
@@ -142,6 +150,7 @@ func New(cfg Config) (*Controller, error) {
 		{cfg.Snapshots.Informer(), controller.EnqueueHandler(c.queue)},
 		{cfg.Contents.Informer(), controller.HandlerFor(c.enqueueContentOwner)},
 		{vsInformer, controller.HandlerFor(c.enqueueVolumeSnapshotOwner)},
+		{contentInformer, controller.HandlerFor(c.enqueueVolumeSnapshotContentOwner)},
 		{vmInformer, controller.HandlerFor(c.enqueueSnapshotsOfVM)},
 		{vmiInformer, controller.HandlerFor(c.enqueueSnapshotsOfVM)},
 		{cfg.Claims.Informer(), controller.HandlerFor(c.enqueueWaitingInNamespace)},
@@ -195,6 +204,22 @@ func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
 	if name := vs.Labels[LabelSnapshotName]; name != "" {
 		c.queue.Add(vs.Namespace + "/" + name)
 	}
+}
+
+// enqueueVolumeSnapshotContentOwner wakes the snapshot whose VolumeSnapshot
+// a content is bound to, so a cut is seen without waiting for the
+// snapshot-controller to copy it.
+func (c *Controller) enqueueVolumeSnapshotContentOwner(obj interface{}) {
+	content, ok := obj.(*snapshotv1.VolumeSnapshotContent)
+	if !ok || content.Status == nil || content.Status.CreationTime == nil {
+		return
+	}
+	ref := content.Spec.VolumeSnapshotRef
+	vs, err := c.volumeSnapshots.VolumeSnapshots(ref.Namespace).Get(ref.Name)
+	if err != nil {
+		return
+	}
+	c.enqueueVolumeSnapshotOwner(vs)
 }
 
 func (c *Controller) enqueueSnapshotsOfVM(obj interface{}) {

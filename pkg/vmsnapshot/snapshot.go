@@ -443,13 +443,13 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 			s.missing = append(s.missing, name)
 			continue
 		}
-		if st := vs.Status; st != nil {
-			if st.CreationTime != nil {
-				s.cut++
-				if st.CreationTime.Time.After(s.lastCut) {
-					s.lastCut = st.CreationTime.Time
-				}
+		if cut, ok := c.cutTime(vs); ok {
+			s.cut++
+			if cut.After(s.lastCut) {
+				s.lastCut = cut
 			}
+		}
+		if st := vs.Status; st != nil {
 			if ptr.Deref(st.ReadyToUse, false) {
 				s.ready++
 			}
@@ -462,6 +462,25 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 	s.allCut = s.cut == n && len(s.missing) == 0
 	s.allReady = s.ready == n && len(s.missing) == 0
 	return s
+}
+
+// cutTime is when the storage cut a VolumeSnapshot: its own
+// status.creationTime, or, earlier, that of the VolumeSnapshotContent bound
+// to it, which csi-snapshotter sets as soon as the driver answers.
+func (c *Controller) cutTime(vs *snapshotv1.VolumeSnapshot) (time.Time, bool) {
+	if vs.Status != nil && vs.Status.CreationTime != nil {
+		return vs.Status.CreationTime.Time, true
+	}
+	name := "snapcontent-" + string(vs.UID)
+	if vs.Status != nil && vs.Status.BoundVolumeSnapshotContentName != nil {
+		name = *vs.Status.BoundVolumeSnapshotContentName
+	}
+	content, err := c.vsContents.Get(name)
+	if err != nil || content.Spec.VolumeSnapshotRef.UID != vs.UID ||
+		content.Status == nil || content.Status.CreationTime == nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, *content.Status.CreationTime), true
 }
 
 // createVolumeSnapshots creates the missing VolumeSnapshots at once, in

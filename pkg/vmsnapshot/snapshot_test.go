@@ -88,19 +88,20 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 	kvInf := kubevirtinformers.NewFactory(f.kubevirt, cdifake.NewSimpleClientset(), 0)
 	c, err := New(Config{
 		Client: f.vmsnap, SnapshotClient: f.snapshot, KubeVirt: f.kubevirt, Kube: f.kube,
-		Snapshots:       vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots(),
-		Contents:        vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents(),
-		KubeVirtFactory: kvInf,
-		Claims:          kubeInf.Core().V1().PersistentVolumeClaims(),
-		StorageClasses:  kubeInf.Storage().V1().StorageClasses(),
-		VolumeSnapshots: snapInf.Snapshot().V1().VolumeSnapshots(),
-		SnapshotClasses: snapInf.Snapshot().V1().VolumeSnapshotClasses(),
-		APIs:            apiwatch.New(nil, time.Second),
-		Recorder:        f.recorder,
-		Clock:           f.clock,
-		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-		Freezer:         freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second, nil),
-		Metrics:         metrics.NewOperations(f.metrics),
+		Snapshots:              vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots(),
+		Contents:               vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents(),
+		KubeVirtFactory:        kvInf,
+		Claims:                 kubeInf.Core().V1().PersistentVolumeClaims(),
+		StorageClasses:         kubeInf.Storage().V1().StorageClasses(),
+		VolumeSnapshots:        snapInf.Snapshot().V1().VolumeSnapshots(),
+		VolumeSnapshotContents: snapInf.Snapshot().V1().VolumeSnapshotContents(),
+		SnapshotClasses:        snapInf.Snapshot().V1().VolumeSnapshotClasses(),
+		APIs:                   apiwatch.New(nil, time.Second),
+		Recorder:               f.recorder,
+		Clock:                  f.clock,
+		Queue:                  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		Freezer:                freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second, nil),
+		Metrics:                metrics.NewOperations(f.metrics),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +133,8 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 			indexer = snapInf.Snapshot().V1().VolumeSnapshotClasses().Informer().GetIndexer()
 		case *snapshotv1.VolumeSnapshot:
 			indexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
+		case *snapshotv1.VolumeSnapshotContent:
+			indexer = snapInf.Snapshot().V1().VolumeSnapshotContents().Informer().GetIndexer()
 		default:
 			t.Fatalf("fixture cannot hold %T", o)
 		}
@@ -493,5 +496,45 @@ func TestSyncWaitsForARestoreInProgress(t *testing.T) {
 	}
 	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
 		t.Errorf("writes %s: a snapshot waiting for a restore must only write its status", got)
+	}
+}
+
+// The thaw does not wait for snapshot-controller to copy the cut to the
+// VolumeSnapshot: the bound VolumeSnapshotContent tells it first.
+func TestSyncThawsWhenTheContentIsCut(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("snap")
+	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+		s.Status.Phase = snapshotapi.SnapshotInProgress
+		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
+	})
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", Annotations: map[string]string{AnnotationGuestFreeze: "true"}},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+		}}},
+	}
+	vs := &snapshotv1.VolumeSnapshot{
+		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid"},
+		Status:     &snapshotv1.VolumeSnapshotStatus{BoundVolumeSnapshotContentName: ptr.To("snapcontent-vs-uid")},
+	}
+	cut := created.Add(2 * time.Second)
+	bound := &snapshotv1.VolumeSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: "snapcontent-vs-uid"},
+		Spec:       snapshotv1.VolumeSnapshotContentSpec{VolumeSnapshotRef: corev1.ObjectReference{Namespace: "ns", Name: vs.Name, UID: "vs-uid"}},
+		Status:     &snapshotv1.VolumeSnapshotContentStatus{CreationTime: ptr.To(cut.UnixNano())},
+	}
+	f := newFixture(t, created.Add(3*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content, vs, bound)...)
+	_ = f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); got != "put virtualmachineinstances/unfreeze,update virtualmachinesnapshots/status" {
+		t.Errorf("writes %s: want the thaw as soon as the content is cut", got)
+	}
+	if st := f.status("snap"); st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) {
+		t.Errorf("creationTime %v, want the content's cut %s", st.CreationTime, cut)
 	}
 }
