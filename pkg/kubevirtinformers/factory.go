@@ -53,7 +53,7 @@ func NewFactory(kubevirt kubevirtclient.Interface, cdi cdiclient.Interface, resy
 
 // VirtualMachines returns the shared VirtualMachine informer.
 func (f *Factory) VirtualMachines() cache.SharedIndexInformer {
-	return f.informerFor(VirtualMachinesResource, &kubevirtv1.VirtualMachine{},
+	return f.informerFor(VirtualMachinesResource, &kubevirtv1.VirtualMachine{}, f.kubevirt,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return f.kubevirt.KubevirtV1().VirtualMachines(metav1.NamespaceAll).List(ctx, o)
 		},
@@ -64,7 +64,7 @@ func (f *Factory) VirtualMachines() cache.SharedIndexInformer {
 
 // VirtualMachineInstances returns the shared VirtualMachineInstance informer.
 func (f *Factory) VirtualMachineInstances() cache.SharedIndexInformer {
-	return f.informerFor(VirtualMachineInstancesResource, &kubevirtv1.VirtualMachineInstance{},
+	return f.informerFor(VirtualMachineInstancesResource, &kubevirtv1.VirtualMachineInstance{}, f.kubevirt,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return f.kubevirt.KubevirtV1().VirtualMachineInstances(metav1.NamespaceAll).List(ctx, o)
 		},
@@ -75,7 +75,7 @@ func (f *Factory) VirtualMachineInstances() cache.SharedIndexInformer {
 
 // DataVolumes returns the shared CDI DataVolume informer.
 func (f *Factory) DataVolumes() cache.SharedIndexInformer {
-	return f.informerFor(DataVolumesResource, &cdiv1.DataVolume{},
+	return f.informerFor(DataVolumesResource, &cdiv1.DataVolume{}, f.cdi,
 		func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			return f.cdi.CdiV1beta1().DataVolumes(metav1.NamespaceAll).List(ctx, o)
 		},
@@ -112,6 +112,7 @@ func DataVolumeLister(i cache.SharedIndexInformer) Lister[*cdiv1.DataVolume] {
 func (f *Factory) informerFor(
 	gvr schema.GroupVersionResource,
 	obj runtime.Object,
+	client any,
 	list func(context.Context, metav1.ListOptions) (runtime.Object, error),
 	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error),
 ) cache.SharedIndexInformer {
@@ -120,8 +121,10 @@ func (f *Factory) informerFor(
 	if i, ok := f.informers[gvr]; ok {
 		return i
 	}
+	// The client tells whether it can stream the initial list through a
+	// watch (fake clients cannot); the reflector falls back to list+watch.
 	i := cache.NewSharedIndexInformer(
-		&cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: watchFn},
+		cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: watchFn}, client),
 		obj, f.resync, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
 	)
 	f.informers[gvr] = i
