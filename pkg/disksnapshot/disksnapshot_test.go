@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	kubeinformers "k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	kubetesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	testingclock "k8s.io/utils/clock/testing"
@@ -33,6 +32,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/snapshotclass"
@@ -65,21 +65,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		clock:    testingclock.NewFakeClock(now),
 		recorder: record.NewFakeRecorder(100),
 	}
-	recordWrite := func(a kubetesting.Action) (bool, runtime.Object, error) {
-		switch a.GetVerb() {
-		case "get", "list", "watch":
-		default:
-			w := a.GetVerb() + " " + a.GetResource().Resource
-			if a.GetSubresource() != "" {
-				w += "/" + a.GetSubresource()
-			}
-			f.writes = append(f.writes, w)
-		}
-		return false, nil, nil
-	}
-	f.vmsnap.PrependReactor("*", "*", recordWrite)
-	f.snapshot.PrependReactor("*", "*", recordWrite)
-	f.kubevirt.PrependReactor("*", "*", recordWrite)
+	controllertest.RecordWrites(&f.writes, f.vmsnap, f.snapshot, f.kubevirt)
 	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
 	kubeInf := kubeinformers.NewSharedInformerFactory(kubefake.NewSimpleClientset(), 0)
 	snapInf := snapshotinformers.NewSharedInformerFactory(f.snapshot, 0)

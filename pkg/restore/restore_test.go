@@ -30,6 +30,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 )
 
@@ -58,22 +59,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		cdi:      cdifake.NewSimpleClientset(),
 		recorder: record.NewFakeRecorder(100),
 	}
-	record := func(a kubetesting.Action) (bool, runtime.Object, error) {
-		switch a.GetVerb() {
-		case "get", "list", "watch":
-		default:
-			w := a.GetVerb() + " " + a.GetResource().Resource
-			if a.GetSubresource() != "" {
-				w += "/" + a.GetSubresource()
-			}
-			f.writes = append(f.writes, w)
-		}
-		return false, nil, nil
-	}
-	f.vmsnap.PrependReactor("*", "*", record)
-	f.kubevirt.PrependReactor("*", "*", record)
-	f.kube.PrependReactor("*", "*", record)
-	f.cdi.PrependReactor("*", "*", record)
+	controllertest.RecordWrites(&f.writes, f.vmsnap, f.kubevirt, f.kube, f.cdi)
 	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
 	kubeInf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	snapInf := snapshotinformers.NewSharedInformerFactory(snapshotfake.NewSimpleClientset(), 0)

@@ -31,6 +31,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/metrics"
@@ -66,22 +67,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		recorder: record.NewFakeRecorder(100),
 		metrics:  prometheus.NewRegistry(),
 	}
-	record := func(a kubetesting.Action) (bool, runtime.Object, error) {
-		switch a.GetVerb() {
-		case "get", "list", "watch":
-		default:
-			w := a.GetVerb() + " " + a.GetResource().Resource
-			if a.GetSubresource() != "" {
-				w += "/" + a.GetSubresource()
-			}
-			f.writes = append(f.writes, w)
-		}
-		return false, nil, nil
-	}
-	f.vmsnap.PrependReactor("*", "*", record)
-	f.snapshot.PrependReactor("*", "*", record)
-	f.kubevirt.PrependReactor("*", "*", record)
-	f.kube.PrependReactor("*", "*", record)
+	controllertest.RecordWrites(&f.writes, f.vmsnap, f.snapshot, f.kubevirt, f.kube)
 	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
 	kubeInf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	snapInf := snapshotinformers.NewSharedInformerFactory(f.snapshot, 0)
