@@ -122,15 +122,21 @@ func EnqueueHandler(queue workqueue.TypedInterface[string]) cache.ResourceEventH
 // HandlerFor adapts a function of an informer object to event handlers for
 // adds, updates and deletes, unwrapping deletion tombstones.
 func HandlerFor(f func(obj interface{})) cache.ResourceEventHandlerFuncs {
-	unwrap := func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		f(obj)
-	}
+	unwrap := Unwrapped(f)
 	return cache.ResourceEventHandlerFuncs{
 		AddFunc:    unwrap,
 		UpdateFunc: func(_, obj interface{}) { unwrap(obj) },
 		DeleteFunc: unwrap,
+	}
+}
+
+// Unwrapped calls f with the object itself when an informer hands over the
+// tombstone of a deletion it missed.
+func Unwrapped(f func(obj interface{})) func(obj interface{}) {
+	return func(obj interface{}) {
+		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			obj = t.Obj
+		}
+		f(obj)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	coreinformers "k8s.io/client-go/informers/core/v1"
@@ -148,8 +148,8 @@ func New(cfg Config) (*Controller, error) {
 		{vmiInformer, controller.HandlerFor(c.enqueueRestoresOfVM)},
 		// A deleted claim or DataVolume may be one an in-place restore waits
 		// to recreate under its own name.
-		{cfg.Claims.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: unwrap(c.enqueueActiveInNamespace)}},
-		{dvInformer, cache.ResourceEventHandlerFuncs{DeleteFunc: unwrap(c.enqueueActiveInNamespace)}},
+		{cfg.Claims.Informer(), cache.ResourceEventHandlerFuncs{DeleteFunc: controller.Unwrapped(c.enqueueActiveInNamespace)}},
+		{dvInformer, cache.ResourceEventHandlerFuncs{DeleteFunc: controller.Unwrapped(c.enqueueActiveInNamespace)}},
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -199,15 +199,6 @@ func indexRestoreByTarget(obj interface{}) ([]string, error) {
 	return keys, nil
 }
 
-func unwrap(f func(obj interface{})) func(obj interface{}) {
-	return func(obj interface{}) {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		f(obj)
-	}
-}
-
 // enqueueIndexed wakes the unfinished restores under an index key.
 func (c *Controller) enqueueIndexed(index, key string) {
 	objs, err := c.restoreIndexer.ByIndex(index, key)
@@ -243,15 +234,11 @@ func (c *Controller) enqueueRestoresOfVM(obj interface{}) {
 }
 
 func (c *Controller) enqueueActiveInNamespace(obj interface{}) {
-	var namespace string
-	switch o := obj.(type) {
-	case *corev1.PersistentVolumeClaim:
-		namespace = o.Namespace
-	case *cdiv1.DataVolume:
-		namespace = o.Namespace
-	default:
+	o, ok := obj.(metav1.Object)
+	if !ok {
 		return
 	}
+	namespace := o.GetNamespace()
 	restores, err := c.restores.VirtualMachineRestores(namespace).List(everything)
 	if err != nil {
 		return

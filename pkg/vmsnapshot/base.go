@@ -7,7 +7,7 @@ import (
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
 	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
-	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	storageinformers "k8s.io/client-go/informers/storage/v1"
@@ -244,15 +244,11 @@ func (c *Controller) enqueueSnapshotsOfVM(obj interface{}) {
 // enqueueWaitingInNamespace wakes the snapshots of a namespace that have not
 // started yet when one of its disks changes: they may be waiting for it.
 func (c *Controller) enqueueWaitingInNamespace(obj interface{}) {
-	var namespace string
-	switch o := obj.(type) {
-	case *corev1.PersistentVolumeClaim:
-		namespace = o.Namespace
-	case *cdiv1.DataVolume:
-		namespace = o.Namespace
-	default:
+	o, ok := obj.(metav1.Object)
+	if !ok {
 		return
 	}
+	namespace := o.GetNamespace()
 	snaps, err := c.snapshots.VirtualMachineSnapshots(namespace).List(everything)
 	if err != nil {
 		return
