@@ -4,6 +4,7 @@
 # measures while another cluster runs on this machine.
 #
 # Usage: make bench [N=50] [D=2] [SCALE_VMS=2000] [IDLE=30s] [PROFILE_SECONDS=0]
+#                   [CONTROLLER_ARGS="--snapshot-workers=8 ..."]
 # The table goes to the terminal, the JSON to _output/bench/ (latest.json
 # and a timestamped copy); profiles, when taken, next to them.
 
@@ -24,4 +25,5 @@ exec flock "${LOCK}" "${BENCH}" \
 	--scale-vms="${SCALE_VMS:-2000}" \
 	--idle="${IDLE:-30s}" \
 	--profile-seconds="${PROFILE_SECONDS:-0}" \
+	--controller-args="${CONTROLLER_ARGS:-}" \
 	"$@"

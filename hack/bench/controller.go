@@ -79,7 +79,6 @@ func startController(binary, kubeconfig, logPath string, extraArgs []string) (*c
 		"--enable-pprof",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort),
 		fmt.Sprintf("--health-bind-address=127.0.0.1:%d", healthPort),
-		"--api-poll-interval=1s",
 		// The deployment manifest's verbosity: logging is part of the cost.
 		"--v=2",
 	}, extraArgs...)

@@ -60,7 +60,7 @@ type environment struct {
 
 // setUp starts everything under dir, whose logs/ gets the component logs.
 // On error it tears down what it started.
-func setUp(ctx context.Context, root, dir string) (_ *environment, err error) {
+func setUp(ctx context.Context, root, dir string, controllerArgs []string) (_ *environment, err error) {
 	ctx, cancel := context.WithTimeout(ctx, setUpTimeout)
 	defer cancel()
 	e := &environment{dir: dir}
@@ -114,7 +114,7 @@ func setUp(ctx context.Context, root, dir string) (_ *environment, err error) {
 		return nil, err
 	}
 
-	e.controller, err = startController(filepath.Join(binDir, "vmsnap-controller"), e.cluster.Kubeconfig(), filepath.Join(dir, "vmsnap-controller.log"), nil)
+	e.controller, err = startController(filepath.Join(binDir, "vmsnap-controller"), e.cluster.Kubeconfig(), filepath.Join(dir, "vmsnap-controller.log"), controllerArgs)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,6 +54,7 @@ type config struct {
 	Settle         time.Duration `json:"settle"`
 	Workers        int           `json:"createWorkers"`
 	ProfileSeconds int           `json:"profileSeconds"`
+	ControllerArgs []string      `json:"controllerArgs,omitempty"`
 	Out            string        `json:"-"`
 	Keep           bool          `json:"-"`
 }
@@ -76,6 +78,10 @@ func main() {
 	flag.DurationVar(&cfg.Settle, "settle", 2*time.Second, "Wait after a workload before its controller cost is read.")
 	flag.IntVar(&cfg.Workers, "workers", 32, "Concurrent create and delete calls of the benchmark.")
 	flag.IntVar(&cfg.ProfileSeconds, "profile-seconds", 0, "Record a CPU profile of the controller this long from the start of each snapshot workload; 0 disables it.")
+	flag.Func("controller-args", "Extra flags for the controller, space-separated (e.g. \"--snapshot-workers=8\").", func(v string) error {
+		cfg.ControllerArgs = append(cfg.ControllerArgs, strings.Fields(v)...)
+		return nil
+	})
 	flag.StringVar(&cfg.Out, "out", "", "Directory for the JSON report and profiles (default <repo>/_output/bench).")
 	flag.BoolVar(&cfg.Keep, "keep", false, "Keep the cluster's directory (logs) after a successful run.")
 	flag.Parse()
@@ -122,7 +128,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	b := &bench{cfg: cfg, stamp: time.Now().UTC().Format("20060102-150405")}
 	b.logf("starting the cluster, the fake virt-api and the controller in %s", dir)
 	started := time.Now()
-	if b.env, err = setUp(ctx, root, dir); err != nil {
+	if b.env, err = setUp(ctx, root, dir, b.cfg.ControllerArgs); err != nil {
 		return err
 	}
 	defer b.env.tearDown()

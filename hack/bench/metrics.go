@@ -31,6 +31,7 @@ import (
 const (
 	requestsMetric     = "vmsnap_rest_client_requests_total"
 	queueAddsMetric    = "vmsnap_workqueue_adds_total"
+	throttleMetric     = "vmsnap_rest_client_rate_limiter_duration_seconds"
 	goHeapInuseMetric  = "go_memstats_heap_inuse_bytes"
 	conflictStatusCode = "409"
 )
@@ -72,6 +73,18 @@ func (p metricsPage) sumBy(name, label string, match map[string]string) map[stri
 	return out
 }
 
+// histogramSum is the sum of the observations of every series of the
+// histogram name.
+func (p metricsPage) histogramSum(name string) float64 {
+	var total float64
+	if family := p[name]; family != nil {
+		for _, m := range family.GetMetric() {
+			total += m.GetHistogram().GetSampleSum()
+		}
+	}
+	return total
+}
+
 // value is the sum of every series of name.
 func (p metricsPage) value(name string) float64 {
 	var total float64
@@ -96,6 +109,9 @@ type Requests struct {
 	Total     float64            `json:"total"`
 	Writes    float64            `json:"writes"`
 	Conflicts float64            `json:"conflicts"`
+	// ThrottledSeconds is the time requests waited, summed over requests,
+	// for the controller's own client-side rate limit.
+	ThrottledSeconds float64 `json:"throttledSeconds"`
 }
 
 // requestsBetween is what the controller asked of the apiserver between
@@ -112,6 +128,7 @@ func requestsBetween(before, after metricsPage) Requests {
 	}
 	conflict := map[string]string{"code": conflictStatusCode}
 	r.Conflicts = after.sumBy(requestsMetric, "code", conflict)[conflictStatusCode] - before.sumBy(requestsMetric, "code", conflict)[conflictStatusCode]
+	r.ThrottledSeconds = after.histogramSum(throttleMetric) - before.histogramSum(throttleMetric)
 	return r
 }
 
@@ -120,7 +137,8 @@ func (r Requests) perObject(n int) Requests {
 	if n == 0 {
 		return Requests{}
 	}
-	per := Requests{ByMethod: map[string]float64{}, Total: r.Total / float64(n), Writes: r.Writes / float64(n), Conflicts: r.Conflicts / float64(n)}
+	per := Requests{ByMethod: map[string]float64{}, Total: r.Total / float64(n), Writes: r.Writes / float64(n), Conflicts: r.Conflicts / float64(n),
+		ThrottledSeconds: r.ThrottledSeconds / float64(n)}
 	for k, v := range r.ByMethod {
 		per.ByMethod[k] = v / float64(n)
 	}

@@ -193,7 +193,7 @@ func printReport(out io.Writer, r *Report) {
 
 	fmt.Fprintln(out, "\ncontroller cost per object (requests by verb from its own client metrics)")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\trequests/object\twrites\tmin writes\t409s\tevents/object\tCPU ms/object\tpeak RSS MiB")
+	fmt.Fprintln(tw, "workload\trequests/object\twrites\tmin writes\t409s\tevents/object\tCPU ms/object\tpeak RSS MiB\tthrottled s")
 	for _, w := range r.Workloads {
 		c := w.Controller
 		minimum := "-"
@@ -206,8 +206,8 @@ func printReport(out io.Writer, r *Report) {
 		if w.Objects > 0 {
 			events = float64(c.Events) / float64(w.Objects)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.0f\t%.1f\t%.1f\t%.0f\n", w.Name, orDash(methodsString(c.RequestsPerObject.ByMethod, oneDecimal)),
-			c.RequestsPerObject.Writes, minimum, c.Requests.Conflicts, events, c.CPUMsPerObject, c.PeakRSSMiB)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\n", w.Name, orDash(methodsString(c.RequestsPerObject.ByMethod, oneDecimal)),
+			c.RequestsPerObject.Writes, minimum, c.Requests.Conflicts, events, c.CPUMsPerObject, c.PeakRSSMiB, c.Requests.ThrottledSeconds)
 	}
 	tw.Flush()
 

@@ -43,6 +43,7 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 		Recorder:               cc.Recorder,
 		Clock:                  realClock,
 		Queue:                  controller.NewQueue(vmsnapshot.ControllerName, cc.Workqueue),
+		ThawQueue:              controller.NewQueue(vmsnapshot.ThawQueueName, cc.Workqueue),
 		VolumeSnapshotContents: volumeSnapshots.VolumeSnapshotContents(),
 		Freezer:                cc.Freezer,
 		Metrics:                cc.Operations,

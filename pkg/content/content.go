@@ -5,6 +5,10 @@
 //	VolumeSnapshot events ─► content key ─► status.volumeSnapshotStatus[],
 //	                                         readyToUse, creationTime, Ready condition
 //
+// Readiness and failures are written at once; progress in between at most
+// once per controller.ProgressInterval, which keeps a content at one or two status
+// writes however many volumes and VolumeSnapshot updates it has.
+//
 // It creates and deletes nothing: the VirtualMachineSnapshot controller makes
 // the content and its VolumeSnapshots, and the garbage collector removes the
 // VolumeSnapshots with the content that owns them. A VolumeSnapshot that
@@ -55,6 +59,9 @@ type Controller struct {
 	synced          []cache.InformerSynced
 	queue           workqueue.TypedRateLimitingInterface[string]
 	clock           clock.PassiveClock
+	// written holds status writes the cache does not show yet.
+	written *controller.Written[*snapshotapi.VirtualMachineSnapshotContent]
+	pending *controller.Progress
 }
 
 // New builds the controller and registers its informer handlers.
@@ -68,6 +75,8 @@ func New(client vmsnapclient.Interface, contents vmsnapinformers.VirtualMachineS
 		synced:          []cache.InformerSynced{contents.Informer().HasSynced},
 		queue:           queue,
 		clock:           clk,
+		written:         controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
+		pending:         controller.NewProgress(),
 	}
 	if _, err := contents.Informer().AddEventHandler(controller.EnqueueHandler(queue)); err != nil {
 		return nil, err
@@ -108,24 +117,66 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	cached, err := c.contents.VirtualMachineSnapshotContents(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
+		c.written.Forget(key)
+		c.pending.Done(key)
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	content := cached.DeepCopy()
-	content.Status = Status(content, c.volumeSnapshots, c.clock.Now())
-	if equality.Semantic.DeepEqual(cached.Status, content.Status) {
+	latest := c.written.Latest(key, cached)
+	content := latest.DeepCopy()
+	now := c.clock.Now()
+	content.Status = Status(content, c.volumeSnapshots, now)
+	if equality.Semantic.DeepEqual(latest.Status, content.Status) {
+		c.pending.Done(key)
 		return 0, nil
 	}
-	_, err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(namespace).UpdateStatus(ctx, content, metav1.UpdateOptions{})
+	if !Settled(&latest.Status, &content.Status) {
+		if wait := c.pending.Wait(key, now); wait > 0 {
+			return wait, nil
+		}
+	}
+	updated, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(namespace).UpdateStatus(ctx, content, metav1.UpdateOptions{})
 	if apierrors.IsNotFound(err) {
 		return 0, nil
 	}
-	if err == nil {
-		klog.FromContext(ctx).V(4).Info("Updated content status", "content", klog.KObj(content), "readyToUse", ptr.Deref(content.Status.ReadyToUse, false))
+	if err != nil {
+		return 0, err
 	}
-	return 0, err
+	c.written.Store(key, cached.ResourceVersion, updated)
+	c.pending.Done(key)
+	klog.FromContext(ctx).V(4).Info("Updated content status", "content", klog.KObj(content), "readyToUse", ptr.Deref(content.Status.ReadyToUse, false))
+	return 0, nil
+}
+
+// Settled reports whether a new status settles something a reader waits
+// for: readiness, or a lost or failing VolumeSnapshot. Such a change is
+// written at once; progress in between (one more volume cut or ready) waits
+// up to controller.ProgressInterval, so that a batch of VolumeSnapshot
+// updates costs one write rather than one each.
+func Settled(old, status *snapshotapi.VirtualMachineSnapshotContentStatus) bool {
+	if ptr.Deref(old.ReadyToUse, false) != ptr.Deref(status.ReadyToUse, false) {
+		return true
+	}
+	if (old.Error == nil) != (status.Error == nil) {
+		return true
+	}
+	if volumeErrors(old) != volumeErrors(status) {
+		return true
+	}
+	return controller.ReadyReason(old.Conditions) != controller.ReadyReason(status.Conditions) &&
+		controller.ReadyReason(status.Conditions) != ReasonInProgress
+}
+
+func volumeErrors(status *snapshotapi.VirtualMachineSnapshotContentStatus) string {
+	var b strings.Builder
+	for _, v := range status.VolumeSnapshotStatus {
+		if v.Error != nil {
+			fmt.Fprintf(&b, "%s: %s\n", v.VolumeSnapshotName, ptr.Deref(v.Error.Message, ""))
+		}
+	}
+	return b.String()
 }
 
 // Status computes a content's status from its VolumeSnapshots. A

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -9,9 +10,15 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+	vmsnapfake "vmsnap.io/client-go/clientset/versioned/fake"
+	vmsnaplisters "vmsnap.io/client-go/listers/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 )
 
 func lister(t *testing.T, vss ...*snapshotv1.VolumeSnapshot) vslisters.VolumeSnapshotLister {
@@ -75,5 +82,72 @@ func TestStatus(t *testing.T) {
 	st = Status(empty, lister(t), now)
 	if !ptr.Deref(st.ReadyToUse, false) || st.CreationTime == nil {
 		t.Fatalf("no disks: %+v; want ready with a creation time", st)
+	}
+}
+
+// TestSyncWritesProgressOnceAndReadinessAtOnce drives the controller's sync
+// over a fake clientset: progress waits for controller.ProgressInterval, readiness is
+// written at once, and a sync that follows its own write before the cache
+// shows it writes nothing again.
+func TestSyncWritesProgressOnceAndReadinessAtOnce(t *testing.T) {
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	clk := testingclock.NewFakeClock(now)
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", ResourceVersion: "1"},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{
+			{VolumeName: "a", VolumeSnapshotName: ptr.To("vs-a")},
+			{VolumeName: "b", VolumeSnapshotName: ptr.To("vs-b")},
+		}},
+	}
+	client := vmsnapfake.NewSimpleClientset(content)
+	var writes []string
+	controllertest.RecordWrites(&writes, client)
+	contents := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	if err := contents.Add(content); err != nil {
+		t.Fatal(err)
+	}
+	cut := now.Add(-time.Second)
+	c := &Controller{
+		client:   client,
+		contents: vmsnaplisters.NewVirtualMachineSnapshotContentLister(contents),
+		clock:    clk,
+		written:  controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
+		pending:  controller.NewProgress(),
+	}
+	sync := func(vss ...*snapshotv1.VolumeSnapshot) time.Duration {
+		t.Helper()
+		c.volumeSnapshots = lister(t, vss...)
+		requeue, err := c.sync(context.Background(), "ns/c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return requeue
+	}
+
+	// One volume cut: progress only, held back.
+	if requeue := sync(volumeSnapshot("vs-a", &cut, false)); requeue != controller.ProgressInterval || len(writes) != 0 {
+		t.Fatalf("first progress: requeue %s, writes %v; want %s and none", requeue, writes, controller.ProgressInterval)
+	}
+	clk.Step(controller.ProgressInterval / 2)
+	if requeue := sync(volumeSnapshot("vs-a", &cut, true)); requeue != controller.ProgressInterval/2 || len(writes) != 0 {
+		t.Fatalf("more progress: requeue %s, writes %v; want %s and none", requeue, writes, controller.ProgressInterval/2)
+	}
+	// The interval is up: the progress is written.
+	clk.Step(controller.ProgressInterval / 2)
+	if requeue := sync(volumeSnapshot("vs-a", &cut, true)); requeue != 0 || len(writes) != 1 {
+		t.Fatalf("interval up: requeue %s, writes %v; want 0 and one status write", requeue, writes)
+	}
+	// Both ready: written at once, though the cache still shows version 1.
+	both := []*snapshotv1.VolumeSnapshot{volumeSnapshot("vs-a", &cut, true), volumeSnapshot("vs-b", &cut, true)}
+	if requeue := sync(both...); requeue != 0 || len(writes) != 2 {
+		t.Fatalf("ready: requeue %s, writes %v; want 0 and a second status write", requeue, writes)
+	}
+	got, err := client.SnapshotV1alpha1().VirtualMachineSnapshotContents("ns").Get(context.Background(), "c", metav1.GetOptions{})
+	if err != nil || !ptr.Deref(got.Status.ReadyToUse, false) || len(got.Status.VolumeSnapshotStatus) != 2 {
+		t.Fatalf("stored content: %+v, %v; want ready with two volume statuses", got.Status, err)
+	}
+	// Woken again before the cache shows the write: nothing to write.
+	if sync(both...); len(writes) != 2 {
+		t.Fatalf("writes %v after a repeated sync, want still two", writes)
 	}
 }

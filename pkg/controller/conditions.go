@@ -37,3 +37,11 @@ func ReadyReason(conditions []metav1.Condition) string {
 	}
 	return ""
 }
+
+// PhaseWorthAnEvent reports whether a snapshot entering phase records an
+// event. Events tell why a snapshot waits (Pending), how it ended (Ready,
+// Failed) and that it is going (Terminating); InProgress is routine, is
+// already in the status, and would cost every snapshot one more write.
+func PhaseWorthAnEvent(phase snapshotapi.SnapshotPhase) bool {
+	return phase != snapshotapi.SnapshotInProgress
+}

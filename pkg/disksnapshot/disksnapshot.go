@@ -48,7 +48,6 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/pkg/controller"
-	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/metrics"
 )
 
@@ -205,7 +204,9 @@ func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
 	if snap.Status.Phase == snapshotapi.SnapshotFailed {
 		eventType = corev1.EventTypeWarning
 	}
-	c.recorder.Event(snap, eventType, "Snapshot"+string(snap.Status.Phase), message)
+	if controller.PhaseWorthAnEvent(snap.Status.Phase) {
+		c.recorder.Event(snap, eventType, "Snapshot"+string(snap.Status.Phase), message)
+	}
 
 	now := c.clock.Now()
 	switch snap.Status.Phase {
@@ -315,7 +316,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSna
 	}
 
 	if plan.freeze != nil && plan.freeze.vm != nil {
-		if err := freeze.Lock(ctx, c.kubevirt, plan.freeze.vm, LockHolder(snap)); err != nil {
+		if err := c.freezer.Lock(ctx, plan.freeze.vm, LockHolder(snap)); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -677,7 +678,7 @@ func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualDisk
 	if err != nil {
 		return err
 	}
-	return freeze.Unlock(ctx, c.kubevirt, vm, LockHolder(snap))
+	return c.freezer.Unlock(ctx, vm, LockHolder(snap))
 }
 
 // --- Waiting --------------------------------------------------------------

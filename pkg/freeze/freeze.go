@@ -26,6 +26,7 @@ import (
 	kubevirtv1 "kubevirt.io/api/core/v1"
 	kubevirtclient "kubevirt.io/client-go/kubevirt"
 
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/metrics"
 )
 
@@ -86,6 +87,10 @@ type Freezer struct {
 
 	mu     sync.Mutex
 	states map[types.UID]*state
+
+	// vms are the VM status writes of Lock and Unlock the cache may not
+	// show yet.
+	vms *controller.Written[*kubevirtv1.VirtualMachine]
 }
 
 type state struct {
@@ -97,7 +102,8 @@ type state struct {
 // NewFreezer returns a Freezer whose freezes auto-thaw after unfreezeTimeout.
 // Frozen windows are recorded in m, which may be nil.
 func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreezeTimeout time.Duration, m *metrics.Operations) *Freezer {
-	return &Freezer{client: client, clock: clk, unfreezeTimeout: unfreezeTimeout, metrics: m, states: map[types.UID]*state{}}
+	return &Freezer{client: client, clock: clk, unfreezeTimeout: unfreezeTimeout, metrics: m, states: map[types.UID]*state{},
+		vms: controller.NewWritten[*kubevirtv1.VirtualMachine]()}
 }
 
 // UnfreezeTimeout is the auto-thaw timeout sent with every freeze.
@@ -153,6 +159,18 @@ func (f *Freezer) Frozen(snapshot types.UID) (time.Time, bool) {
 	return s.frozenAt, true
 }
 
+// FrozeAt returns when this process froze the snapshot's VM, thawed since
+// or not.
+func (f *Freezer) FrozeAt(snapshot types.UID) (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.states[snapshot]
+	if !ok || s.frozenAt.IsZero() {
+		return time.Time{}, false
+	}
+	return s.frozenAt, true
+}
+
 // Thawed reports whether this process thawed the snapshot's VM.
 func (f *Freezer) Thawed(snapshot types.UID) bool {
 	f.mu.Lock()
@@ -197,30 +215,52 @@ func (f *Freezer) Forget(snapshot types.UID) {
 	delete(f.states, snapshot)
 }
 
-// Lock names holder in the VM's status.snapshotInProgress. The update
-// carries the resourceVersion that was read, so two holders cannot both win.
-func Lock(ctx context.Context, client kubevirtclient.Interface, vm *kubevirtv1.VirtualMachine, holder string) error {
+// LatestVM returns the newest known version of a cached VM: the cache's,
+// or the one this process's last lock or unlock wrote, while the cache does
+// not show that write yet. An unlock that read a VM from before its lock
+// would otherwise leave the VM locked.
+func (f *Freezer) LatestVM(cached *kubevirtv1.VirtualMachine) *kubevirtv1.VirtualMachine {
+	return f.vms.Latest(cached.Namespace+"/"+cached.Name, cached)
+}
+
+// Lock names holder in the cached VM's status.snapshotInProgress. The
+// update carries the resourceVersion that was read, so two holders cannot
+// both win.
+func (f *Freezer) Lock(ctx context.Context, cached *kubevirtv1.VirtualMachine, holder string) error {
+	vm := f.LatestVM(cached)
 	if ptr.Deref(vm.Status.SnapshotInProgress, "") == holder {
 		return nil
 	}
 	vm = vm.DeepCopy()
 	vm.Status.SnapshotInProgress = ptr.To(holder)
-	_, err := client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
-	return err
+	return f.writeVMStatus(ctx, cached, vm)
 }
 
-// Unlock clears the VM's status.snapshotInProgress if it names holder.
-func Unlock(ctx context.Context, client kubevirtclient.Interface, vm *kubevirtv1.VirtualMachine, holder string) error {
-	if vm == nil || ptr.Deref(vm.Status.SnapshotInProgress, "") != holder {
+// Unlock clears the cached VM's status.snapshotInProgress if it names holder.
+func (f *Freezer) Unlock(ctx context.Context, cached *kubevirtv1.VirtualMachine, holder string) error {
+	if cached == nil {
+		return nil
+	}
+	vm := f.LatestVM(cached)
+	if ptr.Deref(vm.Status.SnapshotInProgress, "") != holder {
 		return nil
 	}
 	vm = vm.DeepCopy()
 	vm.Status.SnapshotInProgress = nil
-	_, err := client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	err := f.writeVMStatus(ctx, cached, vm)
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	return err
+}
+
+func (f *Freezer) writeVMStatus(ctx context.Context, cached, vm *kubevirtv1.VirtualMachine) error {
+	updated, err := f.client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	if err != nil {
+		return err
+	}
+	f.vms.Store(cached.Namespace+"/"+cached.Name, cached.ResourceVersion, updated)
+	return nil
 }
 
 // HeldByOther returns the holder of the VM lock when it is not holder.

@@ -79,35 +79,38 @@ func TestFreezerThawsAFailedFreezeAndRemembers(t *testing.T) {
 }
 
 func TestLockAndUnlock(t *testing.T) {
-	vm := &kubevirtv1.VirtualMachine{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"}}
+	vm := &kubevirtv1.VirtualMachine{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns", ResourceVersion: "1"}}
 	client := kubevirtfake.NewSimpleClientset(vm)
+	f := NewFreezer(client, testingclock.NewFakeClock(time.Now()), time.Minute, nil)
 	ctx := context.Background()
 
-	if err := Lock(ctx, client, vm, "snap-a"); err != nil {
+	if err := f.Lock(ctx, vm, "snap-a"); err != nil {
 		t.Fatal(err)
 	}
 	locked, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
 	if ptr.Deref(locked.Status.SnapshotInProgress, "") != "snap-a" {
 		t.Fatalf("snapshotInProgress %v, want snap-a", locked.Status.SnapshotInProgress)
 	}
-	if holder, busy := HeldByOther(locked, "snap-b"); !busy || holder != "snap-a" {
+	// A cache that has not seen the lock yet still shows the holder.
+	if holder, busy := HeldByOther(f.LatestVM(vm), "snap-b"); !busy || holder != "snap-a" {
 		t.Fatalf("HeldByOther = %q, %v; want snap-a, true", holder, busy)
 	}
 	if _, busy := HeldByOther(locked, "snap-a"); busy {
 		t.Fatal("the holder is told the lock is held by another")
 	}
-	if err := Unlock(ctx, client, locked, "snap-b"); err != nil {
+	if err := f.Unlock(ctx, vm, "snap-b"); err != nil {
 		t.Fatal(err)
 	}
 	still, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
 	if still.Status.SnapshotInProgress == nil {
 		t.Fatal("a non-holder released the lock")
 	}
-	if err := Unlock(ctx, client, still, "snap-a"); err != nil {
+	// Unlocking from the stale cached copy, which does not name the holder.
+	if err := f.Unlock(ctx, vm, "snap-a"); err != nil {
 		t.Fatal(err)
 	}
 	free, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
 	if free.Status.SnapshotInProgress != nil {
-		t.Fatal("the holder did not release the lock")
+		t.Fatal("the holder did not release the lock it took, reading the VM from before the lock")
 	}
 }

@@ -110,6 +110,11 @@ var (
 		Help:    "Latency of the controller's requests to the Kubernetes API, by verb.",
 		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 	}, []string{"verb"})
+	rateLimiterLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Namespace: namespace, Subsystem: "rest_client", Name: "rate_limiter_duration_seconds",
+		Help:    "Time the controller's requests waited for its own client-side rate limit (--kube-api-qps, --kube-api-burst), by verb.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+	}, []string{"verb"})
 	requestResults = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Subsystem: "rest_client", Name: "requests_total",
 		Help: "Requests the controller made to the Kubernetes API, by method and status code.",
@@ -122,11 +127,12 @@ var (
 func RegisterClientGoMetrics(reg prometheus.Registerer) {
 	clientMetricsOnce.Do(func() {
 		clientmetrics.Register(clientmetrics.RegisterOpts{
-			RequestLatency: latencyAdapter{requestLatency},
-			RequestResult:  resultAdapter{requestResults},
+			RequestLatency:     latencyAdapter{requestLatency},
+			RateLimiterLatency: latencyAdapter{rateLimiterLatency},
+			RequestResult:      resultAdapter{requestResults},
 		})
 	})
-	for _, c := range []prometheus.Collector{requestLatency, requestResults} {
+	for _, c := range []prometheus.Collector{requestLatency, rateLimiterLatency, requestResults} {
 		if err := reg.Register(c); err != nil {
 			if _, dup := err.(prometheus.AlreadyRegisteredError); !dup {
 				panic(err)

@@ -72,6 +72,9 @@ type Controller struct {
 	clock     clock.PassiveClock
 	metrics   *metrics.Operations
 	enabled   bool
+	// written holds restores this controller wrote that the cache does not
+	// show yet.
+	written *controller.Written[*snapshotapi.VirtualMachineRestore]
 }
 
 // Config is what the controller is built from.
@@ -125,6 +128,7 @@ func New(cfg Config) (*Controller, error) {
 		clock:    cfg.Clock,
 		metrics:  cfg.Metrics,
 		enabled:  cfg.Enabled,
+		written:  controller.NewWritten[*snapshotapi.VirtualMachineRestore](),
 	}
 	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs, vsInformer.HasSynced, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"))
 	c.kubeVirtOK = servedAndSynced(cfg.APIs, func() bool { return vmInformer.HasSynced() && vmiInformer.HasSynced() },

@@ -101,12 +101,17 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	cached, err := c.restores.VirtualMachineRestores(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
+		c.written.Forget(key)
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	r := cached.DeepCopy()
+	// The cache may not show this controller's last write yet.
+	r := c.written.Latest(key, cached).DeepCopy()
+	remember := func(written *snapshotapi.VirtualMachineRestore) {
+		c.written.Store(key, cached.ResourceVersion, written)
+	}
 	logger := klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(r))
 	ctx = klog.NewContext(ctx, logger)
 
@@ -116,7 +121,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if r.DeletionTimestamp != nil {
 		return c.syncDeletion(ctx, r)
 	}
-	if r, err = c.ensureFinalizer(ctx, r); err != nil {
+	if r, err = c.ensureFinalizer(ctx, r, remember); err != nil {
 		return 0, err
 	}
 	old := r.Status.DeepCopy()
@@ -128,7 +133,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	default:
 		requeue, syncErr = c.syncActive(ctx, r)
 	}
-	if err := c.writeStatus(ctx, r, old); err != nil {
+	if err := c.writeStatus(ctx, r, old, remember); err != nil {
 		return 0, err
 	}
 	if r.Status.Phase == snapshotapi.RestoreFailed {
@@ -139,24 +144,35 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	return requeue, syncErr
 }
 
-func (c *Controller) ensureFinalizer(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (*snapshotapi.VirtualMachineRestore, error) {
+func (c *Controller) ensureFinalizer(ctx context.Context, r *snapshotapi.VirtualMachineRestore,
+	remember func(*snapshotapi.VirtualMachineRestore),
+) (*snapshotapi.VirtualMachineRestore, error) {
 	patch, needed := controller.FinalizerPatch(r, Finalizer, true)
 	if !needed {
 		return r, nil
 	}
-	return c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	patched, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	if err != nil {
+		return nil, err
+	}
+	remember(patched)
+	return patched.DeepCopy(), nil
 }
 
 // writeStatus writes the status once, if it changed, and records an event
 // for a phase transition.
-func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMachineRestore, old *snapshotapi.VirtualMachineRestoreStatus) error {
+func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMachineRestore, old *snapshotapi.VirtualMachineRestoreStatus,
+	remember func(*snapshotapi.VirtualMachineRestore),
+) error {
 	r.Status.ObservedGeneration = r.Generation
 	if equality.Semantic.DeepEqual(old, &r.Status) {
 		return nil
 	}
-	if _, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).UpdateStatus(ctx, r, metav1.UpdateOptions{}); err != nil {
+	updated, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).UpdateStatus(ctx, r, metav1.UpdateOptions{})
+	if err != nil {
 		return err
 	}
+	remember(updated)
 	if old.Phase != r.Status.Phase {
 		c.recordPhase(r)
 		c.recordFinished(r)

@@ -2,6 +2,7 @@ package vmsnapshot
 
 import (
 	"context"
+	"sync"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
@@ -39,6 +40,12 @@ import (
 // ControllerName names the controller's queue, logs and metrics.
 const ControllerName = "vmsnapshot"
 
+// ThawQueueName names the queue of snapshots whose VM may be thawed.
+const ThawQueueName = "vmsnapshot-thaw"
+
+// thawWorkers is enough: a thaw sync reads the cache and makes one call.
+const thawWorkers = 2
+
 // indexBySource indexes snapshots by namespace/source-VM-name.
 const indexBySource = "source"
 
@@ -67,10 +74,18 @@ type Controller struct {
 
 	ownSynced []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
+	thawQueue workqueue.TypedRateLimitingInterface[string]
 	recorder  record.EventRecorder
 	clock     clock.PassiveClock
 	freezer   *freeze.Freezer
 	metrics   *metrics.Operations
+	// written holds the snapshots this controller wrote that the cache
+	// does not show yet.
+	written *controller.Written[*snapshotapi.VirtualMachineSnapshot]
+	// progress holds snapshots with progress not written yet, and cuts
+	// the UIDs of snapshots cut before their status says so.
+	progress *controller.Progress
+	cuts     sync.Map
 }
 
 // Config is what the controller is built from.
@@ -94,8 +109,12 @@ type Config struct {
 	Recorder               record.EventRecorder
 	Clock                  clock.PassiveClock
 	Queue                  workqueue.TypedRateLimitingInterface[string]
-	Freezer                *freeze.Freezer
-	Metrics                *metrics.Operations
+	// ThawQueue carries the snapshots whose frozen VM may be thawed now:
+	// a queue of its own, so that a thaw never waits behind other
+	// snapshots' work.
+	ThawQueue workqueue.TypedRateLimitingInterface[string]
+	Freezer   *freeze.Freezer
+	Metrics   *metrics.Operations
 }
 
 // New builds the controller and registers its informer handlers.
@@ -124,11 +143,14 @@ func New(cfg Config) (*Controller, error) {
 			cfg.Snapshots.Informer().HasSynced, cfg.Contents.Informer().HasSynced,
 			cfg.Claims.Informer().HasSynced, cfg.StorageClasses.Informer().HasSynced,
 		},
-		queue:    cfg.Queue,
-		recorder: cfg.Recorder,
-		clock:    cfg.Clock,
-		freezer:  cfg.Freezer,
-		metrics:  cfg.Metrics,
+		queue:     cfg.Queue,
+		thawQueue: cfg.ThawQueue,
+		recorder:  cfg.Recorder,
+		clock:     cfg.Clock,
+		freezer:   cfg.Freezer,
+		metrics:   cfg.Metrics,
+		written:   controller.NewWritten[*snapshotapi.VirtualMachineSnapshot](),
+		progress:  controller.NewProgress(),
 	}
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
 	contentInformer := cfg.VolumeSnapshotContents.Informer()
@@ -177,6 +199,7 @@ func (c *Controller) Run(ctx context.Context, workers int) {
 	if !cache.WaitForNamedCacheSyncWithContext(klog.NewContext(ctx, logger), c.ownSynced...) {
 		return
 	}
+	go controller.Run(ctx, ThawQueueName, c.thawQueue, thawWorkers, c.syncThaw)
 	controller.Run(ctx, ControllerName, c.queue, workers, c.sync)
 }
 
@@ -201,8 +224,16 @@ func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
 	if !ok {
 		return
 	}
-	if name := vs.Labels[LabelSnapshotName]; name != "" {
-		c.queue.Add(vs.Namespace + "/" + name)
+	name := vs.Labels[LabelSnapshotName]
+	if name == "" {
+		return
+	}
+	key := vs.Namespace + "/" + name
+	c.queue.Add(key)
+	if snap, err := c.snapshots.VirtualMachineSnapshots(vs.Namespace).Get(name); err == nil {
+		if _, frozen := c.freezer.Frozen(snap.UID); frozen {
+			c.thawQueue.Add(key)
+		}
 	}
 }
 

@@ -98,17 +98,23 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	cached, err := c.snapshots.VirtualMachineSnapshots(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
+		c.written.Forget(key)
+		c.progress.Done(key)
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	snap := cached.DeepCopy()
+	// The cache may not show this controller's last write yet.
+	snap := c.written.Latest(key, cached).DeepCopy()
 	logger := klog.FromContext(ctx).WithValues("vmsnapshot", klog.KObj(snap))
 	ctx = klog.NewContext(ctx, logger)
+	remember := func(written *snapshotapi.VirtualMachineSnapshot) {
+		c.written.Store(key, cached.ResourceVersion, written)
+	}
 
 	if snap.DeletionTimestamp == nil {
-		if snap, err = c.ensureFinalizer(ctx, snap); err != nil {
+		if snap, err = c.ensureFinalizer(ctx, snap, remember); err != nil {
 			return 0, err
 		}
 	}
@@ -118,7 +124,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	var syncErr error
 	switch {
 	case snap.DeletionTimestamp != nil:
-		requeue, syncErr = c.syncDeletion(ctx, snap)
+		requeue, syncErr = c.syncDeletion(ctx, snap, remember)
 	case snap.Status.Phase == snapshotapi.SnapshotReady:
 		c.syncReady(snap)
 	case snap.Status.Phase == snapshotapi.SnapshotFailed:
@@ -126,8 +132,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		requeue, syncErr = c.syncInProgress(ctx, snap)
 	}
 
-	if err := c.writeStatus(ctx, snap, old); err != nil {
+	wait, err := c.writeStatus(ctx, key, snap, old, remember)
+	if err != nil {
 		return 0, err
+	}
+	if wait > 0 {
+		requeue = controller.Sooner(requeue, wait)
 	}
 	if snap.Status.Phase == snapshotapi.SnapshotFailed && snap.DeletionTimestamp == nil {
 		if err := c.cleanUpFailed(ctx, snap); err != nil {
@@ -137,32 +147,68 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	return requeue, syncErr
 }
 
-func (c *Controller) ensureFinalizer(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (*snapshotapi.VirtualMachineSnapshot, error) {
+func (c *Controller) ensureFinalizer(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	remember func(*snapshotapi.VirtualMachineSnapshot),
+) (*snapshotapi.VirtualMachineSnapshot, error) {
 	patch, needed := controller.FinalizerPatch(snap, Finalizer, true)
 	if !needed {
 		return snap, nil
 	}
-	return c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	patched, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	if err != nil {
+		return nil, err
+	}
+	remember(patched)
+	return patched.DeepCopy(), nil
 }
 
 // writeStatus writes the status once, if it changed, and records an event
-// for a phase transition.
-func (c *Controller) writeStatus(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, old *snapshotapi.VirtualMachineSnapshotStatus) error {
+// for a phase transition. A change that only reports progress waits up to
+// controller.ProgressInterval; it returns how much longer it may wait.
+func (c *Controller) writeStatus(ctx context.Context, key string, snap *snapshotapi.VirtualMachineSnapshot, old *snapshotapi.VirtualMachineSnapshotStatus,
+	remember func(*snapshotapi.VirtualMachineSnapshot),
+) (time.Duration, error) {
 	snap.Status.ObservedGeneration = snap.Generation
 	if equality.Semantic.DeepEqual(old, &snap.Status) {
-		return nil
+		c.progress.Done(key)
+		return 0, nil
 	}
-	if _, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{}); err != nil {
-		if apierrors.IsNotFound(err) && snap.DeletionTimestamp != nil {
-			return nil
+	if progressOnly(old, &snap.Status) {
+		if wait := c.progress.Wait(key, c.clock.Now()); wait > 0 {
+			return wait, nil
 		}
-		return err
+	}
+	updated, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{})
+	if err != nil {
+		if apierrors.IsNotFound(err) && snap.DeletionTimestamp != nil {
+			return 0, nil
+		}
+		return 0, err
+	}
+	remember(updated)
+	c.progress.Done(key)
+	if updated.Status.CreationTime != nil {
+		c.cuts.Delete(updated.UID) // the status now tells it
 	}
 	if old.Phase != snap.Status.Phase {
 		c.recordPhase(snap)
 		c.recordFinished(snap)
 	}
-	return nil
+	return 0, nil
+}
+
+// progressOnly reports whether a status change only reports progress:
+// the snapshot stays InProgress, with the same reasons, errors and
+// indications, and at most gains its creationTime (the cut, which this
+// controller also remembers in memory until it is written).
+func progressOnly(old, status *snapshotapi.VirtualMachineSnapshotStatus) bool {
+	if old.Phase != snapshotapi.SnapshotInProgress || status.Phase != snapshotapi.SnapshotInProgress ||
+		controller.ReadyReason(old.Conditions) != controller.ReadyReason(status.Conditions) {
+		return false
+	}
+	progressed := status.DeepCopy()
+	progressed.CreationTime, progressed.Conditions = old.CreationTime, old.Conditions
+	return equality.Semantic.DeepEqual(old, progressed)
 }
 
 func (c *Controller) recordFinished(snap *snapshotapi.VirtualMachineSnapshot) {
@@ -178,6 +224,9 @@ func (c *Controller) recordFinished(snap *snapshotapi.VirtualMachineSnapshot) {
 }
 
 func (c *Controller) recordPhase(snap *snapshotapi.VirtualMachineSnapshot) {
+	if !controller.PhaseWorthAnEvent(snap.Status.Phase) {
+		return
+	}
 	ready := meta(snap.Status.Conditions, snapshotapi.ConditionReady)
 	message := string(snap.Status.Phase)
 	if ready != nil && ready.Message != "" {
@@ -254,7 +303,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 			"VirtualMachineRestore %s is restoring the VM; the snapshot waits until it is done", restore)})
 		return nil, err
 	}
-	if holder, busy := freeze.HeldByOther(vm, snap.Name); busy {
+	if holder, busy := freeze.HeldByOther(c.freezer.LatestVM(vm), snap.Name); busy {
 		_, err := c.wait(snap, deadline, now, blocker{ReasonWaitingForVM, fmt.Sprintf(
 			"snapshot %s of the same VM is in progress; this one waits its turn", holder)})
 		return nil, err
@@ -271,7 +320,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 		return nil, err
 	}
 
-	if err := freeze.Lock(ctx, c.kubevirt, vm, snap.Name); err != nil {
+	if err := c.freezer.Lock(ctx, vm, snap.Name); err != nil {
 		return nil, err
 	}
 	content, err := c.createContent(ctx, snap, vm, vmi, mode, plan, secrets)
@@ -338,7 +387,10 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	mode freeze.Mode, deadline controller.Deadline, now time.Time,
 ) (time.Duration, error) {
 	observed := c.observeVolumeSnapshots(content)
-	cutBefore := snap.Status.CreationTime != nil
+	// Once cut, a snapshot never cuts again: a VolumeSnapshot lost later is
+	// an error, not one to retake at another point in time.
+	_, cutSeen := c.cuts.Load(snap.UID)
+	cutBefore := snap.Status.CreationTime != nil || cutSeen
 	required := snap.Spec.IsConsistencyRequired()
 	// Best effort gives up freezing after one failure; required consistency
 	// keeps trying until the deadline and never cuts an unfrozen guest.
@@ -368,13 +420,15 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		observed = c.observeVolumeSnapshots(content)
 	}
 
-	if observed.allCut && !cutBefore {
-		if frozenAt, frozen := c.freezer.Frozen(snap.UID); frozen || wantsFreeze {
-			if frozen && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
-				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
-					"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
-					observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
-			}
+	if observed.allCut && snap.Status.CreationTime == nil {
+		c.cuts.Store(snap.UID, struct{}{})
+		// The thaw queue has usually thawed the VM already (syncThaw).
+		if frozenAt, froze := c.freezer.FrozeAt(snap.UID); froze && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
+			controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
+				"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
+				observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
+		}
+		if _, frozen := c.freezer.Frozen(snap.UID); frozen || (wantsFreeze && !c.freezer.Thawed(snap.UID)) {
 			if err := c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name); err != nil {
 				return 0, err
 			}
@@ -408,7 +462,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 
 	snap.Status.Phase = snapshotapi.SnapshotInProgress
 	snap.Status.ReadyToUse = ptr.To(false)
-	message := fmt.Sprintf("%d of %d volume snapshots cut, %d ready", observed.cut, len(content.Spec.VolumeBackups), observed.ready)
+	message := progressMessage(observed, len(content.Spec.VolumeBackups))
 	if len(observed.errors) > 0 {
 		message += "; the storage reports: " + strings.Join(observed.errors, "; ")
 	}
@@ -423,6 +477,45 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		return 0, nil
 	}
 	return deadline.Remaining(now), nil
+}
+
+// progressMessage names the stage a snapshot is in, not a count of
+// volumes: a status write per volume cut or ready would cost the API server
+// a write for no decision anyone takes (the content's status lists each
+// volume).
+func progressMessage(observed volumeSnapshotsState, volumes int) string {
+	if observed.allCut {
+		return fmt.Sprintf("all %d volumes are cut; waiting for the storage to make their snapshots ready to use", volumes)
+	}
+	return fmt.Sprintf("waiting for the storage to cut %d volume snapshots", volumes)
+}
+
+// syncThaw thaws a VM this process froze as soon as the last of its
+// snapshot's volumes is cut. It runs from a queue of its own, fed by the
+// VolumeSnapshot and VolumeSnapshotContent events of frozen snapshots only,
+// so the frozen window does not grow with the main queue's backlog. The
+// main sync then records the cut; it thaws too if this has not happened.
+func (c *Controller) syncThaw(ctx context.Context, key string) (time.Duration, error) {
+	namespace, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		return 0, nil
+	}
+	snap, err := c.snapshots.VirtualMachineSnapshots(namespace).Get(name)
+	if err != nil {
+		return 0, nil
+	}
+	if _, frozen := c.freezer.Frozen(snap.UID); !frozen {
+		return 0, nil
+	}
+	content, err := c.contents.VirtualMachineSnapshotContents(namespace).Get(ContentName(snap))
+	if err != nil || !c.observeVolumeSnapshots(content).allCut {
+		return 0, nil
+	}
+	if err := c.freezer.Thaw(ctx, snap.UID, namespace, snap.Spec.Source.Name); err != nil {
+		return 0, err
+	}
+	c.queue.Add(key)
+	return 0, nil
 }
 
 // volumeSnapshotsState is what the VolumeSnapshots of a content show.
@@ -586,7 +679,9 @@ func (c *Controller) cleanUpFailed(ctx context.Context, snap *snapshotapi.Virtua
 	return err
 }
 
-func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (time.Duration, error) {
+func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	remember func(*snapshotapi.VirtualMachineSnapshot),
+) (time.Duration, error) {
 	if !slices.Contains(snap.Finalizers, Finalizer) {
 		return 0, nil
 	}
@@ -620,11 +715,15 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 		}
 	}
 	c.freezer.Forget(snap.UID)
+	c.cuts.Delete(snap.UID)
 	patch, needed := controller.FinalizerPatch(snap, Finalizer, false)
 	if needed {
-		_, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+		patched, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return 0, err
+		}
+		if err == nil {
+			remember(patched)
 		}
 	}
 	return 0, nil
@@ -718,7 +817,7 @@ func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualMach
 	if err != nil {
 		return err
 	}
-	return freeze.Unlock(ctx, c.kubevirt, vm, snap.Name)
+	return c.freezer.Unlock(ctx, vm, snap.Name)
 }
 
 // --- Waiting --------------------------------------------------------------

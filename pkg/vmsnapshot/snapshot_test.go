@@ -18,6 +18,7 @@ import (
 	kubeinformers "k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	kubetesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	testingclock "k8s.io/utils/clock/testing"
@@ -31,6 +32,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
@@ -43,15 +45,17 @@ var created = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 // fixture is a controller over fake clients whose caches hold exactly the
 // objects a test gives it. Syncs are called directly, as a worker would.
 type fixture struct {
-	t        *testing.T
-	c        *Controller
-	vmsnap   *vmsnapfake.Clientset
-	snapshot *snapshotfake.Clientset
-	kubevirt *kubevirtfake.Clientset
-	kube     *kubefake.Clientset
-	clock    *testingclock.FakeClock
-	recorder *record.FakeRecorder
-	metrics  *prometheus.Registry
+	t *testing.T
+	c *Controller
+	// vsIndexer is the VolumeSnapshot cache, for tests that change it.
+	vsIndexer cache.Indexer
+	vmsnap    *vmsnapfake.Clientset
+	snapshot  *snapshotfake.Clientset
+	kubevirt  *kubevirtfake.Clientset
+	kube      *kubefake.Clientset
+	clock     *testingclock.FakeClock
+	recorder  *record.FakeRecorder
+	metrics   *prometheus.Registry
 	// writes lists every write to any client, in order.
 	writes []string
 }
@@ -86,6 +90,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		Recorder:               f.recorder,
 		Clock:                  f.clock,
 		Queue:                  workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		ThawQueue:              workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		Freezer:                freeze.NewFreezer(f.kubevirt, f.clock, 30*time.Second, nil),
 		Metrics:                metrics.NewOperations(f.metrics),
 	})
@@ -96,6 +101,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 	c.kubeVirtOK = func() bool { return true }
 	c.dataVolumesOK = func() bool { return false }
 	f.c = c
+	f.vsIndexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
 
 	for _, o := range objects {
 		var indexer interface{ Add(interface{}) error }
@@ -208,8 +214,10 @@ func TestSyncStartsAnOfflineSnapshot(t *testing.T) {
 	if ptr.Deref(vs.Spec.VolumeSnapshotClassName, "") != "fast-snap" || ptr.Deref(vs.Spec.Source.PersistentVolumeClaimName, "") != "root-pvc" {
 		t.Errorf("VolumeSnapshot spec %+v", vs.Spec)
 	}
-	if e := <-f.recorder.Events; !strings.Contains(e, "Normal SnapshotInProgress") {
-		t.Errorf("event %q, want a Normal SnapshotInProgress", e)
+	select {
+	case e := <-f.recorder.Events:
+		t.Errorf("event %q on entering InProgress, want none (routine progress records no event)", e)
+	default:
 	}
 }
 
@@ -488,6 +496,73 @@ func TestSyncWaitsForARestoreInProgress(t *testing.T) {
 // The thaw does not wait for snapshot-controller to copy the cut to the
 // VolumeSnapshot: the bound VolumeSnapshotContent tells it first.
 func TestSyncThawsWhenTheContentIsCut(t *testing.T) {
+	f, cut := frozenWithCutContent(t)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); got != "put virtualmachineinstances/unfreeze,update virtualmachinesnapshots/status" {
+		t.Errorf("writes %s: want the thaw as soon as the content is cut", got)
+	}
+	if st := f.status("snap"); st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) {
+		t.Errorf("creationTime %v, want the content's cut %s", st.CreationTime, cut)
+	}
+}
+
+// The thaw queue thaws at the cut on its own; the main sync then records
+// the cut without a second unfreeze.
+func TestThawQueueThawsAtTheCut(t *testing.T) {
+	f, cut := frozenWithCutContent(t)
+	vs, err := f.c.volumeSnapshots.VolumeSnapshots("ns").Get(VolumeSnapshotName("uid-1", "root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c.enqueueVolumeSnapshotOwner(vs)
+	if f.c.thawQueue.Len() != 1 {
+		t.Fatalf("thaw queue holds %d keys after an event of a frozen snapshot's VolumeSnapshot, want 1", f.c.thawQueue.Len())
+	}
+	if _, err := f.c.syncThaw(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); got != "put virtualmachineinstances/unfreeze" {
+		t.Fatalf("thaw sync writes %s, want only the unfreeze", got)
+	}
+	if _, frozen := f.c.freezer.Frozen("uid-1"); frozen {
+		t.Fatal("still frozen after the thaw sync")
+	}
+	// Thawed: further events do not reach the thaw queue.
+	f.c.enqueueVolumeSnapshotOwner(vs)
+	if f.c.thawQueue.Len() != 1 {
+		t.Fatalf("thaw queue holds %d keys, want the one from before the thaw", f.c.thawQueue.Len())
+	}
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+		t.Errorf("main sync after the thaw writes %s, want only the status", got)
+	}
+	if st := f.status("snap"); st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) {
+		t.Errorf("creationTime %v, want the content's cut %s", st.CreationTime, cut)
+	}
+}
+
+func TestThawQueueWaitsForTheCut(t *testing.T) {
+	f, _ := frozenWithCutContent(t, func(c *snapshotv1.VolumeSnapshotContent) { c.Status.CreationTime = nil })
+	if _, err := f.c.syncThaw(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.actions()) != 0 {
+		t.Fatalf("thaw sync before the cut writes %v, want nothing", f.actions())
+	}
+	if _, frozen := f.c.freezer.Frozen("uid-1"); !frozen {
+		t.Fatal("thawed before the cut")
+	}
+}
+
+// frozenWithCutContent is an InProgress snapshot of a VM this process froze,
+// whose one VolumeSnapshot is bound to a VolumeSnapshotContent the storage
+// has cut (mutate may undo that).
+func frozenWithCutContent(t *testing.T, mutate ...func(*snapshotv1.VolumeSnapshotContent)) (*fixture, time.Time) {
 	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
 	vm.Status.SnapshotInProgress = ptr.To("snap")
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
@@ -502,7 +577,7 @@ func TestSyncThawsWhenTheContentIsCut(t *testing.T) {
 		}}},
 	}
 	vs := &snapshotv1.VolumeSnapshot{
-		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid"},
+		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid", Labels: map[string]string{LabelSnapshotName: "snap"}},
 		Status:     &snapshotv1.VolumeSnapshotStatus{BoundVolumeSnapshotContentName: ptr.To("snapcontent-vs-uid")},
 	}
 	cut := created.Add(2 * time.Second)
@@ -511,16 +586,81 @@ func TestSyncThawsWhenTheContentIsCut(t *testing.T) {
 		Spec:       snapshotv1.VolumeSnapshotContentSpec{VolumeSnapshotRef: corev1.ObjectReference{Namespace: "ns", Name: vs.Name, UID: "vs-uid"}},
 		Status:     &snapshotv1.VolumeSnapshotContentStatus{CreationTime: ptr.To(cut.UnixNano())},
 	}
+	for _, m := range mutate {
+		m(bound)
+	}
 	f := newFixture(t, created.Add(3*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content, vs, bound)...)
 	_ = f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
 	f.writes = nil
-	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+	return f, cut
+}
+
+// A cut of a stopped VM's disks is progress: it waits for the progress
+// interval, unless readiness comes first. Meanwhile the controller still
+// knows the snapshot was cut and never takes a lost VolumeSnapshot again.
+func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("snap")
+	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+		s.Status.Phase = snapshotapi.SnapshotInProgress
+		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
+		s.Status.ReadyToUse = ptr.To(false)
+		controller.SetProgressAndReady(&s.Status.Conditions, s.Generation, metav1.NewTime(created),
+			metav1.ConditionTrue, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots",
+			metav1.ConditionFalse, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots")
+	})
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+			PersistentVolumeClaim: snapshotapi.PersistentVolumeClaimTemplate{Name: "root-pvc"},
+		}}},
+	}
+	cut := created.Add(time.Second)
+	vs := &snapshotv1.VolumeSnapshot{
+		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"},
+		Status:     &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(cut)), ReadyToUse: ptr.To(false)},
+	}
+	f := newFixture(t, created.Add(2*time.Second), append(storageObjects(), vm, snap, content, vs)...)
+
+	requeue, err := f.c.sync(context.Background(), "ns/snap")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(f.actions(), ","); got != "put virtualmachineinstances/unfreeze,update virtualmachinesnapshots/status" {
-		t.Errorf("writes %s: want the thaw as soon as the content is cut", got)
+	if len(f.actions()) != 0 || requeue != controller.ProgressInterval {
+		t.Fatalf("cut, not ready: writes %v, requeue %s; want none and %s", f.actions(), requeue, controller.ProgressInterval)
 	}
-	if st := f.status("snap"); st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) {
-		t.Errorf("creationTime %v, want the content's cut %s", st.CreationTime, cut)
+
+	// The VolumeSnapshot is lost before the progress is written: an error,
+	// not a second cut.
+	if err := f.vsIndexer.Delete(vs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err == nil || !strings.Contains(err.Error(), "disappeared") {
+		t.Fatalf("sync after the loss: err %v, want one saying the VolumeSnapshot disappeared", err)
+	}
+	if got := strings.Join(f.actions(), ","); strings.Contains(got, "create volumesnapshots") {
+		t.Fatalf("writes %s: took a lost VolumeSnapshot again after the cut", got)
+	}
+
+	// Back: the error was written, so the progress waits afresh; once the
+	// interval is up it is written with the cut.
+	if err := f.vsIndexer.Add(vs); err != nil {
+		t.Fatal(err)
+	}
+	f.writes = nil
+	for range 2 {
+		if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.actions()) == 0 {
+			f.clock.Step(controller.ProgressInterval)
+		}
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+		t.Fatalf("writes %s after the interval, want the status", got)
+	}
+	if st := f.status("snap"); st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) || st.Phase != snapshotapi.SnapshotInProgress {
+		t.Errorf("status %s, creationTime %v; want InProgress cut at %s", st.Phase, st.CreationTime, cut)
 	}
 }

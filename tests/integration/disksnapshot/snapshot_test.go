@@ -168,13 +168,13 @@ func TestPhasesPendingInProgressReady(t *testing.T) {
 	f.WaitForDiskSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
 
 	var reasons []string
-	f.Eventually("events of vdsnapshot snap", "SnapshotPending, SnapshotInProgress, SnapshotReady", framework.DefaultTimeout, func(ctx context.Context) (bool, string, error) {
+	f.Eventually("events of vdsnapshot snap", "SnapshotPending, SnapshotReady", framework.DefaultTimeout, func(ctx context.Context) (bool, string, error) {
 		reasons = reasons[:0]
 		events := f.Events("VirtualDiskSnapshot", "snap")
 		for _, e := range events {
 			reasons = append(reasons, e.Reason)
 		}
-		return slices.Equal(reasons, []string{"SnapshotPending", "SnapshotInProgress", "SnapshotReady"}), framework.DescribeEvents(events), nil
+		return slices.Equal(reasons, []string{"SnapshotPending", "SnapshotReady"}), framework.DescribeEvents(events), nil
 	})
 }
 
