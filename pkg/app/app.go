@@ -152,6 +152,7 @@ func Run(ctx context.Context, o *Options) error {
 		KubeVirtInformers: kubevirtinformers.NewFactory(clients.KubeVirt, clients.CDI, o.ResyncPeriod),
 	}
 	cc.Freezer = freeze.NewFreezer(clients.KubeVirt, clock.RealClock{}, o.UnfreezeTimeout, cc.Operations)
+	cc.Freezer.LimitFrozen(o.MaxFrozenVMs)
 	reg.MustRegister(metrics.NewStateCollector(objectStates(cc), cc.Freezer.FrozenVMs, time.Now))
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartStructuredLogging(3)

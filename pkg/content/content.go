@@ -1,13 +1,14 @@
 // Package content is the VirtualMachineSnapshotContent controller.
 //
-// It keeps a content's status a true mirror of its VolumeSnapshots:
+// It keeps a content's status a mirror of its VolumeSnapshots:
 //
 //	VolumeSnapshot events ─► content key ─► status.volumeSnapshotStatus[],
 //	                                         readyToUse, creationTime, Ready condition
 //
-// Readiness and failures are written at once; progress in between at most
-// once per controller.ProgressInterval, which keeps a content at one or two status
-// writes however many volumes and VolumeSnapshot updates it has.
+// Readiness and failures are written at once, the cut within
+// controller.ProgressInterval, per-volume detail within
+// controller.DetailInterval: a content takes one or two status writes
+// however many volumes and VolumeSnapshot updates it has.
 //
 // It creates and deletes nothing: the VirtualMachineSnapshot controller makes
 // the content and its VolumeSnapshots, and the garbage collector removes the
@@ -133,7 +134,8 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, nil
 	}
 	if !Settled(&latest.Status, &content.Status) {
-		if wait := c.pending.Wait(key, now); wait > 0 {
+		cut := latest.Status.CreationTime == nil && content.Status.CreationTime != nil
+		if wait := c.pending.Wait(key, now, cut); wait > 0 {
 			return wait, nil
 		}
 	}
@@ -152,9 +154,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 
 // Settled reports whether a new status settles something a reader waits
 // for: readiness, or a lost or failing VolumeSnapshot. Such a change is
-// written at once; progress in between (one more volume cut or ready) waits
-// up to controller.ProgressInterval, so that a batch of VolumeSnapshot
-// updates costs one write rather than one each.
+// written at once; progress in between waits (see controller.Progress).
 func Settled(old, status *snapshotapi.VirtualMachineSnapshotContentStatus) bool {
 	if ptr.Deref(old.ReadyToUse, false) != ptr.Deref(status.ReadyToUse, false) {
 		return true

@@ -124,17 +124,21 @@ func TestSyncWritesProgressOnceAndReadinessAtOnce(t *testing.T) {
 		return requeue
 	}
 
-	// One volume cut: progress only, held back.
-	if requeue := sync(volumeSnapshot("vs-a", &cut, false)); requeue != controller.ProgressInterval || len(writes) != 0 {
-		t.Fatalf("first progress: requeue %s, writes %v; want %s and none", requeue, writes, controller.ProgressInterval)
+	// One of two volumes cut: detail, held back for DetailInterval.
+	if requeue := sync(volumeSnapshot("vs-a", &cut, false)); requeue != controller.DetailInterval || len(writes) != 0 {
+		t.Fatalf("detail: requeue %s, writes %v; want %s and none", requeue, writes, controller.DetailInterval)
 	}
-	clk.Step(controller.ProgressInterval / 2)
-	if requeue := sync(volumeSnapshot("vs-a", &cut, true)); requeue != controller.ProgressInterval/2 || len(writes) != 0 {
-		t.Fatalf("more progress: requeue %s, writes %v; want %s and none", requeue, writes, controller.ProgressInterval/2)
+	clk.Step(time.Second)
+	if requeue := sync(volumeSnapshot("vs-a", &cut, true)); requeue != controller.DetailInterval-time.Second || len(writes) != 0 {
+		t.Fatalf("more detail: requeue %s, writes %v; want %s and none", requeue, writes, controller.DetailInterval-time.Second)
 	}
-	// The interval is up: the progress is written.
-	clk.Step(controller.ProgressInterval / 2)
-	if requeue := sync(volumeSnapshot("vs-a", &cut, true)); requeue != 0 || len(writes) != 1 {
+	// Both cut: progress, due ProgressInterval after the cut was seen.
+	cutBoth := []*snapshotv1.VolumeSnapshot{volumeSnapshot("vs-a", &cut, true), volumeSnapshot("vs-b", &cut, false)}
+	if requeue := sync(cutBoth...); requeue != controller.ProgressInterval || len(writes) != 0 {
+		t.Fatalf("cut: requeue %s, writes %v; want %s and none", requeue, writes, controller.ProgressInterval)
+	}
+	clk.Step(controller.ProgressInterval)
+	if requeue := sync(cutBoth...); requeue != 0 || len(writes) != 1 {
 		t.Fatalf("interval up: requeue %s, writes %v; want 0 and one status write", requeue, writes)
 	}
 	// Both ready: written at once, though the cache still shows version 1.

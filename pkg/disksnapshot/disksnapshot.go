@@ -28,6 +28,7 @@ package disksnapshot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -48,6 +49,7 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/metrics"
 )
 
@@ -337,7 +339,8 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSna
 			err := c.freezer.Freeze(freezeCtx, snap.UID, snap.Namespace, plan.freeze.name)
 			cancel()
 			if err != nil {
-				if snap.Spec.IsConsistencyRequired() {
+				// A busy freezer is a wait, never a reason to go crash-consistent.
+				if snap.Spec.IsConsistencyRequired() || errors.Is(err, freeze.ErrBusy) {
 					return nil, 0, fmt.Errorf("freezing the filesystems of VM %s: %w", plan.freeze.name, err)
 				}
 				// Best effort: go on crash-consistent, and say so.

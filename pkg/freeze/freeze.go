@@ -91,6 +91,33 @@ type Freezer struct {
 	// vms are the VM status writes of Lock and Unlock the cache may not
 	// show yet.
 	vms *controller.Written[*kubevirtv1.VirtualMachine]
+
+	// maxFrozen bounds the VMs frozen at once (0: no bound); frozenNow
+	// counts them; onThaw hears of every freed place.
+	maxFrozen int
+	frozenNow int
+	onThaw    []func(free int)
+}
+
+// ErrBusy is the error of a Freeze while the most VMs allowed are frozen.
+var ErrBusy = errors.New("the most VMs allowed at once (--max-frozen-vms) are frozen for snapshots; waiting for one to thaw")
+
+// LimitFrozen bounds how many VMs this process keeps frozen at once; 0
+// removes the bound. Every frozen VM's VolumeSnapshots queue in the same CSI
+// snapshot pipeline: freezing all of a large batch at once makes every guest
+// wait for the whole batch's cuts, and can outlast the auto-thaw timeout.
+func (f *Freezer) LimitFrozen(n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.maxFrozen = n
+}
+
+// OnThaw registers fn to hear, after each thaw, how many more VMs may be
+// frozen now.
+func (f *Freezer) OnThaw(fn func(free int)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onThaw = append(f.onThaw, fn)
 }
 
 type state struct {
@@ -98,6 +125,8 @@ type state struct {
 	frozenAt       time.Time
 	thawed         bool
 }
+
+func (s *state) frozen() bool { return !s.thawed && !s.frozenAt.IsZero() }
 
 // NewFreezer returns a Freezer whose freezes auto-thaw after unfreezeTimeout.
 // Frozen windows are recorded in m, which may be nil.
@@ -119,6 +148,13 @@ func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmi
 	// Mark first: a freeze that times out may still have frozen the guest,
 	// and every path that ends the snapshot thaws what is marked.
 	f.mu.Lock()
+	if previous, ok := f.states[snapshot]; !ok || !previous.frozen() {
+		if f.maxFrozen > 0 && f.frozenNow >= f.maxFrozen {
+			f.mu.Unlock()
+			return ErrBusy
+		}
+		f.frozenNow++
+	}
 	f.states[snapshot] = &state{namespace: namespace, vmi: vmiName, frozenAt: f.clock.Now()}
 	f.mu.Unlock()
 	err := f.client.KubevirtV1().VirtualMachineInstances(namespace).Freeze(callCtx, vmiName, f.unfreezeTimeout)
@@ -184,14 +220,33 @@ func (f *Freezer) MarkThawed(snapshot types.UID) { f.markThawed(snapshot) }
 
 func (f *Freezer) markThawed(snapshot types.UID) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	freed := false
 	if s, ok := f.states[snapshot]; ok {
-		if !s.thawed && !s.frozenAt.IsZero() {
+		if s.frozen() {
 			f.metrics.Thawed(f.clock.Since(s.frozenAt))
+			f.frozenNow--
+			freed = true
 		}
 		s.thawed = true
 	} else {
 		f.states[snapshot] = &state{thawed: true}
+	}
+	f.mu.Unlock()
+	if freed {
+		f.notifyThaw()
+	}
+}
+
+func (f *Freezer) notifyThaw() {
+	f.mu.Lock()
+	free := -1 // no bound
+	if f.maxFrozen > 0 {
+		free = f.maxFrozen - f.frozenNow
+	}
+	listeners := f.onThaw
+	f.mu.Unlock()
+	for _, fn := range listeners {
+		fn(free)
 	}
 }
 
@@ -201,7 +256,7 @@ func (f *Freezer) FrozenVMs() []metrics.FrozenVM {
 	defer f.mu.Unlock()
 	var out []metrics.FrozenVM
 	for _, s := range f.states {
-		if !s.thawed && !s.frozenAt.IsZero() {
+		if s.frozen() {
 			out = append(out, metrics.FrozenVM{Namespace: s.namespace, Name: s.vmi, Since: s.frozenAt})
 		}
 	}
@@ -211,8 +266,16 @@ func (f *Freezer) FrozenVMs() []metrics.FrozenVM {
 // Forget drops what is remembered of a snapshot that is gone.
 func (f *Freezer) Forget(snapshot types.UID) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	s, ok := f.states[snapshot]
+	freed := ok && s.frozen()
+	if freed {
+		f.frozenNow--
+	}
 	delete(f.states, snapshot)
+	f.mu.Unlock()
+	if freed {
+		f.notifyThaw()
+	}
 }
 
 // LatestVM returns the newest known version of a cached VM: the cache's,

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	kubetesting "k8s.io/client-go/testing"
 	testingclock "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
@@ -112,5 +113,63 @@ func TestLockAndUnlock(t *testing.T) {
 	free, _ := client.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
 	if free.Status.SnapshotInProgress != nil {
 		t.Fatal("the holder did not release the lock it took, reading the VM from before the lock")
+	}
+}
+
+func TestFreezerBoundsTheVMsFrozenAtOnce(t *testing.T) {
+	client := kubevirtfake.NewSimpleClientset()
+	var calls []string
+	client.PrependReactor("put", "virtualmachineinstances", func(a kubetesting.Action) (bool, runtime.Object, error) {
+		calls = append(calls, a.GetSubresource())
+		return true, nil, nil
+	})
+	f := NewFreezer(client, testingclock.NewFakeClock(time.Now()), 5*time.Second, nil)
+	f.LimitFrozen(2)
+	var freed []int
+	f.OnThaw(func(free int) { freed = append(freed, free) })
+	ctx := context.Background()
+
+	for _, snap := range []types.UID{"a", "b"} {
+		if err := f.Freeze(ctx, snap, "ns", string(snap)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Freeze(ctx, "c", "ns", "c"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("third freeze with two frozen: err %v, want ErrBusy", err)
+	}
+	if len(calls) != 2 {
+		t.Fatalf("calls %v: a busy freeze must not reach the guest", calls)
+	}
+	if _, frozen := f.Frozen("c"); frozen {
+		t.Fatal("a refused freeze counts as frozen")
+	}
+	// Freezing a snapshot's VM again does not take a second place.
+	if err := f.Freeze(ctx, "a", "ns", "a"); err != nil {
+		t.Fatalf("freezing a frozen snapshot's VM again: %v", err)
+	}
+
+	if err := f.Thaw(ctx, "a", "ns", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if len(freed) != 1 || freed[0] != 1 {
+		t.Fatalf("OnThaw heard %v, want one place free", freed)
+	}
+	if err := f.Freeze(ctx, "c", "ns", "c"); err != nil {
+		t.Fatalf("freeze after a thaw: %v", err)
+	}
+	// Forgetting a frozen snapshot (its object is gone) frees its place.
+	f.Forget("b")
+	if len(freed) != 2 || freed[1] != 1 {
+		t.Fatalf("OnThaw heard %v after Forget, want a second place free", freed)
+	}
+	// No bound: everything freezes, and a thaw says so with -1.
+	f.LimitFrozen(0)
+	for _, snap := range []types.UID{"d", "e", "f"} {
+		if err := f.Freeze(ctx, snap, "ns", string(snap)); err != nil {
+			t.Fatalf("unbounded freeze of %s: %v", snap, err)
+		}
+	}
+	if err := f.Thaw(ctx, "d", "ns", "d"); err != nil || freed[len(freed)-1] != -1 {
+		t.Fatalf("unbounded thaw: err %v, heard %v; want -1 last", err, freed)
 	}
 }

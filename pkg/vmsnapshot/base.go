@@ -86,6 +86,8 @@ type Controller struct {
 	// the UIDs of snapshots cut before their status says so.
 	progress *controller.Progress
 	cuts     sync.Map
+	// freezeWaiters wait for a VM to thaw before they may freeze theirs.
+	freezeWaiters freezeWaiters
 }
 
 // Config is what the controller is built from.
@@ -152,6 +154,7 @@ func New(cfg Config) (*Controller, error) {
 		written:   controller.NewWritten[*snapshotapi.VirtualMachineSnapshot](),
 		progress:  controller.NewProgress(),
 	}
+	c.freezer.OnThaw(c.wakeFreezeWaiters)
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
 	contentInformer := cfg.VolumeSnapshotContents.Informer()
 	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs,

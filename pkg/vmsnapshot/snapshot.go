@@ -71,6 +71,9 @@ const (
 	ReasonVolumeLost       = "VolumeSnapshotMissing"
 	ReasonSourceReplaced   = "SourceReplaced"
 	ReasonDeleting         = "Deleting"
+	// ReasonStorageError: still in progress, but a VolumeSnapshot reports an
+	// error (the snapshot fails with it at its deadline, if it has one).
+	ReasonStorageError = "VolumeSnapshotError"
 )
 
 var everything = labels.Everything()
@@ -144,6 +147,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 			return 0, err
 		}
 	}
+	if snap.Status.Phase == snapshotapi.SnapshotReady && snap.DeletionTimestamp == nil {
+		// Also after a crash between the Ready write and the unlock.
+		if err := c.unlockVM(ctx, snap); err != nil {
+			return 0, err
+		}
+	}
 	return requeue, syncErr
 }
 
@@ -174,7 +183,8 @@ func (c *Controller) writeStatus(ctx context.Context, key string, snap *snapshot
 		return 0, nil
 	}
 	if progressOnly(old, &snap.Status) {
-		if wait := c.progress.Wait(key, c.clock.Now()); wait > 0 {
+		cut := old.CreationTime == nil && snap.Status.CreationTime != nil
+		if wait := c.progress.Wait(key, c.clock.Now(), cut); wait > 0 {
 			return wait, nil
 		}
 	}
@@ -199,8 +209,8 @@ func (c *Controller) writeStatus(ctx context.Context, key string, snap *snapshot
 
 // progressOnly reports whether a status change only reports progress:
 // the snapshot stays InProgress, with the same reasons, errors and
-// indications, and at most gains its creationTime (the cut, which this
-// controller also remembers in memory until it is written).
+// indications; its messages change, or it gains its creationTime (the cut,
+// which this controller also remembers in memory until it is written).
 func progressOnly(old, status *snapshotapi.VirtualMachineSnapshotStatus) bool {
 	if old.Phase != snapshotapi.SnapshotInProgress || status.Phase != snapshotapi.SnapshotInProgress ||
 		controller.ReadyReason(old.Conditions) != controller.ReadyReason(status.Conditions) {
@@ -402,6 +412,17 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			freezeCtx, cancel := deadline.Bound(ctx)
 			err := c.freezer.Freeze(freezeCtx, snap.UID, vmi.Namespace, vmi.Name)
 			cancel()
+			if errors.Is(err, freeze.ErrBusy) {
+				// Woken when a VM thaws; the recheck is a safety net.
+				c.freezeWaiters.add(snap.Namespace + "/" + snap.Name)
+				message := "waiting to freeze the guest: " + err.Error()
+				c.setConditions(snap, now, metav1.ConditionTrue, ReasonInProgress, message, metav1.ConditionFalse, ReasonInProgress, message)
+				if deadline.Exceeded(now) {
+					c.fail(snap, now, ReasonDeadlineExceeded, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %s", deadline.Length, message))
+					return 0, nil
+				}
+				return controller.Sooner(deadline.Remaining(now), controller.CacheRecheck), nil
+			}
 			if err != nil {
 				if required {
 					controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
@@ -448,9 +469,8 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	}
 
 	if observed.allReady {
-		if err := c.unlockVM(ctx, snap); err != nil {
-			return 0, err
-		}
+		// The VM lock is released once Ready is written (sync): the
+		// snapshot reports Ready one API call sooner.
 		snap.Status.Phase = snapshotapi.SnapshotReady
 		snap.Status.ReadyToUse = ptr.To(true)
 		snap.Status.Consistent = ptr.To(controller.Consistent(snap.Status.Indications))
@@ -462,12 +482,14 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 
 	snap.Status.Phase = snapshotapi.SnapshotInProgress
 	snap.Status.ReadyToUse = ptr.To(false)
-	message := progressMessage(observed, len(content.Spec.VolumeBackups))
+	message, reason := progressMessage(observed, len(content.Spec.VolumeBackups)), ReasonInProgress
 	if len(observed.errors) > 0 {
+		// A reason of its own: a storage error is news, written at once.
 		message += "; the storage reports: " + strings.Join(observed.errors, "; ")
+		reason = ReasonStorageError
 	}
-	c.setConditions(snap, now, metav1.ConditionTrue, ReasonInProgress, message,
-		metav1.ConditionFalse, ReasonInProgress, message)
+	c.setConditions(snap, now, metav1.ConditionTrue, reason, message,
+		metav1.ConditionFalse, reason, message)
 	if deadline.Exceeded(now) {
 		reason := ReasonDeadlineExceeded
 		if len(observed.errors) > 0 {
@@ -516,6 +538,48 @@ func (c *Controller) syncThaw(ctx context.Context, key string) (time.Duration, e
 	}
 	c.queue.Add(key)
 	return 0, nil
+}
+
+// freezeWaiters are the snapshots waiting for a place among the VMs that
+// may be frozen at once, in the order they asked.
+type freezeWaiters struct {
+	mu     sync.Mutex
+	order  []string
+	queued map[string]bool
+}
+
+func (w *freezeWaiters) add(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.queued == nil {
+		w.queued = map[string]bool{}
+	}
+	if !w.queued[key] {
+		w.queued[key] = true
+		w.order = append(w.order, key)
+	}
+}
+
+// take removes and returns the first n waiters; all of them if n < 0.
+func (w *freezeWaiters) take(n int) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n < 0 || n > len(w.order) {
+		n = len(w.order)
+	}
+	out := w.order[:n:n]
+	w.order = w.order[n:]
+	for _, key := range out {
+		delete(w.queued, key)
+	}
+	return out
+}
+
+// wakeFreezeWaiters enqueues as many waiting snapshots as VMs may be frozen.
+func (c *Controller) wakeFreezeWaiters(free int) {
+	for _, key := range c.freezeWaiters.take(free) {
+		c.queue.Add(key)
+	}
 }
 
 // volumeSnapshotsState is what the VolumeSnapshots of a content show.

@@ -307,7 +307,7 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 		wantPhase   snapshotapi.SnapshotPhase
 	}{
 		{"cut, not ready: thaw now", false, "put virtualmachineinstances/unfreeze,update virtualmachinesnapshots/status", snapshotapi.SnapshotInProgress},
-		{"cut and ready: thaw, unlock, Ready", true, "put virtualmachineinstances/unfreeze,update virtualmachines/status,update virtualmachinesnapshots/status", snapshotapi.SnapshotReady},
+		{"cut and ready: thaw, Ready, unlock", true, "put virtualmachineinstances/unfreeze,update virtualmachinesnapshots/status,update virtualmachines/status", snapshotapi.SnapshotReady},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, created.Add(3*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content, volumeSnapshot(tc.ready))...)
@@ -662,5 +662,51 @@ func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
 	}
 	if st := f.status("snap"); st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) || st.Phase != snapshotapi.SnapshotInProgress {
 		t.Errorf("status %s, creationTime %v; want InProgress cut at %s", st.Phase, st.CreationTime, cut)
+	}
+}
+
+// With the most VMs allowed already frozen, a snapshot of a running VM
+// cuts nothing (never an unfrozen guest) and waits; the next thaw wakes it.
+func TestSyncWaitsForAPlaceToFreeze(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	f := newFixture(t, created, append(storageObjects(), vm, runningVMI(true), newSnapshot(5*time.Minute))...)
+	f.c.freezer.LimitFrozen(1)
+	if err := f.c.freezer.Freeze(context.Background(), "other-snapshot", "ns", "other-vm"); err != nil {
+		t.Fatal(err)
+	}
+	f.writes = nil
+
+	requeue, err := f.c.sync(context.Background(), "ns/snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(f.actions(), ",")
+	if strings.Contains(got, "freeze") || strings.Contains(got, "create volumesnapshots") {
+		t.Fatalf("writes %s: froze or cut past the bound", got)
+	}
+	if requeue <= 0 || requeue > controller.CacheRecheck {
+		t.Errorf("requeue %s, want a recheck within %s", requeue, controller.CacheRecheck)
+	}
+	if ready := meta(f.status("snap").Conditions, snapshotapi.ConditionReady); ready == nil || !strings.Contains(ready.Message, "waiting to freeze") {
+		t.Errorf("Ready condition %+v, want it to say the snapshot waits to freeze", ready)
+	}
+
+	for f.c.queue.Len() > 0 {
+		key, _ := f.c.queue.Get()
+		f.c.queue.Done(key)
+	}
+	if err := f.c.freezer.Thaw(context.Background(), "other-snapshot", "ns", "other-vm"); err != nil {
+		t.Fatal(err)
+	}
+	if key, _ := f.c.queue.Get(); f.c.queue.Len() != 0 || key != "ns/snap" {
+		t.Fatalf("after the thaw the queue gave %q with %d more, want ns/snap alone", key, f.c.queue.Len())
+	}
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	got = strings.Join(f.actions(), ",")
+	if freeze, cut := strings.Index(got, "put virtualmachineinstances/freeze"), strings.Index(got, "create volumesnapshots"); freeze < 0 || cut < freeze {
+		t.Fatalf("writes %s after the thaw, want the freeze and then the VolumeSnapshot", got)
 	}
 }
