@@ -19,6 +19,7 @@ package main
 import (
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,6 +33,8 @@ const (
 	requestsMetric     = "vmsnap_rest_client_requests_total"
 	queueAddsMetric    = "vmsnap_workqueue_adds_total"
 	throttleMetric     = "vmsnap_rest_client_rate_limiter_duration_seconds"
+	queueWaitMetric    = "vmsnap_workqueue_queue_duration_seconds"
+	requestTimeMetric  = "vmsnap_rest_client_request_duration_seconds"
 	goHeapInuseMetric  = "go_memstats_heap_inuse_bytes"
 	conflictStatusCode = "409"
 )
@@ -83,6 +86,57 @@ func (p metricsPage) histogramSum(name string) float64 {
 		}
 	}
 	return total
+}
+
+// buckets adds up the cumulative buckets of the histogram name by upper
+// bound, over the series whose labels match.
+func (p metricsPage) buckets(name string, match map[string]string) map[float64]float64 {
+	out := map[float64]float64{}
+	family := p[name]
+	if family == nil {
+		return out
+	}
+	for _, m := range family.GetMetric() {
+		labels := map[string]string{}
+		for _, pair := range m.GetLabel() {
+			labels[pair.GetName()] = pair.GetValue()
+		}
+		if !matches(labels, match) {
+			continue
+		}
+		for _, b := range m.GetHistogram().GetBucket() {
+			out[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+		}
+	}
+	return out
+}
+
+// quantileBetween estimates the q-quantile of the observations of the
+// histogram name made between two scrapes, interpolating linearly inside a
+// bucket as Prometheus does; 0 when there were none.
+func quantileBetween(before, after metricsPage, name string, match map[string]string, q float64) float64 {
+	a, b := after.buckets(name, match), before.buckets(name, match)
+	bounds := slices.Sorted(maps.Keys(a))
+	if len(bounds) == 0 {
+		return 0
+	}
+	total := a[bounds[len(bounds)-1]] - b[bounds[len(bounds)-1]]
+	if total <= 0 {
+		return 0
+	}
+	rank := q * total
+	lower, below := 0.0, 0.0
+	for _, upper := range bounds {
+		count := a[upper] - b[upper]
+		if count >= rank {
+			if math.IsInf(upper, 1) {
+				return lower
+			}
+			return lower + (upper-lower)*(rank-below)/max(count-below, 1e-9)
+		}
+		lower, below = upper, count
+	}
+	return lower
 }
 
 // value is the sum of every series of name.

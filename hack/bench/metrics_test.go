@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -75,5 +76,36 @@ func TestQueueAddsBetween(t *testing.T) {
 	got := queueAddsBetween(mustParse(t, pageBefore), mustParse(t, pageAfter))
 	if want := map[string]float64{"vmsnapshot": 20}; !reflect.DeepEqual(got, want) {
 		t.Errorf("queueAddsBetween = %v, want %v", got, want)
+	}
+}
+
+func TestQuantileBetween(t *testing.T) {
+	const before = `# TYPE vmsnap_workqueue_queue_duration_seconds histogram
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="0.01"} 10
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="0.1"} 10
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="1"} 10
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="+Inf"} 10
+vmsnap_workqueue_queue_duration_seconds_sum{name="a"} 0.05
+vmsnap_workqueue_queue_duration_seconds_count{name="a"} 10
+`
+	// 100 more: 50 under 10ms, 40 in (10ms, 100ms], 10 in (100ms, 1s].
+	const after = `# TYPE vmsnap_workqueue_queue_duration_seconds histogram
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="0.01"} 60
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="0.1"} 100
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="1"} 110
+vmsnap_workqueue_queue_duration_seconds_bucket{name="a",le="+Inf"} 110
+vmsnap_workqueue_queue_duration_seconds_sum{name="a"} 3
+vmsnap_workqueue_queue_duration_seconds_count{name="a"} 110
+`
+	b, a := mustParse(t, before), mustParse(t, after)
+	match := map[string]string{"name": "a"}
+	if got := quantileBetween(b, a, queueWaitMetric, match, 0.5); math.Abs(got-0.01) > 1e-9 {
+		t.Errorf("median = %v, want 0.01 (the 50th of 100 is the last under 10ms)", got)
+	}
+	if got := quantileBetween(b, a, queueWaitMetric, match, 0.95); math.Abs(got-0.55) > 1e-9 {
+		t.Errorf("p95 = %v, want 0.55 (half-way through the (0.1, 1] bucket)", got)
+	}
+	if got := quantileBetween(b, b, queueWaitMetric, match, 0.99); got != 0 {
+		t.Errorf("no observations: %v, want 0", got)
 	}
 }

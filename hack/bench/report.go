@@ -211,6 +211,18 @@ func printReport(out io.Writer, r *Report) {
 	}
 	tw.Flush()
 
+	fmt.Fprintln(out, "\nwhere the controller's time went (p99, ms)")
+	for _, w := range r.Workloads {
+		if len(w.Controller.QueueWaitP99Ms) == 0 {
+			continue
+		}
+		waits := map[string]float64{}
+		for name, v := range w.Controller.QueueWaitP99Ms {
+			waits[name] = v
+		}
+		fmt.Fprintf(out, "  %-17s queue wait: %s; API write: %.0f\n", w.Name, queueString(waits), w.Controller.WriteP99Ms)
+	}
+
 	if f := r.Frozen; f != nil {
 		fmt.Fprintf(out, "\nfrozen window per running VM (%d VMs), ms\n", f.VMs)
 		tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)

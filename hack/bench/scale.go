@@ -134,10 +134,39 @@ func (b *bench) scale(ctx context.Context, empty Idle) (*Scale, error) {
 		b.profiles = append(b.profiles, heap)
 	}
 
+	if err := b.waitForQuietQueues(ctx, 90*time.Second); err != nil {
+		return nil, err
+	}
 	if s.ClassChangeQueueAdds, err = b.classChange(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// waitForQuietQueues waits, at most limit, until no workqueue takes a key
+// over a Settle window: the controller's delayed wake-ups from the
+// workloads (progress written within a minute, deadlines) must not be
+// counted as the class change's.
+func (b *bench) waitForQuietQueues(ctx context.Context, limit time.Duration) error {
+	start := time.Now()
+	for time.Since(start) < limit {
+		before, err := b.env.controller.scrape(ctx)
+		if err != nil {
+			return err
+		}
+		if err := sleep(ctx, b.cfg.Settle); err != nil {
+			return err
+		}
+		after, err := b.env.controller.scrape(ctx)
+		if err != nil {
+			return err
+		}
+		if len(queueAddsBetween(before, after)) == 0 {
+			return nil
+		}
+	}
+	b.notef("the workqueues kept taking keys for %s before the VolumeSnapshotClass change", limit)
+	return nil
 }
 
 // classChange creates a VolumeSnapshotClass of the test driver, labels

@@ -71,6 +71,12 @@ type ControllerCost struct {
 	// Events are the events the controller recorded in the workload's
 	// namespace; each is one of the POSTs (or a PATCH when repeated).
 	Events int `json:"events"`
+	// QueueWaitP99Ms is, per workqueue, the 99th percentile of the time a
+	// key waited in the queue before a worker took it; WriteP99Ms that of
+	// the controller's POST, PUT and PATCH requests (the slowest verb):
+	// together they split a readiness-lag tail into queueing and API time.
+	QueueWaitP99Ms map[string]float64 `json:"queueWaitP99Ms"`
+	WriteP99Ms     float64            `json:"writeP99Ms"`
 	// QueueAdds are the keys each workqueue took.
 	QueueAdds map[string]float64 `json:"queueAdds"`
 }
@@ -193,6 +199,13 @@ func (b *bench) endCost(ctx context.Context, w *costWindow, namespace string, ob
 		RequestsPerObject: requests.perObject(objects),
 		Events:            events - w.events,
 		QueueAdds:         queueAddsBetween(w.page, page),
+		QueueWaitP99Ms:    map[string]float64{},
+	}
+	for name := range c.QueueAdds {
+		c.QueueWaitP99Ms[name] = 1000 * quantileBetween(w.page, page, queueWaitMetric, map[string]string{"name": name}, 0.99)
+	}
+	for _, verb := range []string{"POST", "PUT", "PATCH"} {
+		c.WriteP99Ms = max(c.WriteP99Ms, 1000*quantileBetween(w.page, page, requestTimeMetric, map[string]string{"verb": verb}, 0.99))
 	}
 	if objects > 0 {
 		c.CPUMsPerObject = cpu * 1000 / float64(objects)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net/http"
 
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
 	"k8s.io/client-go/kubernetes"
@@ -48,6 +49,7 @@ func restConfig(o *Options) (*rest.Config, error) {
 	// The controller talks to an API server in its own cluster: gzip on
 	// every watch event costs both ends more CPU than the bytes it saves.
 	cfg.DisableCompression = !o.APICompression
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return conflictLogger{next: rt} })
 	return cfg, nil
 }
 
