@@ -88,6 +88,10 @@ type Controller struct {
 	cuts     sync.Map
 	// freezeWaiters wait for a VM to thaw before they may freeze theirs.
 	freezeWaiters freezeWaiters
+	// createdContents and createdVolumeSnapshots are creates the cache
+	// does not show yet.
+	createdContents        *controller.Created[*snapshotapi.VirtualMachineSnapshotContent]
+	createdVolumeSnapshots *controller.Created[*snapshotv1.VolumeSnapshot]
 }
 
 // Config is what the controller is built from.
@@ -153,6 +157,9 @@ func New(cfg Config) (*Controller, error) {
 		metrics:   cfg.Metrics,
 		written:   controller.NewWritten[*snapshotapi.VirtualMachineSnapshot](),
 		progress:  controller.NewProgress(),
+
+		createdContents:        controller.NewCreated[*snapshotapi.VirtualMachineSnapshotContent](),
+		createdVolumeSnapshots: controller.NewCreated[*snapshotv1.VolumeSnapshot](),
 	}
 	c.freezer.OnThaw(c.wakeFreezeWaiters)
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()

@@ -291,7 +291,7 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 	}
 	mode := freeze.DecideMode(vmi)
 
-	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
+	content, err := c.content(snap, now)
 	if apierrors.IsNotFound(err) {
 		content, err = c.start(ctx, snap, vm, vmi, mode, deadline, now)
 		if err != nil || content == nil {
@@ -301,6 +301,21 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 		return 0, err
 	}
 	return c.takeVolumeSnapshots(ctx, snap, content, vmi, mode, deadline, now)
+}
+
+// content returns the snapshot's content from the cache, or the one this
+// controller created and the cache does not show yet.
+func (c *Controller) content(snap *snapshotapi.VirtualMachineSnapshot, now time.Time) (*snapshotapi.VirtualMachineSnapshotContent, error) {
+	key := snap.Namespace + "/" + ContentName(snap)
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
+	if err == nil {
+		c.createdContents.Seen(key)
+		return content, nil
+	}
+	if created, ok := c.createdContents.Lookup(key, now); ok && apierrors.IsNotFound(err) {
+		return created, nil
+	}
+	return nil, err
 }
 
 // start checks that the snapshot can begin, takes the VM lock and creates the
@@ -596,7 +611,12 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 	for _, b := range content.Spec.VolumeBackups {
 		name := ptr.Deref(b.VolumeSnapshotName, "")
 		vs, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(name)
-		if err != nil {
+		key := content.Namespace + "/" + name
+		if err == nil {
+			c.createdVolumeSnapshots.Seen(key)
+		} else if created, ok := c.createdVolumeSnapshots.Lookup(key, c.clock.Now()); ok {
+			vs = created // made by this controller; not cut yet
+		} else {
 			s.missing = append(s.missing, name)
 			continue
 		}
@@ -678,9 +698,12 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 			VolumeSnapshotClassName: b.VolumeSnapshotClassName,
 		},
 	}
-	_, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Create(ctx, vs, metav1.CreateOptions{})
+	created, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Create(ctx, vs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		return nil
+	}
+	if err == nil {
+		c.createdVolumeSnapshots.Remember(snap.Namespace+"/"+vs.Name, created, c.clock.Now())
 	}
 	return err
 }

@@ -710,3 +710,34 @@ func TestSyncWaitsForAPlaceToFreeze(t *testing.T) {
 		t.Fatalf("writes %s after the thaw, want the freeze and then the VolumeSnapshot", got)
 	}
 }
+
+// A sync that runs before the cache shows the content and VolumeSnapshots
+// the previous one created creates nothing again (no AlreadyExists 409s).
+func TestSyncTrustsItsOwnCreates(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	f := newFixture(t, created.Add(time.Minute), append(storageObjects(), vm, newSnapshot(5*time.Minute))...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	first := strings.Join(f.actions(), ",")
+	if !strings.Contains(first, "create virtualmachinesnapshotcontents") || !strings.Contains(first, "create volumesnapshots") {
+		t.Fatalf("first sync wrote %s, want the content and the VolumeSnapshot created", first)
+	}
+	f.writes = nil
+	// The fixture's caches never show what the fakes created.
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); strings.Contains(got, "create") {
+		t.Fatalf("second sync wrote %s, want no create repeated", got)
+	}
+	// Past the TTL a create the cache never showed counts as missing again.
+	f.clock.Step(controller.CreatedTTL)
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); !strings.Contains(got, "create volumesnapshots") {
+		t.Fatalf("sync past the TTL wrote %s, want the VolumeSnapshot asked for again", got)
+	}
+}
