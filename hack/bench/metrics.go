@@ -51,27 +51,38 @@ func parseMetrics(r io.Reader) (metricsPage, error) {
 	return metricsPage(families), err
 }
 
-// sumBy adds up the counter or gauge name by the value of label, over the
-// series whose labels match every pair of match.
-func (p metricsPage) sumBy(name, label string, match map[string]string) map[string]float64 {
-	out := map[string]float64{}
+// series returns the series of name whose labels match every pair of
+// match, each with its labels.
+func (p metricsPage) series(name string, match map[string]string) ([]*dto.Metric, []map[string]string) {
 	family := p[name]
 	if family == nil {
-		return out
+		return nil, nil
 	}
+	var metrics []*dto.Metric
+	var labelSets []map[string]string
 	for _, m := range family.GetMetric() {
 		labels := map[string]string{}
 		for _, pair := range m.GetLabel() {
 			labels[pair.GetName()] = pair.GetValue()
 		}
-		if !matches(labels, match) {
-			continue
+		if matches(labels, match) {
+			metrics, labelSets = append(metrics, m), append(labelSets, labels)
 		}
+	}
+	return metrics, labelSets
+}
+
+// sumBy adds up the counter or gauge name by the value of label, over the
+// series whose labels match every pair of match.
+func (p metricsPage) sumBy(name, label string, match map[string]string) map[string]float64 {
+	out := map[string]float64{}
+	metrics, labelSets := p.series(name, match)
+	for i, m := range metrics {
 		value := m.GetCounter().GetValue()
 		if m.GetGauge() != nil {
 			value = m.GetGauge().GetValue()
 		}
-		out[labels[label]] += value
+		out[labelSets[i][label]] += value
 	}
 	return out
 }
@@ -80,10 +91,9 @@ func (p metricsPage) sumBy(name, label string, match map[string]string) map[stri
 // histogram name.
 func (p metricsPage) histogramSum(name string) float64 {
 	var total float64
-	if family := p[name]; family != nil {
-		for _, m := range family.GetMetric() {
-			total += m.GetHistogram().GetSampleSum()
-		}
+	metrics, _ := p.series(name, nil)
+	for _, m := range metrics {
+		total += m.GetHistogram().GetSampleSum()
 	}
 	return total
 }
@@ -92,18 +102,8 @@ func (p metricsPage) histogramSum(name string) float64 {
 // bound, over the series whose labels match.
 func (p metricsPage) buckets(name string, match map[string]string) map[float64]float64 {
 	out := map[float64]float64{}
-	family := p[name]
-	if family == nil {
-		return out
-	}
-	for _, m := range family.GetMetric() {
-		labels := map[string]string{}
-		for _, pair := range m.GetLabel() {
-			labels[pair.GetName()] = pair.GetValue()
-		}
-		if !matches(labels, match) {
-			continue
-		}
+	metrics, _ := p.series(name, match)
+	for _, m := range metrics {
 		for _, b := range m.GetHistogram().GetBucket() {
 			out[b.GetUpperBound()] += float64(b.GetCumulativeCount())
 		}
