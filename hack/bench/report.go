@@ -216,11 +216,7 @@ func printReport(out io.Writer, r *Report) {
 		if len(w.Controller.QueueWaitP99Ms) == 0 {
 			continue
 		}
-		waits := map[string]float64{}
-		for name, v := range w.Controller.QueueWaitP99Ms {
-			waits[name] = v
-		}
-		fmt.Fprintf(out, "  %-17s queue wait: %s; API write: %.0f\n", w.Name, queueString(waits), w.Controller.WriteP99Ms)
+		fmt.Fprintf(out, "  %-17s queue wait: %s; API write: %.0f\n", w.Name, queueString(w.Controller.QueueWaitP99Ms), w.Controller.WriteP99Ms)
 	}
 
 	if f := r.Frozen; f != nil {

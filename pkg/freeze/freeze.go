@@ -189,7 +189,7 @@ func (f *Freezer) Frozen(snapshot types.UID) (time.Time, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, ok := f.states[snapshot]
-	if !ok || s.thawed {
+	if !ok || !s.frozen() {
 		return time.Time{}, false
 	}
 	return s.frozenAt, true

@@ -312,8 +312,10 @@ func (c *Controller) content(snap *snapshotapi.VirtualMachineSnapshot, now time.
 		c.createdContents.Seen(key)
 		return content, nil
 	}
-	if created, ok := c.createdContents.Lookup(key, now); ok && apierrors.IsNotFound(err) {
-		return created, nil
+	if apierrors.IsNotFound(err) {
+		if created, ok := c.createdContents.Lookup(key, now); ok {
+			return created, nil
+		}
 	}
 	return nil, err
 }
@@ -430,13 +432,11 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			if errors.Is(err, freeze.ErrBusy) {
 				// Woken when a VM thaws; the recheck is a safety net.
 				c.freezeWaiters.add(snap.Namespace + "/" + snap.Name)
-				message := "waiting to freeze the guest: " + err.Error()
-				c.setConditions(snap, now, metav1.ConditionTrue, ReasonInProgress, message, metav1.ConditionFalse, ReasonInProgress, message)
-				if deadline.Exceeded(now) {
-					c.fail(snap, now, ReasonDeadlineExceeded, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %s", deadline.Length, message))
+				requeue := c.inProgress(snap, deadline, now, ReasonInProgress, "waiting to freeze the guest: "+err.Error(), ReasonDeadlineExceeded)
+				if snap.Status.Phase == snapshotapi.SnapshotFailed {
 					return 0, nil
 				}
-				return controller.Sooner(deadline.Remaining(now), controller.CacheRecheck), nil
+				return controller.Sooner(requeue, controller.CacheRecheck), nil
 			}
 			if err != nil {
 				if required {
@@ -495,25 +495,33 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		return 0, nil
 	}
 
-	snap.Status.Phase = snapshotapi.SnapshotInProgress
-	snap.Status.ReadyToUse = ptr.To(false)
 	message, reason := progressMessage(observed, len(content.Spec.VolumeBackups)), ReasonInProgress
 	if len(observed.errors) > 0 {
 		// A reason of its own: a storage error is news, written at once.
 		message += "; the storage reports: " + strings.Join(observed.errors, "; ")
 		reason = ReasonStorageError
 	}
-	c.setConditions(snap, now, metav1.ConditionTrue, reason, message,
-		metav1.ConditionFalse, reason, message)
-	if deadline.Exceeded(now) {
-		reason := ReasonDeadlineExceeded
-		if len(observed.errors) > 0 {
-			reason = ReasonSnapshotFailed
-		}
-		c.fail(snap, now, reason, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %s", deadline.Length, message))
-		return 0, nil
+	failReason := ReasonDeadlineExceeded
+	if len(observed.errors) > 0 {
+		failReason = ReasonSnapshotFailed
 	}
-	return deadline.Remaining(now), nil
+	return c.inProgress(snap, deadline, now, reason, message, failReason), nil
+}
+
+// inProgress keeps the snapshot InProgress, saying why in its conditions,
+// or fails it with failReason once its deadline has passed. It returns when
+// to look again: at the deadline.
+func (c *Controller) inProgress(snap *snapshotapi.VirtualMachineSnapshot, deadline controller.Deadline, now time.Time,
+	reason, message, failReason string,
+) time.Duration {
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	snap.Status.ReadyToUse = ptr.To(false)
+	c.setConditions(snap, now, metav1.ConditionTrue, reason, message, metav1.ConditionFalse, reason, message)
+	if deadline.Exceeded(now) {
+		c.fail(snap, now, failReason, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %s", deadline.Length, message))
+		return 0
+	}
+	return deadline.Remaining(now)
 }
 
 // progressMessage names the stage a snapshot is in, not a count of
