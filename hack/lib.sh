@@ -15,7 +15,15 @@ export REPO_ROOT OUTPUT_DIR BIN_DIR
 # about to change.
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-# module_dir prints where a module of the root go.mod lives in the module cache.
+# module_dir prints where a module of the root go.mod lives in the module
+# cache, downloading it first: `go list -m` alone prints an empty directory
+# for a module the cache does not hold yet.
 module_dir() {
-	(cd "${REPO_ROOT}" && go list -m -f '{{.Dir}}' "$1")
+	local dir
+	dir="$(cd "${REPO_ROOT}" && go mod download "$1" && go list -m -f '{{.Dir}}' "$1")"
+	if [[ -z "${dir}" || ! -d "${dir}" ]]; then
+		echo "module_dir: module $1 is not in the module cache after 'go mod download'" >&2
+		return 1
+	fi
+	echo "${dir}"
 }
