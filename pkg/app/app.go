@@ -175,7 +175,7 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	if !o.LeaderElection.Enabled {
 		lead(ctx)
-	} else if err := runWithLeaderElection(ctx, o, clients, &healthz, lead); err != nil {
+	} else if err := runWithLeaderElection(ctx, o, clients, &healthz, &readyz, lead); err != nil {
 		return err
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -245,20 +245,22 @@ func startWhenServed(ctx context.Context, apis *apiwatch.Watcher, resources []sc
 	start()
 }
 
-func runWithLeaderElection(ctx context.Context, o *Options, clients *Clients, healthz *health.Checks, lead func(context.Context)) error {
+func runWithLeaderElection(ctx context.Context, o *Options, clients *Clients, healthz, readyz *health.Checks, lead func(context.Context)) error {
 	logger := klog.FromContext(ctx)
 	hostname, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("getting the hostname for the leader election identity: %w", err)
 	}
 	identity := hostname + "_" + string(uuid.NewUUID())
-	lock, err := resourcelock.New(resourcelock.LeasesResourceLock,
+	leaseLock, err := resourcelock.New(resourcelock.LeasesResourceLock,
 		o.LeaderElection.Namespace, o.LeaderElection.Name,
 		clients.Kube.CoreV1(), clients.Kube.CoordinationV1(),
 		resourcelock.ResourceLockConfig{Identity: identity})
 	if err != nil {
 		return err
 	}
+	lock := newAdvisingLock(leaseLock, o.LeaderElection.Namespace, o.LeaderElection.Name, logger)
+	readyz.Add("leader-election", lock.Problem)
 	watchdog := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
 	healthz.Add("leader-election", func() error { return watchdog.Check(nil) })
 
