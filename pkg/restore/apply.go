@@ -61,7 +61,7 @@ func (c *Controller) createVM(ctx context.Context, r *snapshotapi.VirtualMachine
 	if apierrors.IsAlreadyExists(err) {
 		existing, getErr := c.kubevirt.KubevirtV1().VirtualMachines(r.Namespace).Get(ctx, vm.Name, metav1.GetOptions{})
 		if getErr != nil {
-			return nil, getErr
+			return nil, fmt.Errorf("reading VirtualMachine %s, which exists already: %w", vm.Name, getErr)
 		}
 		if !ours(r, existing) {
 			return nil, errNotOurs(kindVirtualMachine, vm.Name)
@@ -186,7 +186,7 @@ func (c *Controller) stopTarget(ctx context.Context, r *snapshotapi.VirtualMachi
 		updated.Annotations[AnnRunStrategyBeforeRestore] = string(runStrategyOf(vm))
 		stopped(&updated.Spec)
 		if _, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
-			return c.requeueOrFail(r, deadline, now, fmt.Errorf("stopping VirtualMachine %s: %w", vm.Name, err))
+			return c.requeueOrFail(r, deadline, now, fmt.Errorf("halting VirtualMachine %s: %w", vm.Name, err))
 		}
 		klog.FromContext(ctx).V(2).Info("Stopping the VM to restore it", "vm", klog.KObj(vm), "runStrategyBefore", runStrategyOf(vm))
 	}
@@ -218,7 +218,7 @@ func (c *Controller) restoreClaims(ctx context.Context, r *snapshotapi.VirtualMa
 			waiting = append(waiting, "DataVolume "+old.Name)
 			if old.DeletionTimestamp == nil {
 				if err := ignoreNotFound(c.cdi.CdiV1beta1().DataVolumes(old.Namespace).Delete(ctx, old.Name, preconditions(old.UID))); err != nil {
-					return nil, err
+					return nil, fmt.Errorf("deleting the VM's DataVolume %s to create it again: %w", old.Name, err)
 				}
 			}
 		}
@@ -228,7 +228,7 @@ func (c *Controller) restoreClaims(ctx context.Context, r *snapshotapi.VirtualMa
 			waiting = append(waiting, "PersistentVolumeClaim "+old.Name)
 			if old.DeletionTimestamp == nil {
 				if err := ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(old.Namespace).Delete(ctx, old.Name, preconditions(old.UID))); err != nil {
-					return nil, err
+					return nil, fmt.Errorf("deleting the VM's PersistentVolumeClaim %s to create it again: %w", old.Name, err)
 				}
 				klog.FromContext(ctx).V(2).Info("Deleted the VM's claim to create it again from the snapshot", "claim", klog.KObj(old))
 			}
@@ -302,7 +302,7 @@ func (c *Controller) deleteOldDisks(ctx context.Context, r *snapshotapi.VirtualM
 	for _, claim := range claims {
 		if old(claim) {
 			if err := ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(vm.Namespace).Delete(ctx, claim.Name, preconditions(claim.UID))); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("deleting the VM's old PersistentVolumeClaim %s: %w", claim.Name, err)
 			}
 			removed = append(removed, "PersistentVolumeClaim "+claim.Name)
 		}
@@ -315,7 +315,7 @@ func (c *Controller) deleteOldDisks(ctx context.Context, r *snapshotapi.VirtualM
 		for _, dv := range dvs {
 			if old(dv) {
 				if err := ignoreNotFound(c.cdi.CdiV1beta1().DataVolumes(vm.Namespace).Delete(ctx, dv.Name, preconditions(dv.UID))); err != nil {
-					return nil, err
+					return nil, fmt.Errorf("deleting the VM's old DataVolume %s: %w", dv.Name, err)
 				}
 				removed = append(removed, "DataVolume "+dv.Name)
 			}
@@ -350,7 +350,11 @@ func (c *Controller) lockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine, 
 	}
 	vm = vm.DeepCopy()
 	vm.Status.RestoreInProgress = ptr.To(restore)
-	return c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	locked, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("locking VirtualMachine %s (status.restoreInProgress): %w", vm.Name, err)
+	}
+	return locked, nil
 }
 
 // releaseVM gives a VM the restore holds back the run strategy it stopped it
@@ -373,5 +377,8 @@ func (c *Controller) releaseVM(ctx context.Context, r *snapshotapi.VirtualMachin
 	vm = vm.DeepCopy()
 	vm.Status.RestoreInProgress = nil
 	_, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
-	return ignoreNotFound(err)
+	if err = ignoreNotFound(err); err != nil {
+		return fmt.Errorf("unlocking VirtualMachine %s (status.restoreInProgress): %w", vm.Name, err)
+	}
+	return nil
 }

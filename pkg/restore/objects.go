@@ -58,14 +58,14 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 		case err == nil:
 			o.target, o.live.vm = vm, vm
 		case !apierrors.IsNotFound(err):
-			return nil, err
+			return nil, fmt.Errorf("reading VirtualMachine %s: %w", name, err)
 		}
 		vmi, err := c.vmis.Namespace(ns).Get(name)
 		switch {
 		case err == nil:
 			o.live.vmi, o.live.running = vmi, true
 		case !apierrors.IsNotFound(err):
-			return nil, err
+			return nil, fmt.Errorf("reading VirtualMachineInstance %s: %w", name, err)
 		}
 	}
 	o.volumeSnapshot = func(name string) *snapshotv1.VolumeSnapshot {
@@ -91,7 +91,7 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 		if err != nil {
 			if !apierrors.IsNotFound(err) {
 				o.mu.Lock()
-				o.secretErr = errors.Join(o.secretErr, err)
+				o.secretErr = errors.Join(o.secretErr, fmt.Errorf("reading Secret %s: %w", name, err))
 				o.mu.Unlock()
 			}
 			s = nil
@@ -141,7 +141,7 @@ func (c *Controller) createSecrets(ctx context.Context, r *snapshotapi.VirtualMa
 		if apierrors.IsAlreadyExists(err) {
 			existing, getErr := c.kube.CoreV1().Secrets(r.Namespace).Get(ctx, s.Name, metav1.GetOptions{})
 			if getErr != nil {
-				return getErr
+				return fmt.Errorf("reading Secret %s, which exists already: %w", s.Name, getErr)
 			}
 			if !ours(r, existing) {
 				return errNotOurs(kindSecret, s.Name)
@@ -165,7 +165,7 @@ func (c *Controller) createClaim(ctx context.Context, r *snapshotapi.VirtualMach
 	if apierrors.IsAlreadyExists(err) {
 		existing, getErr := c.kube.CoreV1().PersistentVolumeClaims(r.Namespace).Get(ctx, claim.Name, metav1.GetOptions{})
 		if getErr != nil {
-			return getErr
+			return fmt.Errorf("reading PersistentVolumeClaim %s, which exists already: %w", claim.Name, getErr)
 		}
 		if !ours(r, existing) {
 			return errNotOurs(kindClaim, claim.Name)
@@ -195,7 +195,7 @@ func (c *Controller) createDataVolumes(ctx context.Context, r *snapshotapi.Virtu
 		if apierrors.IsAlreadyExists(err) {
 			existing, getErr := c.cdi.CdiV1beta1().DataVolumes(r.Namespace).Get(ctx, dv.Name, metav1.GetOptions{})
 			if getErr != nil {
-				return getErr
+				return fmt.Errorf("reading DataVolume %s, which exists already: %w", dv.Name, getErr)
 			}
 			if !ours(r, existing) && !metav1.IsControlledBy(existing, vm) {
 				return errNotOurs(kindDataVolume, dv.Name)

@@ -134,7 +134,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		requeue, syncErr = c.syncActive(ctx, r)
 	}
 	if err := c.writeStatus(ctx, r, old, remember); err != nil {
-		return 0, err
+		// Backoff retries the write; the delay still wakes the restore at
+		// its deadline.
+		return requeue, err
 	}
 	if r.Status.Phase == snapshotapi.RestoreFailed {
 		if err := c.cleanUp(ctx, r); err != nil {
@@ -174,6 +176,8 @@ func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMach
 	}
 	remember(updated)
 	if old.Phase != r.Status.Phase {
+		klog.FromContext(ctx).V(2).Info("Restore phase changed", "from", old.Phase, "to", r.Status.Phase,
+			"reason", conditionReason(r, snapshotapi.ConditionReady))
 		c.recordPhase(r)
 		c.recordFinished(r)
 	}
@@ -213,7 +217,7 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 	inProgress := r.Status.Phase == snapshotapi.RestoreInProgress
 	if inProgress && deadline.Exceeded(now) {
 		c.fail(r, now, ReasonDeadlineExceeded, fmt.Sprintf("the restore did not complete within its failureDeadline of %s: %s",
-			deadline.Length, conditionMessage(r, snapshotapi.ConditionProgressing)))
+			deadline.Length, lastWord(r)))
 		return 0, nil
 	}
 	if !c.volumeSnapshotsOK() || !c.kubeVirtOK() {
@@ -224,7 +228,7 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 
 	snap, content, b, err := c.snapshotOf(r)
 	if err != nil {
-		return 0, err
+		return c.requeueOrFail(r, deadline, now, err)
 	}
 	if b != nil {
 		if inProgress {
@@ -236,11 +240,11 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 
 	in, err := c.planInputs(ctx, r, snap, content)
 	if err != nil {
-		return 0, err
+		return c.requeueOrFail(r, deadline, now, err)
 	}
 	p := buildPlan(in.planInput)
 	if err := in.err(); err != nil {
-		return 0, err
+		return c.requeueOrFail(r, deadline, now, err)
 	}
 	r.Status.TargetName = ptr.To(p.targetName)
 	r.Status.Resources, r.Status.Restores = p.resources, p.restores
@@ -299,7 +303,7 @@ func (c *Controller) snapshotOf(r *snapshotapi.VirtualMachineRestore) (*snapshot
 		return nil, nil, &blocker{ReasonSnapshotNotFound, fmt.Sprintf("VirtualMachineSnapshot %s does not exist", name)}, nil
 	}
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, fmt.Errorf("reading VirtualMachineSnapshot %s: %w", name, err)
 	}
 	if snap.DeletionTimestamp != nil {
 		return nil, nil, &blocker{ReasonSnapshotDeleted, fmt.Sprintf("VirtualMachineSnapshot %s is being deleted", name)}, nil
@@ -318,7 +322,7 @@ func (c *Controller) snapshotOf(r *snapshotapi.VirtualMachineRestore) (*snapshot
 			"VirtualMachineSnapshotContent %q of snapshot %s does not exist", contentName, name)}, nil
 	}
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, fmt.Errorf("reading VirtualMachineSnapshotContent %s: %w", contentName, err)
 	}
 	if content.DeletionTimestamp != nil {
 		return nil, nil, &blocker{ReasonSnapshotDeleted, fmt.Sprintf(
@@ -350,14 +354,15 @@ func (c *Controller) progress(r *snapshotapi.VirtualMachineRestore, deadline con
 }
 
 // requeueOrFail retries an API error with backoff until the deadline, then
-// fails naming it.
+// fails naming it. With the error it returns the time left, so that the
+// queue wakes the restore at its deadline however long the backoff has grown.
 func (c *Controller) requeueOrFail(r *snapshotapi.VirtualMachineRestore, deadline controller.Deadline, now time.Time, err error) (time.Duration, error) {
 	if deadline.Exceeded(now) {
 		c.fail(r, now, ReasonDeadlineExceeded, fmt.Sprintf("the restore did not complete within its failureDeadline of %s: %v", deadline.Length, err))
 		return 0, nil
 	}
 	r.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
-	return 0, err
+	return deadline.Remaining(now), err
 }
 
 // fail marks the restore Failed; cleanUp then removes what it created.
@@ -504,6 +509,16 @@ func conditionMessage(r *snapshotapi.VirtualMachineRestore, t string) string {
 		return c.Message
 	}
 	return "no progress was reported"
+}
+
+// lastWord is what a restore that ran out of time last reported: its
+// progress, and the error of the step that kept it from going on.
+func lastWord(r *snapshotapi.VirtualMachineRestore) string {
+	message := conditionMessage(r, snapshotapi.ConditionProgressing)
+	if r.Status.Error != nil && r.Status.Error.Message != nil {
+		message += "; the last error: " + *r.Status.Error.Message
+	}
+	return message
 }
 
 func orUnset(s string) string {

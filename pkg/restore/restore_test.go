@@ -2,6 +2,7 @@ package restore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
 	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -46,6 +48,7 @@ type fixture struct {
 	kube     *kubefake.Clientset
 	cdi      *cdifake.Clientset
 	recorder *record.FakeRecorder
+	clock    *testingclock.FakeClock
 	// writes lists every write to any client, in order.
 	writes []string
 }
@@ -58,6 +61,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		kube:     kubefake.NewSimpleClientset(),
 		cdi:      cdifake.NewSimpleClientset(),
 		recorder: record.NewFakeRecorder(100),
+		clock:    testingclock.NewFakeClock(now),
 	}
 	controllertest.RecordWrites(&f.writes, f.vmsnap, f.kubevirt, f.kube, f.cdi)
 	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
@@ -75,7 +79,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		VolumeSnapshots: snapInf.Snapshot().V1().VolumeSnapshots(),
 		APIs:            apiwatch.New(nil, time.Second),
 		Recorder:        f.recorder,
-		Clock:           testingclock.NewFakeClock(now),
+		Clock:           f.clock,
 		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		Enabled:         true,
 	})
@@ -133,6 +137,42 @@ func (f *fixture) sync() time.Duration {
 		f.t.Fatalf("sync: %v", err)
 	}
 	return requeue
+}
+
+// syncErr is sync for a test that expects it to fail.
+func (f *fixture) syncErr() (time.Duration, error) {
+	return f.c.sync(context.Background(), "ns/restore")
+}
+
+// failWrites makes every write of a verb to a resource (and subresource,
+// "" for the object itself) fail with an internal error until the
+// returned function is called.
+func (f *fixture) failWrites(fake controllertest.Reactor, verb, resource, subresource string) (lift func()) {
+	failing := true
+	fake.PrependReactor(verb, resource, func(a kubetesting.Action) (bool, runtime.Object, error) {
+		if !failing || a.GetSubresource() != subresource {
+			return false, nil, nil
+		}
+		return true, nil, apierrors.NewInternalError(fmt.Errorf("injected by the test"))
+	})
+	return func() { failing = false }
+}
+
+// markDeleted sets the restore's deletionTimestamp, as a user's delete does
+// to an object with finalizers, in the API and in the cache.
+func (f *fixture) markDeleted() {
+	f.t.Helper()
+	r, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineRestores("ns").Get(context.Background(), "restore", metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	r.DeletionTimestamp = ptr.To(metav1.NewTime(f.clock.Now()))
+	if err := f.vmsnap.Tracker().Update(snapshotapi.SchemeGroupVersion.WithResource("virtualmachinerestores"), r, "ns"); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.c.restoreIndexer.Update(r); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 func (f *fixture) actions() string { return strings.Join(f.writes, ",") }
@@ -466,4 +506,61 @@ func TestSyncFeatureDisabled(t *testing.T) {
 		t.Errorf("phase %q Ready %+v; want no phase and reason FeatureDisabled", st.Phase, ready(st))
 	}
 	f.event("Warning FeatureDisabled")
+}
+
+// runningStopTargetWorld is an in-place StopTarget restore of the running
+// VM "vm", and that VM.
+func runningStopTargetWorld(deadline time.Duration, vm *kubevirtv1.VirtualMachine, mutate ...func(*snapshotapi.VirtualMachineRestore)) []runtime.Object {
+	r := restoreObject(deadline, append([]func(*snapshotapi.VirtualMachineRestore){
+		withSpec(func(s *snapshotapi.VirtualMachineRestoreSpec) {
+			s.TargetReadinessPolicy = snapshotapi.TargetReadinessStopTarget
+		}),
+	}, mutate...)...)
+	running := &kubevirtv1.VirtualMachineInstance{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"}}
+	return append(snapshotWorld(), r, vm, running)
+}
+
+// targetRecorded is a restore that recorded its target and went on.
+func targetRecorded(r *snapshotapi.VirtualMachineRestore) {
+	r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreInProgress, ptr.To("vm")
+}
+
+// lockedVM is the source VM locked by the restore, before it was halted.
+func lockedVM() *kubevirtv1.VirtualMachine {
+	vm := liveSourceVM()
+	vm.Status.RestoreInProgress = ptr.To("restore")
+	return vm
+}
+
+// A write that keeps failing is retried with backoff, but the deadline
+// still wakes the restore: the requeue is the time left, and at the
+// deadline the restore fails naming the step that failed.
+func TestSyncAPIErrorsRetryUntilTheDeadline(t *testing.T) {
+	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, lockedVM(), targetRecorded)...)
+	f.failWrites(f.kubevirt, "update", "virtualmachines", "")
+
+	requeue, err := f.syncErr()
+	if err == nil || !strings.Contains(err.Error(), "halting VirtualMachine vm") {
+		t.Errorf("sync error %v; want the failed halt, naming the step", err)
+	}
+	if requeue != 4*time.Minute {
+		t.Errorf("requeue %s with the error; want the 4m0s left to the deadline, so that backoff cannot overrun it", requeue)
+	}
+	if st := f.status(); st.Error == nil || !strings.Contains(*st.Error.Message, "halting VirtualMachine vm: ") {
+		t.Errorf("status.error %v; want the failed step", st.Error)
+	}
+
+	f.clock.SetTime(created.Add(5*time.Minute + time.Second))
+	requeue, err = f.syncErr()
+	if err != nil || requeue != 0 {
+		t.Fatalf("at the deadline: requeue %s, error %v; want the restore failed, nothing to retry", requeue, err)
+	}
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreFailed || ready(st).Reason != ReasonDeadlineExceeded ||
+		!strings.Contains(ready(st).Message, "failureDeadline of 5m0s") || !strings.Contains(ready(st).Message, "halting VirtualMachine vm") {
+		t.Errorf("phase %s, Ready %+v; want Failed at the deadline, naming the step that kept failing", st.Phase, ready(st))
+	}
+	if vm := f.vm("vm"); vm.Status.RestoreInProgress != nil {
+		t.Errorf("VM still locked by %q after the restore failed", *vm.Status.RestoreInProgress)
+	}
 }
