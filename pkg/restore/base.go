@@ -95,7 +95,8 @@ type Config struct {
 	Queue           workqueue.TypedRateLimitingInterface[string]
 	Metrics         *metrics.Operations
 	// Enabled is the Restore feature gate. When false, restores only get a
-	// condition saying the feature is off.
+	// condition saying the feature is off; one deleted with the finalizer
+	// still gets the cleanup it promises.
 	Enabled bool
 }
 

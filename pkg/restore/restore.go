@@ -14,6 +14,7 @@
 //	  sync of a Failed restore finishes that cleanup, so a crash half-way through it is harmless
 //	deleted before Ready: the same cleanup, then the finalizer goes; Ready is final, and deleting a Ready
 //	  restore leaves the restored objects alone
+//	feature gate off: only a condition says so; a deletion still runs the cleanup, then the finalizer goes
 //
 // The plan (plan.go) is computed on every sync from observed state only. It
 // names each object after nameReplacements and volumeRestorePolicy, rewrites
@@ -116,7 +117,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	ctx = klog.NewContext(ctx, logger)
 
 	if !c.enabled {
-		return 0, c.syncDisabled(ctx, r)
+		return c.syncDisabled(ctx, r)
 	}
 	if r.DeletionTimestamp != nil {
 		return c.syncDeletion(ctx, r)
@@ -456,18 +457,18 @@ func (c *Controller) syncDeletion(ctx context.Context, r *snapshotapi.VirtualMac
 }
 
 // syncDisabled only says that the feature is off. A restore that carries
-// the finalizer from before the gate was turned off is let go when deleted,
-// so that it cannot block its namespace.
-func (c *Controller) syncDisabled(ctx context.Context, r *snapshotapi.VirtualMachineRestore) error {
-	client := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace)
+// the finalizer from before the gate was turned off may have locked, halted
+// or half-restored a VM then: its deletion still runs the cleanup the
+// finalizer promises, and then lets it go.
+func (c *Controller) syncDisabled(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (time.Duration, error) {
 	if r.DeletionTimestamp != nil {
-		patch, needed := controller.FinalizerPatch(r, Finalizer, false)
-		if !needed {
-			return nil
-		}
-		_, err := client.Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-		return ignoreNotFound(err)
+		return c.syncDeletion(ctx, r)
 	}
+	return 0, c.reportDisabled(ctx, r)
+}
+
+func (c *Controller) reportDisabled(ctx context.Context, r *snapshotapi.VirtualMachineRestore) error {
+	client := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace)
 	old := r.Status.DeepCopy()
 	wasOff := conditionReason(r, snapshotapi.ConditionReady) == ReasonFeatureDisabled
 	c.setConditions(r, c.clock.Now(), metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage, metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage)

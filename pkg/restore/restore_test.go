@@ -564,3 +564,46 @@ func TestSyncAPIErrorsRetryUntilTheDeadline(t *testing.T) {
 		t.Errorf("VM still locked by %q after the restore failed", *vm.Status.RestoreInProgress)
 	}
 }
+
+// haltedVM is the source VM as a StopTarget restore left it: locked, halted,
+// and its run strategy recorded.
+func haltedVM() *kubevirtv1.VirtualMachine {
+	vm := lockedVM()
+	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
+	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
+	return vm
+}
+
+func (f *fixture) requireReleased(name string, runStrategy kubevirtv1.VirtualMachineRunStrategy) {
+	f.t.Helper()
+	vm := f.vm(name)
+	if ptr.Deref(vm.Spec.RunStrategy, "") != runStrategy || vm.Status.RestoreInProgress != nil {
+		f.t.Errorf("VM %s run strategy %s restoreInProgress %q; want %s and unlocked", name, ptr.Deref(vm.Spec.RunStrategy, ""),
+			ptr.Deref(vm.Status.RestoreInProgress, ""), runStrategy)
+	}
+	if _, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
+		f.t.Errorf("VM %s annotations %v: the recorded run strategy must go once it is given back", name, vm.Annotations)
+	}
+}
+
+func (f *fixture) requireFinalizerGone() {
+	f.t.Helper()
+	r, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineRestores("ns").Get(context.Background(), "restore", metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if len(r.Finalizers) != 0 {
+		f.t.Errorf("restore finalizers %v; want ours released", r.Finalizers)
+	}
+}
+
+// A restore deleted while the feature gate is off still cleans up what it
+// did before the gate was turned off: the finalizer stands for that promise.
+func TestSyncFeatureDisabledDeletionReleasesTheVM(t *testing.T) {
+	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, haltedVM(), targetRecorded)...)
+	f.c.enabled = false
+	f.markDeleted()
+	f.sync()
+	f.requireReleased("vm", kubevirtv1.RunStrategyAlways)
+	f.requireFinalizerGone()
+}
