@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 )
 
@@ -69,6 +70,32 @@ type VirtualMachineSnapshotContentSpec struct {
 	// +required
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="source is immutable"
 	Source SourceSpec `json:"source"`
+
+	// sourceUID is the UID of the VirtualMachine the content was captured
+	// from. Recorded with the content, before anything is cut, so that the
+	// snapshot's status can always be derived from it.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="sourceUID is immutable"
+	SourceUID *types.UID `json:"sourceUID,omitempty"`
+
+	// indications are what was known of the VM when the content was made:
+	// Online, GuestAgent (the guest is frozen for the cut), NoGuestAgent,
+	// Paused, PartialSnapshot. What happens during the cut (QuiesceFailed,
+	// QuiesceTimeout) is read from the VolumeSnapshots.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="indications are immutable"
+	Indications []Indication `json:"indications,omitempty"`
+
+	// excludedVolumes are the VM's volumes left out of the snapshot, with why.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="excludedVolumes are immutable"
+	ExcludedVolumes []ExcludedVolume `json:"excludedVolumes,omitempty"`
 
 	// volumeBackups lists one entry per snapshotted disk.
 	// +optional

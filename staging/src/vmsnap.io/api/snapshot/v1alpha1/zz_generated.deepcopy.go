@@ -658,6 +658,21 @@ func (in *VirtualMachineSnapshotContentSpec) DeepCopyInto(out *VirtualMachineSna
 		**out = **in
 	}
 	in.Source.DeepCopyInto(&out.Source)
+	if in.SourceUID != nil {
+		in, out := &in.SourceUID, &out.SourceUID
+		*out = new(types.UID)
+		**out = **in
+	}
+	if in.Indications != nil {
+		in, out := &in.Indications, &out.Indications
+		*out = make([]Indication, len(*in))
+		copy(*out, *in)
+	}
+	if in.ExcludedVolumes != nil {
+		in, out := &in.ExcludedVolumes, &out.ExcludedVolumes
+		*out = make([]ExcludedVolume, len(*in))
+		copy(*out, *in)
+	}
 	if in.VolumeBackups != nil {
 		in, out := &in.VolumeBackups, &out.VolumeBackups
 		*out = make([]VolumeBackup, len(*in))
