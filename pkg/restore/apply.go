@@ -87,26 +87,23 @@ func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualM
 ) (time.Duration, error) {
 	vm := live.vm
 	committed := vm.Annotations[AnnLastRestoreUID] == string(r.UID)
+	restoring := fmt.Sprintf("restoring VirtualMachine %s in place from snapshot %s", vm.Name, r.Spec.VirtualMachineSnapshotName)
 	if !committed {
 		if message, busy := busyWith(vm, r.Name); busy {
 			return c.wait(r, deadline, now, blocker{ReasonTargetBusy, message})
 		}
+		stopIt := r.Spec.GetTargetReadinessPolicy() == snapshotapi.TargetReadinessStopTarget
+		if live.running && !stopIt {
+			return c.waitForRunningTarget(r, vm, deadline, now)
+		}
+		if !live.recorded {
+			// The next steps lock the VM and may halt it. The status names
+			// it first, so that a cleanup after a lost write or a crash
+			// always finds it; writing it wakes the next sync.
+			return c.progress(r, deadline, now, ReasonInProgress, restoring)
+		}
 		if live.running {
-			running := fmt.Sprintf("VirtualMachine %s is running", vm.Name)
-			switch r.Spec.GetTargetReadinessPolicy() {
-			case snapshotapi.TargetReadinessFailImmediate:
-				c.fail(r, now, ReasonTargetRunning, running+" and targetReadinessPolicy is FailImmediate; "+
-					"stop the VM and create the restore again, or use targetReadinessPolicy StopTarget")
-				return 0, nil
-			case snapshotapi.TargetReadinessWaitEventually:
-				return c.wait(r, controller.Deadline{}, now, blocker{ReasonTargetRunning,
-					running + "; the restore starts once it is stopped (targetReadinessPolicy WaitEventually)"})
-			case snapshotapi.TargetReadinessStopTarget:
-				return c.stopTarget(ctx, r, vm, deadline, now)
-			default:
-				return c.wait(r, deadline, now, blocker{ReasonTargetRunning, running +
-					"; the restore starts once it is stopped, and fails if it still runs at the failureDeadline (targetReadinessPolicy WaitGracePeriodAndFail)"})
-			}
+			return c.stopTarget(ctx, r, vm, deadline, now)
 		}
 	}
 	if r.Status.Phase != snapshotapi.RestoreInProgress {
@@ -118,8 +115,7 @@ func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualM
 		return c.requeueOrFail(r, deadline, now, err)
 	}
 	if !committed {
-		message := fmt.Sprintf("restoring VirtualMachine %s in place from snapshot %s", vm.Name, r.Spec.VirtualMachineSnapshotName)
-		c.setConditions(r, now, metav1.ConditionTrue, ReasonInProgress, message, metav1.ConditionFalse, ReasonInProgress, message)
+		c.setConditions(r, now, metav1.ConditionTrue, ReasonInProgress, restoring, metav1.ConditionFalse, ReasonInProgress, restoring)
 		if err := c.createSecrets(ctx, r, p); err != nil {
 			return c.requeueOrFail(r, deadline, now, err)
 		}
@@ -151,6 +147,26 @@ func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualM
 	}
 	c.succeed(r, now, message)
 	return 0, nil
+}
+
+// waitForRunningTarget applies a targetReadinessPolicy other than
+// StopTarget to a running VM.
+func (c *Controller) waitForRunningTarget(r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	running := fmt.Sprintf("VirtualMachine %s is running", vm.Name)
+	switch r.Spec.GetTargetReadinessPolicy() {
+	case snapshotapi.TargetReadinessFailImmediate:
+		c.fail(r, now, ReasonTargetRunning, running+" and targetReadinessPolicy is FailImmediate; "+
+			"stop the VM and create the restore again, or use targetReadinessPolicy StopTarget")
+		return 0, nil
+	case snapshotapi.TargetReadinessWaitEventually:
+		return c.wait(r, controller.Deadline{}, now, blocker{ReasonTargetRunning,
+			running + "; the restore starts once it is stopped (targetReadinessPolicy WaitEventually)"})
+	default:
+		return c.wait(r, deadline, now, blocker{ReasonTargetRunning, running +
+			"; the restore starts once it is stopped, and fails if it still runs at the failureDeadline (targetReadinessPolicy WaitGracePeriodAndFail)"})
+	}
 }
 
 // busyWith says why another operation holds the VM: a snapshot of it, or
@@ -358,7 +374,9 @@ func (c *Controller) lockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine, 
 }
 
 // releaseVM gives a VM the restore holds back the run strategy it stopped it
-// from, if it did, and then clears status.restoreInProgress.
+// from, if it did, and then clears status.restoreInProgress. A run strategy
+// other than Halted was set by the user after the restore halted the VM:
+// the user's last word wins.
 func (c *Controller) releaseVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine) error {
 	if ptr.Deref(vm.Status.RestoreInProgress, "") != r.Name {
 		return nil
@@ -366,8 +384,10 @@ func (c *Controller) releaseVM(ctx context.Context, r *snapshotapi.VirtualMachin
 	if before, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
 		updated := vm.DeepCopy()
 		delete(updated.Annotations, AnnRunStrategyBeforeRestore)
-		updated.Spec.Running = nil
-		updated.Spec.RunStrategy = ptr.To(kubevirtv1.VirtualMachineRunStrategy(before))
+		if runStrategyOf(vm) == kubevirtv1.RunStrategyHalted {
+			updated.Spec.Running = nil
+			updated.Spec.RunStrategy = ptr.To(kubevirtv1.VirtualMachineRunStrategy(before))
+		}
 		var err error
 		if vm, err = c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
 			return fmt.Errorf("giving VirtualMachine %s back its run strategy %s: %w", updated.Name, before, err)

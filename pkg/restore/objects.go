@@ -27,6 +27,9 @@ type targetState struct {
 	vmi *kubevirtv1.VirtualMachineInstance
 	// running: the VM has an instance, in whatever phase.
 	running bool
+	// recorded: the restore's status names this VM already, so that a
+	// cleanup after a lost write or a crash finds it.
+	recorded bool
 }
 
 // observation is a plan's input read from the caches and, for Secrets, from
@@ -53,6 +56,7 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 	o := &observation{planInput: planInput{restore: r, snapshot: snap, content: content}}
 	if source := content.Spec.Source.VirtualMachine; source != nil {
 		name := targetName(r, source.Name)
+		o.live.recorded = ptr.Deref(r.Status.TargetName, "") == name
 		vm, err := c.vms.Namespace(ns).Get(name)
 		switch {
 		case err == nil:
@@ -226,7 +230,7 @@ func stopped(spec *kubevirtv1.VirtualMachineSpec) {
 func (c *Controller) cleanUp(ctx context.Context, r *snapshotapi.VirtualMachineRestore) error {
 	inUse := map[string]bool{}
 	secretsInUse := map[string]bool{}
-	if name := ptr.Deref(r.Status.TargetName, ""); name != "" && c.kubeVirtOK() {
+	if name := c.targetOf(r); name != "" && c.kubeVirtOK() {
 		vm, err := c.vms.Namespace(r.Namespace).Get(name)
 		switch {
 		case apierrors.IsNotFound(err):
@@ -269,6 +273,37 @@ func (c *Controller) cleanUp(ctx context.Context, r *snapshotapi.VirtualMachineR
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// targetOf names the VM a restore writes: the one its status recorded;
+// else the one its spec and snapshot name, or the one it locked, since the
+// status write that would have named it may have been lost.
+func (c *Controller) targetOf(r *snapshotapi.VirtualMachineRestore) string {
+	if name := ptr.Deref(r.Status.TargetName, ""); name != "" {
+		return name
+	}
+	if name := c.targetFromSnapshot(r); name != "" {
+		return name
+	}
+	vms, _ := c.vms.Namespace(r.Namespace).List(everything)
+	for _, vm := range vms {
+		if ptr.Deref(vm.Status.RestoreInProgress, "") == r.Name {
+			return vm.Name
+		}
+	}
+	return ""
+}
+
+func (c *Controller) targetFromSnapshot(r *snapshotapi.VirtualMachineRestore) string {
+	snap, err := c.snapshots.VirtualMachineSnapshots(r.Namespace).Get(r.Spec.VirtualMachineSnapshotName)
+	if err != nil {
+		return targetName(r, "")
+	}
+	content, err := c.contents.VirtualMachineSnapshotContents(r.Namespace).Get(ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ""))
+	if err != nil || content.Spec.Source.VirtualMachine == nil {
+		return targetName(r, "")
+	}
+	return targetName(r, content.Spec.Source.VirtualMachine.Name)
 }
 
 func (c *Controller) deleteVM(ctx context.Context, vm *kubevirtv1.VirtualMachine) error {

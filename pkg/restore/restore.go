@@ -6,7 +6,7 @@
 //
 //	"" ─► Pending ──(snapshot Ready, plan without failing conflicts, target stopped or being stopped)──► InProgress ──► Ready
 //	        │ waits: snapshot missing or not Ready, target running                  │ new VM: Secrets ─► claims ─► VM (stopped) ─► DataVolumes
-//	        │ (WaitGracePeriodAndFail, WaitEventually), target locked by            │ in place: lock ─► [stop] ─► Secrets ─► claims ─► VM spec
+//	        │ (WaitGracePeriodAndFail, WaitEventually), target locked by            │ in place: target named in status ─► lock ─► [stop] ─► Secrets ─► claims ─► VM spec
 //	        │ a snapshot or another restore                                         │   replaced ─► DataVolumes ─► old owned disks deleted ─► [start] ─► unlock
 //	        └──(deadline; conflict in Strict; target is another VM; FailImmediate)──► Failed ◄──(deadline; snapshot deleted)──┘
 //	mode DryRun: Pending ──(plan)──► Ready with complete=false and reason DryRun; nothing is changed
@@ -28,8 +28,10 @@
 // owns it; every object it creates carries the label LabelRestoreUID, so a
 // retry after a crash finds what it made and a failed or deleted restore
 // removes it. Names are deterministic, so a resumed restore never creates a
-// second claim. An in-place restore marks the VM's status.restoreInProgress
-// throughout, records on the VM the run strategy it stopped it from, and
+// second claim. An in-place restore names the VM in its status.targetName
+// before it touches it (a cleanup whose status lacks it derives it from the
+// snapshot), marks the VM's status.restoreInProgress throughout, records on
+// the VM, in the update that halts it, the run strategy it stopped it from, and
 // commits by replacing the VM's spec in one update that also records the
 // restore's UID (AnnLastRestoreUID): from then on the VM is restored and the
 // remaining steps only tidy up.

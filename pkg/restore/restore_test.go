@@ -303,41 +303,49 @@ func TestSyncCreatesANewVM(t *testing.T) {
 func TestSyncRunningTargetPolicies(t *testing.T) {
 	running := &kubevirtv1.VirtualMachineInstance{ObjectMeta: metav1.ObjectMeta{Name: "vm", Namespace: "ns"}}
 	for _, tc := range []struct {
-		policy      snapshotapi.TargetReadinessPolicy
+		name   string
+		policy snapshotapi.TargetReadinessPolicy
+		// recorded: the restore's status names the target already.
+		recorded    bool
 		wantPhase   snapshotapi.RestorePhase
 		wantReason  string
 		wantRequeue time.Duration
 		wantActions string
+		wantHalted  bool
 	}{
-		{snapshotapi.TargetReadinessWaitGracePeriodAndFail, snapshotapi.RestorePending, ReasonTargetRunning, 4 * time.Minute,
-			"update virtualmachinerestores/status"},
-		{snapshotapi.TargetReadinessFailImmediate, snapshotapi.RestoreFailed, ReasonTargetRunning, 0,
-			"update virtualmachinerestores/status"},
-		{snapshotapi.TargetReadinessWaitEventually, snapshotapi.RestorePending, ReasonTargetRunning, 0,
-			"update virtualmachinerestores/status"},
-		{snapshotapi.TargetReadinessStopTarget, snapshotapi.RestoreInProgress, ReasonStoppingTarget, safetyRequeue,
-			"update virtualmachines/status,update virtualmachines,update virtualmachinerestores/status"},
+		{"WaitGracePeriodAndFail", snapshotapi.TargetReadinessWaitGracePeriodAndFail, false, snapshotapi.RestorePending, ReasonTargetRunning,
+			4 * time.Minute, "update virtualmachinerestores/status", false},
+		{"FailImmediate", snapshotapi.TargetReadinessFailImmediate, false, snapshotapi.RestoreFailed, ReasonTargetRunning,
+			0, "update virtualmachinerestores/status", false},
+		{"WaitEventually", snapshotapi.TargetReadinessWaitEventually, false, snapshotapi.RestorePending, ReasonTargetRunning,
+			0, "update virtualmachinerestores/status", false},
+		{"StopTarget records the target first", snapshotapi.TargetReadinessStopTarget, false, snapshotapi.RestoreInProgress, ReasonInProgress,
+			safetyRequeue, "update virtualmachinerestores/status", false},
+		{"StopTarget then locks and halts the VM", snapshotapi.TargetReadinessStopTarget, true, snapshotapi.RestoreInProgress, ReasonStoppingTarget,
+			safetyRequeue, "update virtualmachines/status,update virtualmachines,update virtualmachinerestores/status", true},
 	} {
-		t.Run(string(tc.policy), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			r := restoreObject(5*time.Minute, withSpec(func(s *snapshotapi.VirtualMachineRestoreSpec) { s.TargetReadinessPolicy = tc.policy }))
+			if tc.recorded {
+				targetRecorded(r)
+			}
 			f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, liveSourceVM(), running)...)
 			if requeue := f.sync(); requeue != tc.wantRequeue {
 				t.Errorf("requeue %s, want %s", requeue, tc.wantRequeue)
 			}
 			st := f.status()
-			if st.Phase != tc.wantPhase || ready(st).Reason != tc.wantReason {
-				t.Errorf("phase %s, Ready %+v; want %s with reason %s", st.Phase, ready(st), tc.wantPhase, tc.wantReason)
+			if st.Phase != tc.wantPhase || ready(st).Reason != tc.wantReason || ptr.Deref(st.TargetName, "") != "vm" {
+				t.Errorf("phase %s, Ready %+v, target %q; want %s with reason %s, target vm", st.Phase, ready(st), ptr.Deref(st.TargetName, ""), tc.wantPhase, tc.wantReason)
 			}
 			if f.actions() != tc.wantActions {
 				t.Errorf("actions:\n got %s\nwant %s", f.actions(), tc.wantActions)
 			}
-			if tc.policy == snapshotapi.TargetReadinessStopTarget {
-				vm := f.vm("vm")
-				if ptr.Deref(vm.Spec.RunStrategy, "") != kubevirtv1.RunStrategyHalted || vm.Annotations[AnnRunStrategyBeforeRestore] != "Always" ||
-					ptr.Deref(vm.Status.RestoreInProgress, "") != "restore" {
-					t.Errorf("VM run strategy %v, annotations %v, restoreInProgress %v; want Halted, Always recorded, locked",
-						vm.Spec.RunStrategy, vm.Annotations, vm.Status.RestoreInProgress)
-				}
+			vm := f.vm("vm")
+			halted := ptr.Deref(vm.Spec.RunStrategy, "") == kubevirtv1.RunStrategyHalted && vm.Annotations[AnnRunStrategyBeforeRestore] == "Always" &&
+				ptr.Deref(vm.Status.RestoreInProgress, "") == "restore"
+			if halted != tc.wantHalted {
+				t.Errorf("VM run strategy %s, annotations %v, restoreInProgress %q; want halted, Always recorded and locked: %v",
+					ptr.Deref(vm.Spec.RunStrategy, ""), vm.Annotations, ptr.Deref(vm.Status.RestoreInProgress, ""), tc.wantHalted)
 			}
 		})
 	}
@@ -353,7 +361,7 @@ func TestSyncRestoresAStoppedVMInPlace(t *testing.T) {
 	ownedOld.UID = "old-uid"
 	ownedOld.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
 	unownedOld := claimObject("vm-hot", nil)
-	r := restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) { r.Status.Phase = snapshotapi.RestoreInProgress })
+	r := restoreObject(5*time.Minute, targetRecorded)
 	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, vm, ownedOld, unownedOld, secretObject("vm-ci", "#cloud-config", nil))...)
 
 	f.sync()
@@ -393,9 +401,8 @@ func TestSyncInPlaceWaitsForTheOldClaimToGo(t *testing.T) {
 	deleting := claimObject("vm-disk0", nil)
 	deleting.DeletionTimestamp = ptr.To(metav1.NewTime(created))
 	deleting.Finalizers = []string{"kubernetes.io/pvc-protection"}
-	r := restoreObject(5*time.Minute, withSpec(withVolumePolicy(snapshotapi.VolumeRestoreInPlace)))
-	vm := liveSourceVM()
-	vm.Status.RestoreInProgress = ptr.To("restore")
+	r := restoreObject(5*time.Minute, withSpec(withVolumePolicy(snapshotapi.VolumeRestoreInPlace)), targetRecorded)
+	vm := lockedVM()
 	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, vm, deleting, secretObject("vm-ci", "#cloud-config", nil))...)
 	if requeue := f.sync(); requeue != safetyRequeue {
 		t.Errorf("requeue %s, want the safety requeue %s", requeue, safetyRequeue)
@@ -606,4 +613,53 @@ func TestSyncFeatureDisabledDeletionReleasesTheVM(t *testing.T) {
 	f.sync()
 	f.requireReleased("vm", kubevirtv1.RunStrategyAlways)
 	f.requireFinalizerGone()
+}
+
+// A StopTarget restore names its target in its status before it locks and
+// halts the VM: when that write is lost and the restore is deleted, the VM
+// was not touched, and the cleanup has nothing to undo.
+func TestSyncStopTargetRecordsTheTargetFirst(t *testing.T) {
+	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, liveSourceVM())...)
+	lift := f.failWrites(f.vmsnap, "update", "virtualmachinerestores", "status")
+	if _, err := f.syncErr(); err == nil {
+		t.Fatal("sync succeeded although its status write failed")
+	}
+	if vm := f.vm("vm"); vm.Status.RestoreInProgress != nil || ptr.Deref(vm.Spec.RunStrategy, "") != kubevirtv1.RunStrategyAlways {
+		t.Errorf("VM locked by %q, run strategy %s before the restore recorded its target; want it untouched",
+			ptr.Deref(vm.Status.RestoreInProgress, ""), ptr.Deref(vm.Spec.RunStrategy, ""))
+	}
+	lift()
+	f.markDeleted()
+	f.sync()
+	f.requireReleased("vm", kubevirtv1.RunStrategyAlways)
+	f.requireFinalizerGone()
+}
+
+// A restore whose status never named its target (a write lost after the
+// VM was locked and halted) finds the VM from its snapshot when deleted,
+// and gives it back as the user left it.
+func TestSyncDeletionFindsTheTargetWithoutStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// userRunStrategy is set on the halted VM while it is locked; ""
+		// leaves it Halted, as the restore made it.
+		userRunStrategy kubevirtv1.VirtualMachineRunStrategy
+		want            kubevirtv1.VirtualMachineRunStrategy
+	}{
+		{"the recorded run strategy comes back", "", kubevirtv1.RunStrategyAlways},
+		{"a run strategy the user set since wins", kubevirtv1.RunStrategyManual, kubevirtv1.RunStrategyManual},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vm := haltedVM()
+			if tc.userRunStrategy != "" {
+				vm.Spec.RunStrategy = ptr.To(tc.userRunStrategy)
+			}
+			inProgress := func(r *snapshotapi.VirtualMachineRestore) { r.Status.Phase = snapshotapi.RestoreInProgress }
+			f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, vm, inProgress)...)
+			f.markDeleted()
+			f.sync()
+			f.requireReleased("vm", tc.want)
+			f.requireFinalizerGone()
+		})
+	}
 }
