@@ -92,10 +92,9 @@ type Freezer struct {
 	// show yet.
 	vms *controller.Written[*kubevirtv1.VirtualMachine]
 
-	// maxFrozen bounds the VMs frozen at once (0: no bound); frozenNow
-	// counts them; onThaw hears of every freed place.
+	// maxFrozen bounds the VMs frozen at once (0: no bound); onThaw hears
+	// of every freed place.
 	maxFrozen int
-	frozenNow int
 	onThaw    []func(free int)
 }
 
@@ -128,6 +127,23 @@ type state struct {
 
 func (s *state) frozen() bool { return !s.thawed && !s.frozenAt.IsZero() }
 
+// placesTaken counts the VMs that hold a place among those that may be
+// frozen at once. A VM whose thaw keeps failing gives its place back when
+// its auto-thaw timeout has passed: the guest has thawed by itself by then,
+// and a few such VMs must not starve every freeze in the cluster. Its thaw
+// is still retried, and it stays in FrozenVMs until a thaw succeeds.
+// Call with f.mu held.
+func (f *Freezer) placesTaken() int {
+	now := f.clock.Now()
+	taken := 0
+	for _, s := range f.states {
+		if s.frozen() && now.Before(s.frozenAt.Add(f.unfreezeTimeout)) {
+			taken++
+		}
+	}
+	return taken
+}
+
 // NewFreezer returns a Freezer whose freezes auto-thaw after unfreezeTimeout.
 // Frozen windows are recorded in m, which may be nil.
 func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreezeTimeout time.Duration, m *metrics.Operations) *Freezer {
@@ -149,11 +165,11 @@ func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmi
 	// and every path that ends the snapshot thaws what is marked.
 	f.mu.Lock()
 	if previous, ok := f.states[snapshot]; !ok || !previous.frozen() {
-		if f.maxFrozen > 0 && f.frozenNow >= f.maxFrozen {
+		if f.maxFrozen > 0 && f.placesTaken() >= f.maxFrozen {
 			f.mu.Unlock()
+			klog.FromContext(ctx).V(4).Info("Freeze deferred: no free place", "vmi", klog.KRef(namespace, vmiName), "maxFrozenVMs", f.maxFrozen)
 			return ErrBusy
 		}
-		f.frozenNow++
 	}
 	f.states[snapshot] = &state{namespace: namespace, vmi: vmiName, frozenAt: f.clock.Now()}
 	f.mu.Unlock()
@@ -224,7 +240,6 @@ func (f *Freezer) markThawed(snapshot types.UID) {
 	if s, ok := f.states[snapshot]; ok {
 		if s.frozen() {
 			f.metrics.Thawed(f.clock.Since(s.frozenAt))
-			f.frozenNow--
 			freed = true
 		}
 		s.thawed = true
@@ -241,7 +256,7 @@ func (f *Freezer) notifyThaw() {
 	f.mu.Lock()
 	free := -1 // no bound
 	if f.maxFrozen > 0 {
-		free = f.maxFrozen - f.frozenNow
+		free = f.maxFrozen - f.placesTaken()
 	}
 	listeners := f.onThaw
 	f.mu.Unlock()
@@ -268,9 +283,6 @@ func (f *Freezer) Forget(snapshot types.UID) {
 	f.mu.Lock()
 	s, ok := f.states[snapshot]
 	freed := ok && s.frozen()
-	if freed {
-		f.frozenNow--
-	}
 	delete(f.states, snapshot)
 	f.mu.Unlock()
 	if freed {

@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	kubetesting "k8s.io/client-go/testing"
 	testingclock "k8s.io/utils/clock/testing"
@@ -171,5 +172,39 @@ func TestFreezerBoundsTheVMsFrozenAtOnce(t *testing.T) {
 	}
 	if err := f.Thaw(ctx, "d", "ns", "d"); err != nil || freed[len(freed)-1] != -1 {
 		t.Fatalf("unbounded thaw: err %v, heard %v; want -1 last", err, freed)
+	}
+}
+
+// A thaw that keeps failing must not hold a place for good: once the
+// auto-thaw timeout has passed the guest has thawed by itself, and its place
+// goes to the next VM, while the failed thaw stays on record to be retried.
+func TestFreezerGivesBackThePlaceOfAFailingThawAtTheAutoThaw(t *testing.T) {
+	client := kubevirtfake.NewSimpleClientset()
+	client.PrependReactor("put", "virtualmachineinstances", func(a kubetesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "unfreeze" {
+			return true, nil, apierrors.NewInternalError(errors.New("virt-launcher unreachable"))
+		}
+		return true, nil, nil
+	})
+	clk := testingclock.NewFakeClock(time.Now())
+	f := NewFreezer(client, clk, 5*time.Second, nil)
+	f.LimitFrozen(1)
+	ctx := context.Background()
+
+	if err := f.Freeze(ctx, "a", "ns", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Thaw(ctx, "a", "ns", "a"); err == nil {
+		t.Fatal("the injected thaw failure was not returned")
+	}
+	if err := f.Freeze(ctx, "b", "ns", "b"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("freeze within a's auto-thaw timeout: err %v, want ErrBusy", err)
+	}
+	clk.Step(5 * time.Second)
+	if err := f.Freeze(ctx, "b", "ns", "b"); err != nil {
+		t.Fatalf("freeze after a's auto-thaw timeout: %v; a failing thaw starves every freeze", err)
+	}
+	if _, frozen := f.Frozen("a"); !frozen {
+		t.Error("a's failed thaw is no longer on record to be retried")
 	}
 }
