@@ -253,7 +253,7 @@ func (c *Controller) restoreClaims(ctx context.Context, r *snapshotapi.VirtualMa
 		claim := step.claim
 		if c.controlledByVM(vm, step.volumeName) {
 			claim = claim.DeepCopy()
-			claim.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
+			claim.OwnerReferences = append(claim.OwnerReferences, *metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind))
 		}
 		if err := c.createClaim(ctx, r, claim); err != nil {
 			return nil, err

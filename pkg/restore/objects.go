@@ -2,16 +2,21 @@ package restore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
@@ -133,8 +138,32 @@ func errNotOurs(kind, name string) error {
 	return fmt.Errorf("%s %s appeared during the restore and was not created by it", kind, name)
 }
 
+// ownerRef is the reference to the restore that the claims and the VM it
+// creates carry: the proof, checked by UID, that its cleanup may delete them
+// (a label is only an index; anyone can copy it). It is not a controller
+// reference, since the VM controls some of the restored disks, and it blocks
+// nothing. A Ready restore hands them over (drops the reference), so that
+// deleting it cannot garbage-collect them. Secrets and DataVolumes carry no
+// owner reference: the controller may not patch or update them (RBAC), so it
+// could not hand them over; for them the label stays the mark.
+func ownerRef(r *snapshotapi.VirtualMachineRestore) metav1.OwnerReference {
+	return metav1.OwnerReference{
+		APIVersion: snapshotapi.SchemeGroupVersion.String(), Kind: "VirtualMachineRestore", Name: r.Name, UID: r.UID,
+	}
+}
+
+// ours reports whether the restore created an object: it carries the
+// restore's owner reference, or, for the kinds that carry none, its label.
 func ours(r *snapshotapi.VirtualMachineRestore, obj metav1.Object) bool {
-	return obj.GetLabels()[LabelRestoreUID] == string(r.UID)
+	switch obj.(type) {
+	case *corev1.Secret, *cdiv1.DataVolume:
+		return obj.GetLabels()[LabelRestoreUID] == string(r.UID)
+	}
+	return ownedByRestore(r, obj)
+}
+
+func ownedByRestore(r *snapshotapi.VirtualMachineRestore, obj metav1.Object) bool {
+	return slices.ContainsFunc(obj.GetOwnerReferences(), func(o metav1.OwnerReference) bool { return o.UID == r.UID })
 }
 
 // createSecrets creates the Secrets of the plan; one that exists already is
@@ -193,7 +222,7 @@ func (c *Controller) createDataVolumes(ctx context.Context, r *snapshotapi.Virtu
 			continue
 		}
 		if step.ownedByVM {
-			dv.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
+			dv.OwnerReferences = append(dv.OwnerReferences, *metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind))
 		}
 		_, err := c.cdi.CdiV1beta1().DataVolumes(r.Namespace).Create(ctx, dv, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
@@ -222,57 +251,221 @@ func stopped(spec *kubevirtv1.VirtualMachineSpec) {
 
 // --- Cleaning up ----------------------------------------------------------------
 
-// cleanUp removes what an unfinished or failed restore created, except what
-// the target VM uses, and releases the VM: it gives back the run strategy
-// the restore stopped it from and clears status.restoreInProgress. A VM the
-// restore created is deleted. It is idempotent: a Failed restore runs it on
-// every sync until nothing is left.
-func (c *Controller) cleanUp(ctx context.Context, r *snapshotapi.VirtualMachineRestore) error {
-	inUse := map[string]bool{}
-	secretsInUse := map[string]bool{}
+// cleanUp removes what an unfinished or failed restore created and releases
+// the target VM: it gives back the run strategy the restore stopped it from
+// and clears status.restoreInProgress. It deletes only what it can prove it
+// created (ours), and keeps what a VM it did not create uses, handing it over.
+// It is idempotent; it returns what it removed and what it kept.
+func (c *Controller) cleanUp(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (string, error) {
 	if name := c.targetOf(r); name != "" && c.kubeVirtOK() {
 		vm, err := c.vms.Namespace(r.Namespace).Get(name)
 		switch {
 		case apierrors.IsNotFound(err):
 		case err != nil:
-			return err
-		case ours(r, vm):
-			if err := c.deleteVM(ctx, vm); err != nil {
-				return err
-			}
-		default:
-			inUse, secretsInUse = claimsOf(vm), secretsOf(vm)
+			return "", fmt.Errorf("reading VirtualMachine %s: %w", name, err)
+		case !ours(r, vm):
 			if err := c.releaseVM(ctx, r, vm); err != nil {
-				return err
+				return "", err
 			}
 		}
 	}
-	selector := labels.SelectorFromSet(labels.Set{LabelRestoreUID: string(r.UID)})
-	var errs []error
-	claims, _ := c.claims.PersistentVolumeClaims(r.Namespace).List(selector)
-	for _, claim := range claims {
-		if !inUse[claim.Name] && claim.DeletionTimestamp == nil {
-			errs = append(errs, ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(r.Namespace).Delete(ctx, claim.Name, preconditions(claim.UID))))
+	claimsInUse, secretsInUse, err := c.usedByOtherVMs(r)
+	if err != nil {
+		return "", err
+	}
+	return c.settle(ctx, r, func(kind, name string) bool {
+		switch kind {
+		case kindVirtualMachine:
+			return false
+		case kindSecret:
+			return secretsInUse[name]
+		default:
+			return claimsInUse[name]
 		}
+	})
+}
+
+// handOver drops the restore's owner reference from everything it created,
+// once it is Ready: the restored objects are the user's from then on, and
+// deleting the restore must not garbage-collect them.
+func (c *Controller) handOver(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (string, error) {
+	return c.settle(ctx, r, func(string, string) bool { return true })
+}
+
+// usedByOtherVMs is every claim (or DataVolume) and Secret that a VM the
+// restore did not create uses; the VMs it created are deleted by its cleanup.
+func (c *Controller) usedByOtherVMs(r *snapshotapi.VirtualMachineRestore) (claims, secrets map[string]bool, err error) {
+	claims, secrets = map[string]bool{}, map[string]bool{}
+	if !c.kubeVirtOK() {
+		return nil, nil, fmt.Errorf("the KubeVirt API is not served or not synced: which VMs use the restored disks is unknown")
+	}
+	vms, err := c.vms.Namespace(r.Namespace).List(everything)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing VirtualMachines: %w", err)
+	}
+	for _, vm := range vms {
+		if !ours(r, vm) {
+			maps.Copy(claims, claimsOf(vm))
+			maps.Copy(secrets, secretsOf(vm))
+		}
+	}
+	return claims, secrets, nil
+}
+
+// settle deletes each object the restore created, or hands it over (drops
+// the restore's owner reference) when keep says so. Objects that carry the
+// restore's label without its owner reference were not provably made by it
+// and are left alone. It returns a summary for the CleanedUp condition.
+func (c *Controller) settle(ctx context.Context, r *snapshotapi.VirtualMachineRestore, keep func(kind, name string) bool) (string, error) {
+	var removed, kept []string
+	var errs []error
+	for _, k := range c.createdKinds() {
+		objs, err := k.listCreated(ctx, r)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("listing the %ss of the restore: %w", k.kind, err))
+			continue
+		}
+		for _, obj := range objs {
+			switch {
+			case !ours(r, obj) || obj.GetDeletionTimestamp() != nil:
+			case keep(k.kind, obj.GetName()):
+				kept = append(kept, k.kind+" "+obj.GetName())
+				if k.disown == nil || !ownedByRestore(r, obj) {
+					continue
+				}
+				if err := ignoreNotFound(k.disown(ctx, obj, r)); err != nil {
+					errs = append(errs, fmt.Errorf("handing over %s %s: %w", k.kind, obj.GetName(), err))
+				}
+			default:
+				removed = append(removed, k.kind+" "+obj.GetName())
+				if err := ignoreNotFound(k.delete(ctx, obj.GetNamespace(), obj.GetName(), preconditions(obj.GetUID()))); err != nil {
+					errs = append(errs, fmt.Errorf("deleting %s %s: %w", k.kind, obj.GetName(), err))
+				}
+			}
+		}
+	}
+	return settledSummary(removed, kept), errors.Join(errs...)
+}
+
+func settledSummary(removed, kept []string) string {
+	parts := []string{}
+	if len(removed) > 0 {
+		parts = append(parts, "removed "+strings.Join(removed, ", "))
+	}
+	if len(kept) > 0 {
+		parts = append(parts, "handed over, in use or restored: "+strings.Join(kept, ", "))
+	}
+	if len(parts) == 0 {
+		return "nothing the restore created was left"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// disownPatch removes the restore's owner reference, after testing that it
+// is still where it was listed, so that a concurrent change of the
+// references fails instead of losing another owner.
+func disownPatch(obj metav1.Object, uid types.UID) []byte {
+	i := slices.IndexFunc(obj.GetOwnerReferences(), func(o metav1.OwnerReference) bool { return o.UID == uid })
+	path := fmt.Sprintf("/metadata/ownerReferences/%d", i)
+	patch, err := json.Marshal([]map[string]interface{}{
+		{"op": "test", "path": path + "/uid", "value": uid},
+		{"op": "remove", "path": path},
+	})
+	if err != nil {
+		// Strings always marshal.
+		panic(err)
+	}
+	return patch
+}
+
+// createdKind is one kind of object a restore creates, as settle lists,
+// deletes and hands it over. It lists from the API, not the caches:
+// settling happens once, and must see what the last sync created.
+type createdKind struct {
+	kind   string
+	list   func(ctx context.Context, namespace string, opts metav1.ListOptions) (runtime.Object, error)
+	delete func(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error
+	// disown drops the restore's owner reference; nil for the kinds that
+	// carry none (see ownerRef).
+	disown func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error
+}
+
+func (c *Controller) createdKinds() []createdKind {
+	kinds := []createdKind{{
+		kind: kindClaim,
+		list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+			return c.kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, opts)
+		},
+		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
+			return c.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, name, opts)
+		},
+		disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
+			_, err := c.kube.CoreV1().PersistentVolumeClaims(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.JSONPatchType,
+				disownPatch(obj, r.UID), metav1.PatchOptions{})
+			return err
+		},
+	}, {
+		kind: kindSecret,
+		list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+			return c.kube.CoreV1().Secrets(ns).List(ctx, opts)
+		},
+		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
+			return c.kube.CoreV1().Secrets(ns).Delete(ctx, name, opts)
+		},
+	}}
+	if c.kubeVirtOK() {
+		kinds = append(kinds, createdKind{
+			kind: kindVirtualMachine,
+			list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+				return c.kubevirt.KubevirtV1().VirtualMachines(ns).List(ctx, opts)
+			},
+			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
+				return c.kubevirt.KubevirtV1().VirtualMachines(ns).Delete(ctx, name, opts)
+			},
+			disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
+				// The controller may update VMs, not patch them; the update
+				// carries the resourceVersion that was listed.
+				vm := obj.(*kubevirtv1.VirtualMachine).DeepCopy()
+				vm.OwnerReferences = slices.DeleteFunc(vm.OwnerReferences, func(o metav1.OwnerReference) bool { return o.UID == r.UID })
+				_, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, vm, metav1.UpdateOptions{})
+				return err
+			},
+		})
 	}
 	if c.dataVolumesOK() {
-		dvs, _ := c.dataVolumes.Namespace(r.Namespace).List(selector)
-		for _, dv := range dvs {
-			if !inUse[dv.Name] && dv.DeletionTimestamp == nil {
-				errs = append(errs, ignoreNotFound(c.cdi.CdiV1beta1().DataVolumes(r.Namespace).Delete(ctx, dv.Name, preconditions(dv.UID))))
-			}
-		}
+		kinds = append(kinds, createdKind{
+			kind: kindDataVolume,
+			list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+				return c.cdi.CdiV1beta1().DataVolumes(ns).List(ctx, opts)
+			},
+			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
+				return c.cdi.CdiV1beta1().DataVolumes(ns).Delete(ctx, name, opts)
+			},
+		})
 	}
-	secrets, err := c.kube.CoreV1().Secrets(r.Namespace).List(ctx, metav1.ListOptions{LabelSelector: selector.String()})
+	return kinds
+}
+
+// listCreated lists the objects of a kind that carry the restore's label.
+func (k createdKind) listCreated(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
+	selector := labels.SelectorFromSet(labels.Set{LabelRestoreUID: string(r.UID)}).String()
+	list, err := k.list(ctx, r.Namespace, metav1.ListOptions{LabelSelector: selector})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, s := range secrets.Items {
-		if !secretsInUse[s.Name] {
-			errs = append(errs, ignoreNotFound(c.kube.CoreV1().Secrets(r.Namespace).Delete(ctx, s.Name, preconditions(s.UID))))
+	items, err := apimeta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metav1.Object, 0, len(items))
+	for _, item := range items {
+		obj, err := apimeta.Accessor(item)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, obj)
 	}
-	return errors.Join(errs...)
+	return out, nil
 }
 
 // targetOf names the VM a restore writes: the one its status recorded;
@@ -304,13 +497,6 @@ func (c *Controller) targetFromSnapshot(r *snapshotapi.VirtualMachineRestore) st
 		return targetName(r, "")
 	}
 	return targetName(r, content.Spec.Source.VirtualMachine.Name)
-}
-
-func (c *Controller) deleteVM(ctx context.Context, vm *kubevirtv1.VirtualMachine) error {
-	if vm.DeletionTimestamp != nil {
-		return nil
-	}
-	return ignoreNotFound(c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Delete(ctx, vm.Name, preconditions(vm.UID)))
 }
 
 func preconditions(uid types.UID) metav1.DeleteOptions {

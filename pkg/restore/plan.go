@@ -382,8 +382,8 @@ func existsMessage(kind, name string, users []string) string {
 	return m
 }
 
-// restoreLabels mark an object as made by a restore, so that a retry finds
-// it and a failed restore removes it.
+// restoreLabels index the objects a restore makes, so that a retry and a
+// cleanup find them; the owner reference (ownerRef) proves they are its own.
 func restoreLabels(r *snapshotapi.VirtualMachineRestore, base map[string]string) map[string]string {
 	out := maps.Clone(base)
 	if out == nil {
@@ -432,6 +432,7 @@ func restoredClaim(r *snapshotapi.VirtualMachineRestore, b snapshotapi.VolumeBac
 	claim := &corev1.PersistentVolumeClaim{Spec: spec}
 	claim.Name, claim.Namespace = name, r.Namespace
 	claim.Labels = restoreLabels(r, tmpl.Labels)
+	claim.OwnerReferences = []metav1.OwnerReference{ownerRef(r)}
 	claim.Annotations = restoreAnnotations(r, annotations)
 	return claim
 }
@@ -493,6 +494,7 @@ func restoredVM(in planInput, p *plan, n names, claims, dataVolumes map[string]s
 	vm.Labels, vm.Annotations = source.Labels, source.Annotations
 	if !p.inPlace {
 		vm.Labels = restoreLabels(in.restore, vm.Labels)
+		vm.OwnerReferences = []metav1.OwnerReference{ownerRef(in.restore)}
 		vm.Annotations = restoreAnnotations(in.restore, vm.Annotations)
 	}
 

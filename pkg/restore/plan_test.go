@@ -279,8 +279,8 @@ func TestPlanNames(t *testing.T) {
 		restore: testRestore(),
 		world: world{target: func() *kubevirtv1.VirtualMachine {
 			vm := capturedVM()
-			vm.UID, vm.Labels = "new-uid", map[string]string{LabelRestoreUID: string(restoreUID)}
-			return vm
+			vm.UID = "new-uid"
+			return restoreOwned(vm)
 		}()},
 		target:    "vm",
 		claims:    map[string]string{"disk0": "vm-disk0", "disk1": "vm-dv1", "hot": "vm-hot"},
@@ -382,7 +382,7 @@ func TestPlanRestoredClaim(t *testing.T) {
 
 func TestPlanConflicts(t *testing.T) {
 	foreignClaim := claimObject("vm-disk0", nil)
-	ourClaim := claimObject("vm-disk0", map[string]string{LabelRestoreUID: string(restoreUID)})
+	ourClaim := restoreOwned(claimObject("vm-disk0", nil))
 	newVM := rename("VirtualMachine", "vm", "vm2")
 	for _, tc := range []struct {
 		name      string

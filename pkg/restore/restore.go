@@ -10,8 +10,9 @@
 //	        │ a snapshot or another restore                                         │   replaced ─► DataVolumes ─► old owned disks deleted ─► [start] ─► unlock
 //	        └──(deadline; conflict in Strict; target is another VM; FailImmediate)──► Failed ◄──(deadline; snapshot deleted)──┘
 //	mode DryRun: Pending ──(plan)──► Ready with complete=false and reason DryRun; nothing is changed
-//	Failed: what the restore created is removed (except what the VM now uses) and the VM released; every
-//	  sync of a Failed restore finishes that cleanup, so a crash half-way through it is harmless
+//	Failed: what the restore created is removed (except what a VM uses) and the VM released, once: the
+//	  condition CleanedUp records it, and until it is set every sync retries, so a crash half-way is harmless
+//	Ready: what the restore created is handed over (its owner reference dropped), once, recorded the same way
 //	deleted before Ready: the same cleanup, then the finalizer goes; Ready is final, and deleting a Ready
 //	  restore leaves the restored objects alone
 //	feature gate off: only a condition says so; a deletion still runs the cleanup, then the finalizer goes
@@ -24,10 +25,12 @@
 // VM gets a fresh one), while a disk in conflict still fails the restore,
 // since the VM would otherwise run on data that is not the snapshot's.
 //
-// Ownership: a restore owns nothing through owner references, and nothing
-// owns it; every object it creates carries the label LabelRestoreUID, so a
-// retry after a crash finds what it made and a failed or deleted restore
-// removes it. Names are deterministic, so a resumed restore never creates a
+// Ownership: nothing owns a restore. Every object it creates carries the
+// label LabelRestoreUID, an index by which a retry after a crash finds what
+// it made and a failed or deleted restore removes it; the claims and the VM
+// also carry an owner reference to it, the proof that it made them (see
+// ownerRef), which it drops once Ready. A cleanup never deletes what it
+// cannot prove it made, nor what a VM it did not create uses. Names are deterministic, so a resumed restore never creates a
 // second claim. An in-place restore names the VM in its status.targetName
 // before it touches it (a cleanup whose status lacks it derives it from the
 // snapshot), marks the VM's status.restoreInProgress throughout, records on
@@ -74,6 +77,11 @@ const (
 	AnnRunStrategyBeforeRestore = "snapshot.vmsnap.io/run-strategy-before-restore"
 )
 
+// ConditionCleanedUp is True once a finished restore has settled what it
+// created: a Failed one removed it (but what a VM uses) and released the VM;
+// a Ready one handed it over. A resync does not do it again.
+const ConditionCleanedUp = "CleanedUp"
+
 // Reasons of the Ready and Progressing conditions.
 const (
 	ReasonSnapshotNotFound  = "SnapshotNotFound"
@@ -92,6 +100,9 @@ const (
 	ReasonDryRun            = "DryRun"
 	ReasonDeleting          = "Deleting"
 	ReasonFeatureDisabled   = "FeatureDisabled"
+	// ReasonCleanedUp and ReasonHandedOver are those of ConditionCleanedUp.
+	ReasonCleanedUp  = "CleanedUp"
+	ReasonHandedOver = "HandedOver"
 )
 
 // safetyRequeue bounds a wait that informer events normally end.
@@ -136,15 +147,13 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	default:
 		requeue, syncErr = c.syncActive(ctx, r)
 	}
-	if err := c.writeStatus(ctx, r, old, remember); err != nil {
+	if r, err = c.writeStatus(ctx, r, old, remember); err != nil {
 		// Backoff retries the write; the delay still wakes the restore at
 		// its deadline.
 		return requeue, err
 	}
-	if r.Status.Phase == snapshotapi.RestoreFailed {
-		if err := c.cleanUp(ctx, r); err != nil {
-			return 0, err
-		}
+	if err := c.settleOnce(ctx, r, remember); err != nil {
+		return requeue, err
 	}
 	return requeue, syncErr
 }
@@ -165,17 +174,17 @@ func (c *Controller) ensureFinalizer(ctx context.Context, r *snapshotapi.Virtual
 }
 
 // writeStatus writes the status once, if it changed, and records an event
-// for a phase transition.
+// for a phase transition. It returns the restore as written.
 func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMachineRestore, old *snapshotapi.VirtualMachineRestoreStatus,
 	remember func(*snapshotapi.VirtualMachineRestore),
-) error {
+) (*snapshotapi.VirtualMachineRestore, error) {
 	r.Status.ObservedGeneration = r.Generation
 	if equality.Semantic.DeepEqual(old, &r.Status) {
-		return nil
+		return r, nil
 	}
 	updated, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).UpdateStatus(ctx, r, metav1.UpdateOptions{})
 	if err != nil {
-		return err
+		return r, err
 	}
 	remember(updated)
 	if old.Phase != r.Status.Phase {
@@ -184,7 +193,40 @@ func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMach
 		c.recordPhase(r)
 		c.recordFinished(r)
 	}
-	return nil
+	return updated.DeepCopy(), nil
+}
+
+// settleOnce settles what a finished restore created, once: a Failed
+// restore is cleaned up, a Ready one hands its objects over, and the
+// CleanedUp condition records it. A resync must not clean up again: by then
+// the user may have put a restored disk to use. A dry run created nothing.
+func (c *Controller) settleOnce(ctx context.Context, r *snapshotapi.VirtualMachineRestore, remember func(*snapshotapi.VirtualMachineRestore)) error {
+	dryRun := r.Status.Phase == snapshotapi.RestoreReady && !ptr.Deref(r.Status.Complete, false)
+	finished := r.Status.Phase == snapshotapi.RestoreReady || r.Status.Phase == snapshotapi.RestoreFailed
+	if !finished || dryRun || apimeta.IsStatusConditionTrue(r.Status.Conditions, ConditionCleanedUp) {
+		return nil
+	}
+	summary, err := c.settleFinished(ctx, r)
+	if err != nil {
+		return err
+	}
+	old := r.Status.DeepCopy()
+	reason, message := ReasonCleanedUp, "the restore failed and cleaned up: "+summary
+	if r.Status.Phase == snapshotapi.RestoreReady {
+		reason, message = ReasonHandedOver, "the restored objects no longer belong to the restore, and deleting it leaves them: "+summary
+	}
+	controller.SetCondition(&r.Status.Conditions, ConditionCleanedUp, metav1.ConditionTrue, reason, message, r.Generation, metav1.NewTime(c.clock.Now()))
+	_, err = c.writeStatus(ctx, r, old, remember)
+	return err
+}
+
+// settleFinished hands over what a Ready restore created, or cleans up
+// after any other.
+func (c *Controller) settleFinished(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (string, error) {
+	if r.Status.Phase == snapshotapi.RestoreReady {
+		return c.handOver(ctx, r)
+	}
+	return c.cleanUp(ctx, r)
 }
 
 func (c *Controller) recordFinished(r *snapshotapi.VirtualMachineRestore) {
@@ -368,7 +410,7 @@ func (c *Controller) requeueOrFail(r *snapshotapi.VirtualMachineRestore, deadlin
 	return deadline.Remaining(now), err
 }
 
-// fail marks the restore Failed; cleanUp then removes what it created.
+// fail marks the restore Failed; settleOnce then removes what it created.
 func (c *Controller) fail(r *snapshotapi.VirtualMachineRestore, now time.Time, reason, message string) {
 	r.Status.Phase = snapshotapi.RestoreFailed
 	r.Status.Complete = ptr.To(false)
@@ -437,13 +479,14 @@ func (c *Controller) setConditions(r *snapshotapi.VirtualMachineRestore, now tim
 
 // syncDeletion removes what an unfinished restore created and releases the
 // VM, then lets the restore go. A completed restore (or a dry run) leaves
-// everything as it is.
+// everything as it is, and hands over what it has not yet, so that the
+// garbage collector does not follow its owner references.
 func (c *Controller) syncDeletion(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (time.Duration, error) {
 	if !slices.Contains(r.Finalizers, Finalizer) {
 		return 0, nil
 	}
-	if r.Status.Phase != snapshotapi.RestoreReady {
-		if err := c.cleanUp(ctx, r); err != nil {
+	if !apimeta.IsStatusConditionTrue(r.Status.Conditions, ConditionCleanedUp) {
+		if _, err := c.settleFinished(ctx, r); err != nil {
 			return 0, err
 		}
 	}

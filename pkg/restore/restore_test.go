@@ -267,8 +267,11 @@ func TestSyncCreatesANewVM(t *testing.T) {
 	if requeue := f.sync(); requeue != 0 {
 		t.Errorf("requeue %s, want none once Ready", requeue)
 	}
+	// Once Ready, the restore hands over what it created, and records that.
 	want := "create secrets,create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
-		"create virtualmachines,create datavolumes,update virtualmachinerestores/status"
+		"create virtualmachines,create datavolumes,update virtualmachinerestores/status," +
+		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,update virtualmachines," +
+		"update virtualmachinerestores/status"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
 	}
@@ -281,11 +284,17 @@ func TestSyncCreatesANewVM(t *testing.T) {
 		t.Errorf("new VM run strategy %v running %v; want Halted", vm.Spec.RunStrategy, vm.Spec.Running)
 	}
 	if len(vm.OwnerReferences) != 0 {
-		t.Errorf("new VM owner references %v; want none", vm.OwnerReferences)
+		t.Errorf("new VM owner references %v; want none once the restore handed it over", vm.OwnerReferences)
 	}
 	claim, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), "vm2-disk0", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(claim.OwnerReferences) != 0 || claim.Labels[LabelRestoreUID] != string(restoreUID) {
+		t.Errorf("claim vm2-disk0 owners %v labels %v; want handed over (no owner), still labelled", claim.OwnerReferences, claim.Labels)
+	}
+	if c := apimeta.FindStatusCondition(st.Conditions, ConditionCleanedUp); c == nil || c.Reason != ReasonHandedOver {
+		t.Errorf("condition %s: %+v; want reason %s", ConditionCleanedUp, c, ReasonHandedOver)
 	}
 	if got := claim.Spec.Resources.Requests[corev1.ResourceStorage]; got.String() != "2Gi" {
 		t.Errorf("claim vm2-disk0 requests %s, want the VolumeSnapshot's restoreSize 2Gi", got.String())
@@ -316,7 +325,7 @@ func TestSyncRunningTargetPolicies(t *testing.T) {
 		{"WaitGracePeriodAndFail", snapshotapi.TargetReadinessWaitGracePeriodAndFail, false, snapshotapi.RestorePending, ReasonTargetRunning,
 			4 * time.Minute, "update virtualmachinerestores/status", false},
 		{"FailImmediate", snapshotapi.TargetReadinessFailImmediate, false, snapshotapi.RestoreFailed, ReasonTargetRunning,
-			0, "update virtualmachinerestores/status", false},
+			0, "update virtualmachinerestores/status,update virtualmachinerestores/status", false}, // Failed, then cleaned up
 		{"WaitEventually", snapshotapi.TargetReadinessWaitEventually, false, snapshotapi.RestorePending, ReasonTargetRunning,
 			0, "update virtualmachinerestores/status", false},
 		{"StopTarget records the target first", snapshotapi.TargetReadinessStopTarget, false, snapshotapi.RestoreInProgress, ReasonInProgress,
@@ -367,7 +376,8 @@ func TestSyncRestoresAStoppedVMInPlace(t *testing.T) {
 	f.sync()
 	want := "create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
 		"update virtualmachines,create datavolumes,delete persistentvolumeclaims," +
-		"update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status"
+		"update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status," +
+		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,update virtualmachinerestores/status"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
 	}
@@ -462,14 +472,13 @@ func TestSyncDeletionMidWayCleansUpAndReleasesTheVM(t *testing.T) {
 	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
 	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
 	vm.Status.RestoreInProgress = ptr.To("restore")
-	ourLabels := map[string]string{LabelRestoreUID: string(restoreUID)}
 	r := restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) {
 		r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreInProgress, ptr.To("vm")
 		r.DeletionTimestamp = ptr.To(metav1.NewTime(created.Add(time.Minute)))
 	})
 	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), r, vm,
-		claimObject(RandomizedClaimName(restoreUID, "disk0"), ourLabels), claimObject("vm-disk0", nil),
-		secretObject("vm-ci", "#cloud-config", ourLabels))...)
+		restoreOwned(claimObject(RandomizedClaimName(restoreUID, "disk0"), nil)), claimObject("vm-disk0", nil),
+		secretObject("vm-ci", "#cloud-config", map[string]string{LabelRestoreUID: string(restoreUID)}))...)
 	f.sync()
 	want := "update virtualmachines,update virtualmachines/status,delete persistentvolumeclaims,patch virtualmachinerestores"
 	if f.actions() != want {
@@ -661,5 +670,68 @@ func TestSyncDeletionFindsTheTargetWithoutStatus(t *testing.T) {
 			f.requireReleased("vm", tc.want)
 			f.requireFinalizerGone()
 		})
+	}
+}
+
+// restoreOwned marks a claim or VM as this restore's, as it creates them:
+// the label to find it and the owner reference that proves it.
+func restoreOwned[T metav1.Object](obj T) T {
+	labels := obj.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[LabelRestoreUID] = string(restoreUID)
+	obj.SetLabels(labels)
+	obj.SetOwnerReferences(append(obj.GetOwnerReferences(), ownerRef(testRestore())))
+	return obj
+}
+
+func (f *fixture) claim(name string) *corev1.PersistentVolumeClaim {
+	claim, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		return nil
+	}
+	return claim
+}
+
+// The cleanup of a Failed restore happens once, is recorded, and deletes
+// only claims it can prove it created and no VM uses: a claim the user has
+// attached to another VM is kept and handed over (no longer owned by the
+// restore, so that deleting the restore cannot garbage-collect it), and a
+// claim that merely carries the restore's label is left alone.
+func TestSyncFailedCleanupHappensOnceAndSparesWhatItCannotClaim(t *testing.T) {
+	attached, labelled, unused := RandomizedClaimName(restoreUID, "disk0"), RandomizedClaimName(restoreUID, "disk1"), RandomizedClaimName(restoreUID, "hot")
+	other := liveSourceVM()
+	other.Name, other.UID = "other", "other-uid"
+	volume(other, "disk0").PersistentVolumeClaim.ClaimName = attached
+	failed := func(r *snapshotapi.VirtualMachineRestore) {
+		r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreFailed, ptr.To("vm")
+	}
+	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), restoreObject(5*time.Minute, failed), lockedVM(), other,
+		restoreOwned(claimObject(attached, nil)), claimObject(labelled, map[string]string{LabelRestoreUID: string(restoreUID)}),
+		restoreOwned(claimObject(unused, nil)))...)
+
+	f.sync()
+	if claim := f.claim(attached); claim == nil || ours(testRestore(), claim) {
+		t.Errorf("claim %s, attached to VM other: %v; want it kept and no longer owned by the restore", attached, claim)
+	}
+	if f.claim(labelled) == nil {
+		t.Errorf("claim %s carries the restore's label but no owner reference: it was deleted", labelled)
+	}
+	if f.claim(unused) != nil {
+		t.Errorf("claim %s, the restore's and unused, was not deleted", unused)
+	}
+	if f.vm("vm").Status.RestoreInProgress != nil {
+		t.Error("the VM is still locked by the failed restore")
+	}
+	cleaned := apimeta.FindStatusCondition(f.status().Conditions, ConditionCleanedUp)
+	if cleaned == nil || cleaned.Status != metav1.ConditionTrue || !strings.Contains(cleaned.Message, unused) || !strings.Contains(cleaned.Message, attached) {
+		t.Fatalf("condition %s: %+v; want True, naming what was removed and what was kept", ConditionCleanedUp, cleaned)
+	}
+
+	f.writes = nil
+	f.sync()
+	if f.actions() != "" {
+		t.Errorf("a resync of a cleaned-up Failed restore wrote %s; want nothing", f.actions())
 	}
 }
