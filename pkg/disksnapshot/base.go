@@ -102,7 +102,8 @@ type Config struct {
 	Freezer         *freeze.Freezer
 	Metrics         *metrics.Operations
 	// Enabled is the VirtualDiskSnapshot feature gate. When false, disk
-	// snapshots only get a condition saying the feature is off.
+	// snapshots only get a condition saying the feature is off; deleted
+	// ones are still cleaned up.
 	Enabled bool
 }
 

@@ -9,7 +9,7 @@
 //	        │  no or ambiguous VolumeSnapshotClass; VM starting; no guest agent        │ fails at once: disk deleted before the cut,
 //	        │  or paused (required consistency); another snapshot holds the VM         │ VolumeSnapshot deleted before it was ready
 //	        └───────────────────(failureDeadline passes)──────────────────► Failed ◄───┘  (thaw, unlock, delete the VolumeSnapshot)
-//	any phase ──(deleted)──► Terminating ──(thawed, unlocked, VolumeSnapshot gone)──► finalizer released
+//	any phase, feature gate on or off ──(deleted)──► Terminating ──(thawed, unlocked, VolumeSnapshot gone)──► finalizer released
 //
 // Ownership: VirtualDiskSnapshot ◄─controller─ VolumeSnapshot vdsnapshot-<uid>,
 // so a retry after a crash finds the VolumeSnapshot it already made. A
@@ -112,10 +112,12 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	logger := klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(snap))
 	ctx = klog.NewContext(ctx, logger)
 
-	if !c.enabled {
+	deleting := snap.DeletionTimestamp != nil
+	// With the feature off a deleted snapshot is still cleaned up: it may
+	// hold a VM lock, a freeze and a VolumeSnapshot from when it was on.
+	if !c.enabled && !deleting {
 		return 0, c.syncDisabled(ctx, snap)
 	}
-	deleting := snap.DeletionTimestamp != nil
 	if !deleting {
 		if snap, err = c.ensureFinalizer(ctx, snap); err != nil {
 			return 0, err
@@ -221,13 +223,9 @@ func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
 	}
 }
 
-// syncDisabled only says that the feature is off. A snapshot made while it
-// was on is still let go when deleted; its VolumeSnapshot follows it by
-// garbage collection.
+// syncDisabled only says that the feature is off. (A deleted snapshot is
+// cleaned up as usual: see sync.)
 func (c *Controller) syncDisabled(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
-	if snap.DeletionTimestamp != nil {
-		return c.releaseFinalizer(ctx, snap)
-	}
 	old := snap.Status.DeepCopy()
 	wasOff := controller.ReadyReason(snap.Status.Conditions) == ReasonFeatureDisabled
 	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonFeatureDisabled,

@@ -576,14 +576,15 @@ func TestSyncWithTheFeatureOff(t *testing.T) {
 		t.Errorf("events %q, want one Warning FeatureDisabled", got)
 	}
 
-	// A snapshot made while the feature was on is let go when deleted.
+	// A snapshot made while the feature was on is cleaned up and let go
+	// when deleted (TestSyncWithTheFeatureOffStillCleansUpADeletedSnapshot).
 	f = newFixture(t, created, append(storageObjects(), newDiskSnapshot(func(s *snapshotapi.VirtualDiskSnapshot) {
 		s.DeletionTimestamp = ptr.To(metav1.NewTime(created))
 	}))...)
 	f.c.enabled = false
 	f.sync()
-	if f.actions() != "patch virtualdisksnapshots" {
-		t.Errorf("actions %s: want only the finalizer released", f.actions())
+	if want := "update virtualdisksnapshots/status,patch virtualdisksnapshots"; f.actions() != want {
+		t.Errorf("actions %s, want %s: Terminating, then the finalizer released", f.actions(), want)
 	}
 }
 
