@@ -14,8 +14,9 @@
 // Ownership: VirtualDiskSnapshot ◄─controller─ VolumeSnapshot vdsnapshot-<uid>,
 // so a retry after a crash finds the VolumeSnapshot it already made. A
 // running VM with a guest agent is locked through its status.snapshotInProgress
-// ("VirtualDiskSnapshot/<name>") while it is frozen, so VM and disk snapshots
-// of one VM take turns and never thaw each other.
+// ("VirtualDiskSnapshot/<name>") while it is frozen, and only the holder of
+// the lock thaws it, so VM and disk snapshots of one VM take turns and never
+// thaw each other.
 //
 // The source claim needs no finalizer of ours: external-snapshotter's
 // snapshot.storage.kubernetes.io/pvc-as-source-protection keeps it from the
@@ -650,11 +651,14 @@ func (c *Controller) thawAtCut(ctx context.Context, snap *snapshotapi.VirtualDis
 
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
 // also after a restart of the controller that forgot whether it froze.
+// Only the holder thaws: a VM another snapshot holds may be frozen for that
+// one's cut, which a thaw from here would spoil.
 func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
 	if !controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || c.freezer.Thawed(snap.UID) {
 		return nil
 	}
-	if _, frozen := c.freezer.Frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
+	_, frozenHere := c.freezer.Frozen(snap.UID)
+	if !frozenHere && snap.Status.CreationTime != nil {
 		return nil // cut before; thawed then
 	}
 	vmName := ptr.Deref(snap.Status.VirtualMachineName, "")
@@ -662,24 +666,59 @@ func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.Virtual
 		c.freezer.MarkThawed(snap.UID)
 		return nil
 	}
+	if !c.holdsFreeze(snap, vmName, frozenHere) {
+		klog.FromContext(ctx).V(4).Info("Not thawing a VM another snapshot holds", "vm", klog.KRef(snap.Namespace, vmName))
+		c.freezer.MarkThawed(snap.UID) // the holder's freeze now; free our place
+		return nil
+	}
 	return c.freezer.Thaw(ctx, snap.UID, snap.Namespace, vmName)
 }
 
-// unlockVM clears the VM's status.snapshotInProgress if it names this
-// snapshot.
-func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
-	vmName := ptr.Deref(snap.Status.VirtualMachineName, "")
-	if vmName == "" || !c.kubeVirtServed() {
-		return nil
+// holdsFreeze reports whether the snapshot may thaw the VM: the VM lock
+// names it, or nobody holds the lock and this process froze the VM for it.
+// A VM instance without a VM has no lock; then only that record counts.
+func (c *Controller) holdsFreeze(snap *snapshotapi.VirtualDiskSnapshot, vmName string, frozenHere bool) bool {
+	if !c.kubeVirtServed() {
+		return frozenHere
 	}
 	vm, err := c.vms.Namespace(snap.Namespace).Get(vmName)
-	if apierrors.IsNotFound(err) {
+	if err != nil {
+		return frozenHere
+	}
+	holder := ptr.Deref(c.freezer.LatestVM(vm).Status.SnapshotInProgress, "")
+	return holder == LockHolder(snap) || (holder == "" && frozenHere)
+}
+
+// unlockVM clears status.snapshotInProgress of every VM that names this
+// snapshot: the one its status records, and those the disk is attached to,
+// in case the controller crashed between the lock and the status write
+// that records it.
+func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	if !c.kubeVirtServed() {
 		return nil
 	}
-	if err != nil {
-		return err
+	var names []string
+	if name := ptr.Deref(snap.Status.VirtualMachineName, ""); name != "" {
+		names = append(names, name)
 	}
-	return c.freezer.Unlock(ctx, vm, LockHolder(snap))
+	for _, a := range c.attachments(snap.Namespace, snap.Spec.VirtualDiskName) {
+		if !slices.Contains(names, a.name) {
+			names = append(names, a.name)
+		}
+	}
+	for _, name := range names {
+		vm, err := c.vms.Namespace(snap.Namespace).Get(name)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.freezer.Unlock(ctx, vm, LockHolder(snap)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // --- Waiting --------------------------------------------------------------

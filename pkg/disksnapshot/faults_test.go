@@ -2,6 +2,7 @@ package disksnapshot
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +62,46 @@ func TestSyncWithTheFeatureOffStillCleansUpADeletedSnapshot(t *testing.T) {
 	}
 	if _, frozen := f.c.freezer.Frozen(snap.UID); frozen {
 		t.Error("the freeze is still held")
+	}
+}
+
+// Only the holder of the VM lock thaws the VM. After a restart the
+// controller does not know whether it froze, and a VM another snapshot
+// holds may be frozen for that one's cut.
+func TestSyncThawsOnlyAVMItHolds(t *testing.T) {
+	failed := func(s *snapshotapi.VirtualDiskSnapshot) {
+		s.Status.Phase = snapshotapi.SnapshotFailed
+	}
+	deleting := func(s *snapshotapi.VirtualDiskSnapshot) {
+		s.DeletionTimestamp = ptr.To(metav1.NewTime(created.Add(time.Minute)))
+	}
+	for _, tc := range []struct {
+		name      string
+		holder    string
+		mutate    func(*snapshotapi.VirtualDiskSnapshot)
+		wantsThaw bool
+	}{
+		{"failed, VM held by this snapshot", "VirtualDiskSnapshot/snap", failed, true},
+		{"failed, VM held by a VM snapshot", "vm-snapshot", failed, false},
+		{"failed, VM held by nobody", "", failed, false},
+		{"deleted, VM held by this snapshot", "VirtualDiskSnapshot/snap", deleting, true},
+		{"deleted, VM held by a VM snapshot", "vm-snapshot", deleting, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// A fresh freezer: the controller restarted and forgot.
+			f := newFixture(t, created.Add(2*time.Minute), append(storageObjects(), vmLockedBy(tc.holder), runningVMI(true),
+				newDiskSnapshot(inProgress(true), tc.mutate))...)
+			f.sync()
+			if thawed := strings.Contains(f.actions(), "unfreeze"); thawed != tc.wantsThaw {
+				t.Errorf("actions %s: thawed %v, want %v", f.actions(), thawed, tc.wantsThaw)
+			}
+			wantHolder := tc.holder
+			if wantHolder == "VirtualDiskSnapshot/snap" {
+				wantHolder = "" // released
+			}
+			if holder := f.vmLockHolder(); holder != wantHolder {
+				t.Errorf("VM locked by %q, want %q", holder, wantHolder)
+			}
+		})
 	}
 }
