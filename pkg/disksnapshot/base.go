@@ -82,6 +82,10 @@ type Controller struct {
 	clock     clock.PassiveClock
 	freezer   *freeze.Freezer
 	metrics   *metrics.Operations
+
+	// createdVolumeSnapshots are the VolumeSnapshots this process created
+	// that the cache may not show yet.
+	createdVolumeSnapshots *controller.Created[*snapshotv1.VolumeSnapshot]
 }
 
 // Config is what the controller is built from.
@@ -137,6 +141,8 @@ func New(cfg Config) (*Controller, error) {
 		clock:    cfg.Clock,
 		freezer:  cfg.Freezer,
 		metrics:  cfg.Metrics,
+
+		createdVolumeSnapshots: controller.NewCreated[*snapshotv1.VolumeSnapshot](),
 	}
 	c.volumeSnapshotsOK = func() bool {
 		return cfg.APIs.Served(snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots")) && vsInformer.HasSynced() && vscInformer.HasSynced()
@@ -154,6 +160,7 @@ func New(cfg Config) (*Controller, error) {
 	if err := vmiInformer.AddIndexers(cache.Indexers{IndexByClaim: indexVMIByClaim}); err != nil {
 		return nil, err
 	}
+	c.freezer.OnThaw(c.wakeFreezeWaiters)
 	handlers := []struct {
 		informer cache.SharedIndexInformer
 		handler  cache.ResourceEventHandler
@@ -269,17 +276,42 @@ func (c *Controller) enqueueSnapshotsOfDisk(obj interface{}) {
 // enqueueWaitingForClass wakes only the snapshots that wait for a
 // VolumeSnapshotClass.
 func (c *Controller) enqueueWaitingForClass() {
+	for _, key := range c.waitingFor(snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch) {
+		c.queue.Add(key)
+	}
+}
+
+// wakeFreezeWaiters enqueues, oldest first, as many snapshots waiting for a
+// place among the frozen VMs as there are places free (all of them when
+// there is no bound). Waiters are found by their condition, so a restart
+// loses none; one whose condition the cache does not show yet is woken by
+// busyFreezerRecheck.
+func (c *Controller) wakeFreezeWaiters(free int) {
+	keys := c.waitingFor(ReasonWaitingToFreeze)
+	if free >= 0 && free < len(keys) {
+		keys = keys[:free]
+	}
+	for _, key := range keys {
+		c.queue.Add(key)
+	}
+}
+
+// waitingFor returns the keys of the snapshots not started that wait for
+// one of the reasons, oldest first.
+func (c *Controller) waitingFor(reasons ...string) []string {
 	snaps, err := c.diskSnapshots.List(everything)
 	if err != nil {
-		return
+		return nil
 	}
+	snaps = slices.DeleteFunc(snaps, func(s *snapshotapi.VirtualDiskSnapshot) bool {
+		return !notStarted(s) || !slices.Contains(reasons, controller.ReadyReason(s.Status.Conditions))
+	})
+	slices.SortFunc(snaps, func(a, b *snapshotapi.VirtualDiskSnapshot) int {
+		return a.CreationTimestamp.Compare(b.CreationTimestamp.Time)
+	})
+	keys := make([]string, 0, len(snaps))
 	for _, s := range snaps {
-		if !notStarted(s) {
-			continue
-		}
-		switch controller.ReadyReason(s.Status.Conditions) {
-		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch:
-			c.queue.Add(s.Namespace + "/" + s.Name)
-		}
+		keys = append(keys, s.Namespace+"/"+s.Name)
 	}
+	return keys
 }

@@ -4,19 +4,25 @@
 //
 // Phase machine (one sync computes the whole status and writes it once):
 //
-//	"" ─► Pending ──(disk Bound, class chosen, consistency possible, VM lock taken)──► InProgress ──(VolumeSnapshot ready)──► Ready
-//	        │  waits: disk missing, not ready, resizing or being deleted;             │ freeze ─► create VolumeSnapshot ─► cut ─► thaw, unlock
-//	        │  no or ambiguous VolumeSnapshotClass; VM starting; no guest agent        │ fails at once: disk deleted before the cut,
-//	        │  or paused (required consistency); another snapshot holds the VM         │ VolumeSnapshot deleted before it was ready
-//	        └───────────────────(failureDeadline passes)──────────────────► Failed ◄───┘  (thaw, unlock, delete the VolumeSnapshot)
+//	"" ─► Pending ──(disk Bound, class chosen, consistency possible, VM locked and frozen)──► InProgress ──(VolumeSnapshot ready)──► Ready
+//	        │  waits: disk missing, not ready, resizing or being deleted;                    │ create VolumeSnapshot ─► cut ─► thaw, unlock
+//	        │  no or ambiguous VolumeSnapshotClass; VM starting; no guest agent               │ fails at once: disk deleted before the cut,
+//	        │  or paused (required consistency); another snapshot holds the VM;               │ VolumeSnapshot deleted before it was ready
+//	        │  no place among the VMs frozen at once; a freeze that failed (retried)          │
+//	        └──────────────────────(failureDeadline passes)──────────────────────► Failed ◄───┘  (thaw, unlock, delete the VolumeSnapshot)
 //	any phase, feature gate on or off ──(deleted)──► Terminating ──(thawed, unlocked, VolumeSnapshot gone)──► finalizer released
 //
+// An API call that fails is retried with backoff, and the snapshot is woken
+// at its deadline whatever the backoff, to fail naming the step
+// (requeueOrFail).
+//
 // Ownership: VirtualDiskSnapshot ◄─controller─ VolumeSnapshot vdsnapshot-<uid>,
-// so a retry after a crash finds the VolumeSnapshot it already made. A
-// running VM with a guest agent is locked through its status.snapshotInProgress
-// ("VirtualDiskSnapshot/<name>") while it is frozen, and only the holder of
-// the lock thaws it, so VM and disk snapshots of one VM take turns and never
-// thaw each other.
+// so a retry after a crash finds the VolumeSnapshot it already made. Whether
+// it was made is asked of the API (the cache, or this process's record of
+// its creates), never of the status. A running VM with a guest agent is
+// locked through its status.snapshotInProgress ("VirtualDiskSnapshot/<name>")
+// before it is frozen, and only the holder of the lock thaws it, so VM and
+// disk snapshots of one VM take turns and never thaw each other.
 //
 // The source claim needs no finalizer of ours: external-snapshotter's
 // snapshot.storage.kubernetes.io/pvc-as-source-protection keeps it from the
@@ -77,12 +83,26 @@ const (
 	ReasonDiskDeleted      = "DiskDeleted"
 	ReasonSourceReplaced   = "SourceReplaced"
 	ReasonDeleting         = "Deleting"
+	ReasonWaitingToFreeze  = "WaitingToFreeze"
+)
+
+// Reasons naming the step whose API call failed, in the conditions while it
+// is retried and in the Failed condition should the deadline pass first.
+const (
+	ReasonLockFailed   = "LockingVMFailed"
+	ReasonFreezeFailed = "FreezeFailed"
+	ReasonCreateFailed = "CreatingVolumeSnapshotFailed"
+	ReasonThawFailed   = "ThawFailed"
+	ReasonUnlockFailed = "UnlockingVMFailed"
 )
 
 const (
 	// deletionRecheck is a safety net while the VolumeSnapshot is being
 	// deleted; its deletion event normally wakes the snapshot first.
 	deletionRecheck = 10 * time.Second
+	// busyFreezerRecheck is a safety net for a snapshot waiting for a place
+	// among the VMs frozen at once; a thaw normally wakes it first.
+	busyFreezerRecheck = 5 * time.Second
 )
 
 var everything = labels.Everything()
@@ -119,10 +139,13 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if !c.enabled && !deleting {
 		return 0, c.syncDisabled(ctx, snap)
 	}
+	retry := c.retryDelay(snap)
 	if !deleting {
-		if snap, err = c.ensureFinalizer(ctx, snap); err != nil {
-			return 0, err
+		withFinalizer, err := c.ensureFinalizer(ctx, snap)
+		if err != nil {
+			return retry, fmt.Errorf("adding finalizer %s: %w", Finalizer, err)
 		}
+		snap = withFinalizer
 	}
 	old := snap.Status.DeepCopy()
 
@@ -145,8 +168,11 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 
 	written, err := c.writeStatus(ctx, snap, old)
-	if err != nil || written == nil {
-		return 0, err
+	if err != nil {
+		return retry, err
+	}
+	if written == nil {
+		return 0, nil
 	}
 	switch {
 	case deleting && cleanedUp:
@@ -195,6 +221,8 @@ func (c *Controller) writeStatus(ctx context.Context, snap *snapshotapi.VirtualD
 		return nil, err
 	}
 	if old.Phase != snap.Status.Phase {
+		klog.FromContext(ctx).V(2).Info("Phase changed", "from", old.Phase, "to", snap.Status.Phase,
+			"reason", controller.ReadyReason(snap.Status.Conditions))
 		c.recordPhase(snap)
 	}
 	return written, nil
@@ -218,8 +246,7 @@ func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
 	case snapshotapi.SnapshotReady, snapshotapi.SnapshotFailed:
 		c.metrics.Finished(metrics.KindVirtualDiskSnapshot, string(snap.Status.Phase), snap.CreationTimestamp.Time, now)
 	}
-	deadline := controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
-	if snap.Status.Phase == snapshotapi.SnapshotFailed && deadline.Exceeded(now) {
+	if snap.Status.Phase == snapshotapi.SnapshotFailed && failureDeadline(snap).Exceeded(now) {
 		c.metrics.DeadlineExceeded(metrics.KindVirtualDiskSnapshot)
 	}
 }
@@ -248,45 +275,60 @@ func (c *Controller) syncDisabled(ctx context.Context, snap *snapshotapi.Virtual
 
 // --- In progress -----------------------------------------------------------
 
-// syncInProgress drives a snapshot from Pending to Ready or Failed.
+// syncInProgress drives a snapshot from Pending to Ready or Failed. A step
+// whose API call fails is retried until the deadline (requeueOrFail).
 func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (time.Duration, error) {
 	now := c.clock.Now()
-	deadline := controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
+	deadline := failureDeadline(snap)
 	if snap.Status.Phase == "" {
 		snap.Status.Phase = snapshotapi.SnapshotPending
 	}
 	if !c.volumeSnapshotsOK() {
-		requeue, err := c.wait(snap, deadline, now, blocker{ReasonVolumeSnapshotAPI,
+		requeue := c.wait(snap, deadline, now, blocker{ReasonVolumeSnapshotAPI,
 			"the VolumeSnapshot API (snapshot.storage.k8s.io/v1) is not served or not synced yet; install the CSI snapshot CRDs and snapshot-controller"})
-		return controller.Sooner(requeue, controller.CacheRecheck), err
+		return controller.Sooner(requeue, controller.CacheRecheck), nil
 	}
+	requeue, err := c.progress(ctx, snap, deadline, now)
+	if err != nil {
+		return c.requeueOrFail(snap, deadline, now, err)
+	}
+	return requeue, nil
+}
 
-	vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(VolumeSnapshotName(snap))
-	if err != nil && !apierrors.IsNotFound(err) {
-		return 0, err
-	}
-	if vs == nil && snap.Status.VolumeSnapshotName != nil {
-		// Made by an earlier sync: the cache may not show it yet.
-		vs, err = c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Get(ctx, *snap.Status.VolumeSnapshotName, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			c.fail(snap, now, ReasonVolumeLost, fmt.Sprintf("VolumeSnapshot %s was deleted before it was ready to use", *snap.Status.VolumeSnapshotName))
-			return 0, nil
-		}
-		if err != nil {
-			return 0, err
-		}
-	}
-	if vs == nil || snap.Status.VolumeSnapshotName == nil {
+// progress starts the snapshot, or follows its VolumeSnapshot. Whether the
+// VolumeSnapshot was made is asked of the API, never of the status: a
+// status names it only once it exists, and one written by an older version
+// named it before the freeze.
+func (c *Controller) progress(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time) (time.Duration, error) {
+	vs := c.knownVolumeSnapshot(snap, now)
+	switch {
+	case vs == nil && snap.Status.CreationTime != nil:
+		// Cut and gone: making it again would cut another point in time.
+		c.fail(snap, now, ReasonVolumeLost, fmt.Sprintf("VolumeSnapshot %s was deleted before it was ready to use", VolumeSnapshotName(snap)))
+		return 0, nil
+	case vs == nil || snap.Status.VolumeSnapshotName == nil:
 		var requeue time.Duration
-		vs, requeue, err = c.start(ctx, snap, vs, deadline, now)
-		if err != nil {
-			return c.requeueOrFail(snap, deadline, now, err)
-		}
-		if vs == nil {
-			return requeue, nil
+		var err error
+		if vs, requeue, err = c.start(ctx, snap, vs, deadline, now); vs == nil || err != nil {
+			return requeue, err
 		}
 	}
 	return c.observe(ctx, snap, vs, deadline, now)
+}
+
+// knownVolumeSnapshot returns the snapshot's VolumeSnapshot if it exists:
+// the cache's, or the one this process created that the cache does not
+// show yet. A restart empties the record of creates, and then the cache,
+// listed after every create of the process before, is the whole truth.
+func (c *Controller) knownVolumeSnapshot(snap *snapshotapi.VirtualDiskSnapshot, now time.Time) *snapshotv1.VolumeSnapshot {
+	name := VolumeSnapshotName(snap)
+	key := snap.Namespace + "/" + name
+	if vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name); err == nil {
+		c.createdVolumeSnapshots.Seen(key)
+		return vs
+	}
+	vs, _ := c.createdVolumeSnapshots.Lookup(key, now)
+	return vs
 }
 
 // start checks that the snapshot can be taken, takes the VM lock, freezes
@@ -296,67 +338,108 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, existing *snapshotv1.VolumeSnapshot,
 	deadline controller.Deadline, now time.Time,
 ) (*snapshotv1.VolumeSnapshot, time.Duration, error) {
+	next, requeue := c.readyToStart(snap, deadline, now)
+	if next == nil {
+		return nil, requeue, nil
+	}
+	if err := c.lockVM(ctx, snap, next.plan); err != nil {
+		return nil, 0, err
+	}
+	recordStart(snap, next)
+	alreadyCut := existing != nil && existing.Status != nil && existing.Status.CreationTime != nil
+	if next.plan.freeze != nil && !alreadyCut {
+		busy, err := c.freezeGuest(ctx, snap, next.plan.freeze.name, deadline)
+		if err != nil {
+			return nil, 0, err
+		}
+		if busy != nil {
+			requeue := c.wait(snap, deadline, now, *busy)
+			if snap.Status.Phase == snapshotapi.SnapshotFailed {
+				return nil, 0, nil
+			}
+			return nil, controller.Sooner(requeue, busyFreezerRecheck), nil
+		}
+	}
+	vs := existing
+	if vs == nil {
+		var err error
+		if vs, err = c.createVolumeSnapshot(ctx, snap, next.claim.Name, next.class, now); err != nil {
+			return nil, 0, err
+		}
+		klog.FromContext(ctx).V(2).Info("Created the VolumeSnapshot", "volumeSnapshot", klog.KObj(vs), "class", next.class,
+			"vm", next.plan.vmName, "frozen", next.plan.freeze != nil)
+	}
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	snap.Status.VolumeSnapshotName = ptr.To(vs.Name)
+	return vs, 0, nil
+}
+
+// startable is what a snapshot that can start now snapshots, and how.
+type startable struct {
+	claim *corev1.PersistentVolumeClaim
+	class string
+	plan  consistencyPlan
+}
+
+// readyToStart checks that the snapshot can start now. When it cannot, it
+// leaves the snapshot waiting (or failed) and returns when to look again.
+func (c *Controller) readyToStart(snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time) (*startable, time.Duration) {
 	if c.kubeVirtServed() && !c.kubeVirtSynced() {
-		requeue, err := c.wait(snap, deadline, now, blocker{ReasonKubeVirtNotSynced,
+		requeue := c.wait(snap, deadline, now, blocker{ReasonKubeVirtNotSynced,
 			"the controller has not yet listed the VMs, so it cannot tell whether the disk is attached to one"})
-		return nil, controller.Sooner(requeue, controller.CacheRecheck), err
+		return nil, controller.Sooner(requeue, controller.CacheRecheck)
 	}
 	claim, class, b := c.inspectDisk(snap)
 	if b != nil {
-		requeue, err := c.wait(snap, deadline, now, *b)
-		return nil, requeue, err
+		return nil, c.wait(snap, deadline, now, *b)
 	}
 	if snap.Status.SourceUID != nil && *snap.Status.SourceUID != claim.UID {
 		c.fail(snap, now, ReasonSourceReplaced, fmt.Sprintf("PersistentVolumeClaim %s was deleted and created again during the snapshot", claim.Name))
-		return nil, 0, nil
+		return nil, 0
 	}
 	plan := planConsistency(snap.Spec.IsConsistencyRequired(), LockHolder(snap), c.attachments(snap.Namespace, snap.Spec.VirtualDiskName))
 	if plan.blocker != nil {
-		requeue, err := c.wait(snap, deadline, now, *plan.blocker)
-		return nil, requeue, err
+		return nil, c.wait(snap, deadline, now, *plan.blocker)
 	}
+	return &startable{claim: claim, class: class, plan: plan}, 0
+}
 
-	if plan.freeze != nil && plan.freeze.vm != nil {
-		if err := c.freezer.Lock(ctx, plan.freeze.vm, LockHolder(snap)); err != nil {
-			return nil, 0, err
-		}
-	}
-	snap.Status.Phase = snapshotapi.SnapshotInProgress
+// recordStart notes, before anything is frozen or created, what the cleanup
+// of every later path needs: the claim, and the VM that is locked and may
+// be frozen.
+func recordStart(snap *snapshotapi.VirtualDiskSnapshot, next *startable) {
 	snap.Status.ReadyToUse = ptr.To(false)
-	snap.Status.SourceUID = ptr.To(claim.UID)
+	snap.Status.SourceUID = ptr.To(next.claim.UID)
 	snap.Status.VirtualMachineName = nil
-	if plan.vmName != "" {
-		snap.Status.VirtualMachineName = ptr.To(plan.vmName)
+	if next.plan.vmName != "" {
+		snap.Status.VirtualMachineName = ptr.To(next.plan.vmName)
 	}
-	snap.Status.Indications = plan.indications
-	snap.Status.VolumeSnapshotName = ptr.To(VolumeSnapshotName(snap))
+	snap.Status.Indications = next.plan.indications
+}
 
-	alreadyCut := existing != nil && existing.Status != nil && existing.Status.CreationTime != nil
-	if plan.freeze != nil && !alreadyCut {
-		if _, frozen := c.freezer.Frozen(snap.UID); !frozen {
-			freezeCtx, cancel := deadline.Bound(ctx)
-			err := c.freezer.Freeze(freezeCtx, snap.UID, snap.Namespace, plan.freeze.name)
-			cancel()
-			if err != nil {
-				// A busy freezer is a wait, never a reason to go crash-consistent.
-				if snap.Spec.IsConsistencyRequired() || errors.Is(err, freeze.ErrBusy) {
-					return nil, 0, fmt.Errorf("freezing the filesystems of VM %s: %w", plan.freeze.name, err)
-				}
-				// Best effort: go on crash-consistent, and say so.
-				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
-			}
-		}
+// freezeGuest freezes the VM's guest for the cut. While the most VMs
+// allowed are frozen (--max-frozen-vms) it returns a blocker: a wait, woken
+// by the next thaw, and never a reason to cut unfrozen. A failed freeze is
+// an error to retry when consistency is required; otherwise the cut goes
+// on crash-consistent and says so.
+func (c *Controller) freezeGuest(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, vmiName string, deadline controller.Deadline) (*blocker, error) {
+	if _, frozen := c.freezer.Frozen(snap.UID); frozen {
+		return nil, nil
 	}
-	if existing != nil {
-		return existing, 0, nil
+	freezeCtx, cancel := deadline.Bound(ctx)
+	err := c.freezer.Freeze(freezeCtx, snap.UID, snap.Namespace, vmiName)
+	cancel()
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.Is(err, freeze.ErrBusy):
+		klog.FromContext(ctx).V(4).Info("Waiting for a place among the frozen VMs", "vmi", klog.KRef(snap.Namespace, vmiName))
+		return &blocker{ReasonWaitingToFreeze, fmt.Sprintf("VM %s waits to be frozen for the cut: %v", vmiName, err)}, nil
+	case snap.Spec.IsConsistencyRequired():
+		return nil, stepErr(ReasonFreezeFailed, err, "freezing the filesystems of VM %s", vmiName)
 	}
-	vs, err := c.createVolumeSnapshot(ctx, snap, claim.Name, class)
-	if err != nil {
-		return nil, 0, err
-	}
-	logger := klog.FromContext(ctx)
-	logger.V(2).Info("Created the VolumeSnapshot", "volumeSnapshot", klog.KObj(vs), "class", class, "vm", plan.vmName, "frozen", plan.freeze != nil)
-	return vs, 0, nil
+	controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
+	return nil, nil
 }
 
 // inspectDisk finds the disk's claim and VolumeSnapshotClass, or what stops
@@ -404,7 +487,9 @@ func (c *Controller) attachments(namespace, disk string) []attachment {
 	return out
 }
 
-func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, claimName, class string) (*snapshotv1.VolumeSnapshot, error) {
+// createVolumeSnapshot creates the VolumeSnapshot and remembers it until
+// the cache shows it.
+func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, claimName, class string, now time.Time) (*snapshotv1.VolumeSnapshot, error) {
 	vs := &snapshotv1.VolumeSnapshot{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      VolumeSnapshotName(snap),
@@ -418,11 +503,18 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 			VolumeSnapshotClassName: ptr.To(class),
 		},
 	}
-	created, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Create(ctx, vs, metav1.CreateOptions{})
+	client := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace)
+	created, err := client.Create(ctx, vs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		return c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Get(ctx, vs.Name, metav1.GetOptions{})
+		// Made by a sync whose create answered with an error, or by a
+		// process before a restart, and not in the cache yet.
+		created, err = client.Get(ctx, vs.Name, metav1.GetOptions{})
 	}
-	return created, err
+	if err != nil {
+		return nil, stepErr(ReasonCreateFailed, err, "creating VolumeSnapshot %s of PersistentVolumeClaim %s", vs.Name, claimName)
+	}
+	c.createdVolumeSnapshots.Remember(snap.Namespace+"/"+vs.Name, created, now)
+	return created, nil
 }
 
 // observe follows the VolumeSnapshot: it thaws and unlocks the VM at the
@@ -435,6 +527,10 @@ func (c *Controller) observe(ctx context.Context, snap *snapshotapi.VirtualDiskS
 		st = &snapshotv1.VolumeSnapshotStatus{}
 	}
 	cut := st.CreationTime != nil
+	if vs.DeletionTimestamp != nil && !ptr.Deref(st.ReadyToUse, false) {
+		c.fail(snap, now, ReasonVolumeLost, fmt.Sprintf("VolumeSnapshot %s was deleted before it was ready to use", vs.Name))
+		return 0, nil
+	}
 	if !cut {
 		if b := c.sourceGone(snap); b != nil {
 			c.fail(snap, now, b.reason, b.message)
@@ -610,27 +706,24 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 // deleteVolumeSnapshot deletes the snapshot's VolumeSnapshot and reports
 // whether it is gone.
 func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (bool, error) {
-	name := VolumeSnapshotName(snap)
-	vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name)
-	if apierrors.IsNotFound(err) {
-		return true, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if !metav1.IsControlledBy(vs, snap) {
-		return true, nil // not ours to delete
+	vs := c.knownVolumeSnapshot(snap, c.clock.Now())
+	if vs == nil || !metav1.IsControlledBy(vs, snap) {
+		return true, nil // gone, or not ours to delete
 	}
 	if vs.DeletionTimestamp != nil {
 		return false, nil
 	}
-	err = c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Delete(ctx, name, metav1.DeleteOptions{
+	err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
 	})
+	c.createdVolumeSnapshots.Seen(snap.Namespace + "/" + vs.Name) // from now on the cache tells
 	if apierrors.IsNotFound(err) {
 		return true, nil
 	}
-	return false, err
+	if err != nil {
+		return false, fmt.Errorf("deleting VolumeSnapshot %s: %w", vs.Name, err)
+	}
+	return false, nil
 }
 
 // --- Freeze, thaw and the VM lock --------------------------------------------
@@ -671,7 +764,7 @@ func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.Virtual
 		c.freezer.MarkThawed(snap.UID) // the holder's freeze now; free our place
 		return nil
 	}
-	return c.freezer.Thaw(ctx, snap.UID, snap.Namespace, vmName)
+	return stepErr(ReasonThawFailed, c.freezer.Thaw(ctx, snap.UID, snap.Namespace, vmName), "VM %s", vmName)
 }
 
 // holdsFreeze reports whether the snapshot may thaw the VM: the VM lock
@@ -687,6 +780,15 @@ func (c *Controller) holdsFreeze(snap *snapshotapi.VirtualDiskSnapshot, vmName s
 	}
 	holder := ptr.Deref(c.freezer.LatestVM(vm).Status.SnapshotInProgress, "")
 	return holder == LockHolder(snap) || (holder == "" && frozenHere)
+}
+
+// lockVM names the snapshot in the status.snapshotInProgress of the VM it
+// is to freeze.
+func (c *Controller) lockVM(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, plan consistencyPlan) error {
+	if plan.freeze == nil || plan.freeze.vm == nil {
+		return nil
+	}
+	return stepErr(ReasonLockFailed, c.freezer.Lock(ctx, plan.freeze.vm, LockHolder(snap)), "locking VM %s", plan.freeze.name)
 }
 
 // unlockVM clears status.snapshotInProgress of every VM that names this
@@ -715,7 +817,7 @@ func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualDisk
 			return err
 		}
 		if err := c.freezer.Unlock(ctx, vm, LockHolder(snap)); err != nil {
-			return err
+			return stepErr(ReasonUnlockFailed, err, "releasing the lock of VM %s", name)
 		}
 	}
 	return nil
@@ -725,25 +827,49 @@ func (c *Controller) unlockVM(ctx context.Context, snap *snapshotapi.VirtualDisk
 
 // wait keeps the snapshot Pending for the blocker, or fails it once the
 // deadline has passed. It requeues at the deadline.
-func (c *Controller) wait(snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time, b blocker) (time.Duration, error) {
+func (c *Controller) wait(snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time, b blocker) time.Duration {
 	if deadline.Exceeded(now) {
 		c.fail(snap, now, b.reason, fmt.Sprintf("the snapshot could not start within its failureDeadline of %s: %s", deadline.Length, b.message))
-		return 0, nil
+		return 0
 	}
 	snap.Status.Phase = snapshotapi.SnapshotPending
 	snap.Status.ReadyToUse = ptr.To(false)
 	c.setConditions(snap, now, metav1.ConditionFalse, b.reason, b.message, metav1.ConditionFalse, b.reason, b.message)
-	return deadline.Remaining(now), nil
+	return deadline.Remaining(now)
 }
 
-// requeueOrFail retries an error with backoff until the deadline, then fails.
+// requeueOrFail retries a step whose API call failed with backoff, and
+// wakes the snapshot at its deadline whatever the backoff; past the
+// deadline it fails, naming the step.
 func (c *Controller) requeueOrFail(snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time, err error) (time.Duration, error) {
+	reason := ReasonDeadlineExceeded
+	var step *stepError
+	if errors.As(err, &step) {
+		reason = step.reason
+	}
 	if deadline.Exceeded(now) {
-		c.fail(snap, now, ReasonDeadlineExceeded, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %v", deadline.Length, err))
+		c.fail(snap, now, reason, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %v", deadline.Length, err))
 		return 0, nil
 	}
-	snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
-	return 0, err
+	// A conflict is the cache behind a write and is retried at once:
+	// nothing a user needs to read.
+	if !apierrors.IsConflict(err) {
+		message := err.Error() + "; retrying until the failureDeadline"
+		snap.Status.Error = &snapshotapi.Error{Time: ptr.To(metav1.NewTime(now)), Message: ptr.To(err.Error())}
+		c.setConditions(snap, now, metav1.ConditionTrue, reason, message, metav1.ConditionFalse, reason, message)
+	}
+	return deadline.Remaining(now), err
+}
+
+// retryDelay goes with an error of a snapshot not done yet: the time left
+// to its deadline, so that the queue wakes it then, to fail, however long
+// the backoff has grown.
+func (c *Controller) retryDelay(snap *snapshotapi.VirtualDiskSnapshot) time.Duration {
+	switch {
+	case snap.DeletionTimestamp != nil, snap.Status.Phase == snapshotapi.SnapshotReady, snap.Status.Phase == snapshotapi.SnapshotFailed:
+		return 0
+	}
+	return failureDeadline(snap).Remaining(c.clock.Now())
 }
 
 func (c *Controller) setConditions(snap *snapshotapi.VirtualDiskSnapshot, now time.Time,
@@ -755,6 +881,29 @@ func (c *Controller) setConditions(snap *snapshotapi.VirtualDiskSnapshot, now ti
 }
 
 // --- Small helpers --------------------------------------------------------
+
+func failureDeadline(snap *snapshotapi.VirtualDiskSnapshot) controller.Deadline {
+	return controller.Deadline{Start: snap.CreationTimestamp.Time, Length: snap.Spec.GetFailureDeadline()}
+}
+
+// stepError is the failed API call of one step. Its message names the
+// step; its reason is what the snapshot fails with should the deadline pass
+// while the call keeps failing.
+type stepError struct {
+	reason string
+	err    error
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+// stepErr wraps err, if any, with the step: "<format>: err".
+func stepErr(reason string, err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	return &stepError{reason: reason, err: fmt.Errorf(format+": %w", append(args, err)...)}
+}
 
 // notStarted reports whether a snapshot has not created its VolumeSnapshot.
 func notStarted(snap *snapshotapi.VirtualDiskSnapshot) bool {
