@@ -211,18 +211,6 @@ func (f *Freezer) Frozen(snapshot types.UID) (time.Time, bool) {
 	return s.frozenAt, true
 }
 
-// FrozeAt returns when this process froze the snapshot's VM, thawed since
-// or not.
-func (f *Freezer) FrozeAt(snapshot types.UID) (time.Time, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.states[snapshot]
-	if !ok || s.frozenAt.IsZero() {
-		return time.Time{}, false
-	}
-	return s.frozenAt, true
-}
-
 // Thawed reports whether this process thawed the snapshot's VM.
 func (f *Freezer) Thawed(snapshot types.UID) bool {
 	f.mu.Lock()

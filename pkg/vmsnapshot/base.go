@@ -86,6 +86,9 @@ type Controller struct {
 	// the UIDs of snapshots cut before their status says so.
 	progress *controller.Progress
 	cuts     sync.Map
+	// secretsCopied holds the UIDs of snapshots whose Secret copies all
+	// exist. It only saves reads: after a restart they are checked again.
+	secretsCopied sync.Map
 	// freezeWaiters wait for a VM to thaw before they may freeze theirs.
 	freezeWaiters freezeWaiters
 	// createdContents and createdVolumeSnapshots are creates the cache

@@ -96,22 +96,24 @@ func secretNames(vol kubevirtv1.Volume) []string {
 func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
 	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, plan volumePlan, secrets []capturedSecret,
 ) (*snapshotapi.VirtualMachineSnapshotContent, error) {
+	// Everything later syncs derive the snapshot's status from is recorded
+	// here, in the one write that creates the content: a status write lost
+	// after it, or a restart, loses nothing.
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      ContentName(snap),
-			Namespace: snap.Namespace,
-			Labels:    map[string]string{LabelSnapshotName: snap.Name},
-			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap,
-				snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))},
+			Name:            ContentName(snap),
+			Namespace:       snap.Namespace,
+			Labels:          map[string]string{LabelSnapshotName: snap.Name},
+			OwnerReferences: contentOwners(snap),
 		},
 		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{
 			VirtualMachineSnapshotName: ptr.To(snap.Name),
 			DeletionPolicy:             snap.Spec.GetDeletionPolicy(),
 			Source:                     snapshotapi.SourceSpec{VirtualMachine: captureVM(vm)},
+			SourceUID:                  ptr.To(vm.UID),
+			Indications:                indications(mode, plan),
+			ExcludedVolumes:            plan.excluded,
 		},
-	}
-	if mode == freeze.Freeze {
-		content.Annotations = map[string]string{AnnotationGuestFreeze: "true"}
 	}
 	for _, v := range plan.included {
 		backup := snapshotapi.VolumeBackup{
@@ -146,7 +148,7 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 		created, err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Get(ctx, content.Name, metav1.GetOptions{})
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("creating VirtualMachineSnapshotContent %s: %w", content.Name, err)
 	}
 	c.createdContents.Remember(created.Namespace+"/"+created.Name, created, c.clock.Now())
 	for _, s := range secrets {
@@ -154,7 +156,48 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 			return nil, err
 		}
 	}
+	c.secretsCopied.Store(snap.UID, struct{}{})
 	return created, nil
+}
+
+// contentOwners makes a snapshot the owner of its content only when the
+// content goes with it. A retained content must not be the snapshot's
+// dependent: a foreground deletion of the snapshot (kubectl delete
+// --cascade=foreground, GitOps pruning) would have the garbage collector
+// delete it and its VolumeSnapshots, which Retain promised to keep.
+func contentOwners(snap *snapshotapi.VirtualMachineSnapshot) []metav1.OwnerReference {
+	if snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain {
+		return nil
+	}
+	return []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))}
+}
+
+// ensureSecretCopies makes the content's Secret copies that do not exist
+// yet. A copy refused once (a quota, a failed call) is made by a later sync:
+// a snapshot is never Ready without the Secrets its VM needs. What it
+// remembers only saves reads; after a restart it checks the API again.
+func (c *Controller) ensureSecretCopies(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) error {
+	if _, done := c.secretsCopied.Load(snap.UID); done || len(content.Spec.SecretBackups) == 0 {
+		return nil
+	}
+	for _, b := range content.Spec.SecretBackups {
+		_, err := c.kube.CoreV1().Secrets(snap.Namespace).Get(ctx, b.BackupSecretName, metav1.GetOptions{})
+		if err == nil {
+			continue
+		}
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("reading the copy %s of Secret %s: %w", b.BackupSecretName, b.Name, err)
+		}
+		source, err := c.kube.CoreV1().Secrets(snap.Namespace).Get(ctx, b.Name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("reading Secret %s to copy it: %w", b.Name, err)
+		}
+		if err := c.copySecret(ctx, snap, content, source); err != nil {
+			return err
+		}
+	}
+	c.secretsCopied.Store(snap.UID, struct{}{})
+	return nil
 }
 
 // copySecret keeps a copy of a Secret's data in a Secret owned by the content.
@@ -177,10 +220,10 @@ func (c *Controller) copySecret(ctx context.Context, snap *snapshotapi.VirtualMa
 		Immutable: ptr.To(true),
 	}
 	_, err := c.kube.CoreV1().Secrets(snap.Namespace).Create(ctx, backup, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("copying Secret %s: %w", secret.Name, err)
 	}
-	return err
+	return nil
 }
 
 // captureVM keeps what a restore needs of the VM: identity, labels,
@@ -243,6 +286,15 @@ func withoutKeys(m map[string]string, drop []string) map[string]string {
 	return out
 }
 
+// boundTo reports whether a content is bound to the snapshot as its
+// deletion policy wants: named by it, and owned by it only when it goes
+// with it (contentOwners).
+func boundTo(content *snapshotapi.VirtualMachineSnapshotContent, snap *snapshotapi.VirtualMachineSnapshot) bool {
+	return ptr.Deref(content.Spec.VirtualMachineSnapshotName, "") == snap.Name &&
+		content.Spec.DeletionPolicy == snap.Spec.GetDeletionPolicy() &&
+		metav1.IsControlledBy(content, snap) == (snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyDelete)
+}
+
 // syncBound binds a snapshot to a retained content named as its source, and
 // reports Ready once the content's VolumeSnapshots are ready.
 func (c *Controller) syncBound(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, deadline controller.Deadline, now time.Time) (time.Duration, error) {
@@ -264,14 +316,13 @@ func (c *Controller) syncBound(ctx context.Context, snap *snapshotapi.VirtualMac
 				"VirtualMachineSnapshotContent %s is bound to snapshot %s", content.Name, other)})
 		}
 	}
-	if !metav1.IsControlledBy(content, snap) {
+	if !boundTo(content, snap) {
 		content = content.DeepCopy()
 		content.Spec.VirtualMachineSnapshotName = ptr.To(snap.Name)
 		content.Spec.DeletionPolicy = snap.Spec.GetDeletionPolicy()
-		content.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(snap,
-			snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))}
+		content.OwnerReferences = contentOwners(snap)
 		if content, err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Update(ctx, content, metav1.UpdateOptions{}); err != nil {
-			return 0, err
+			return c.requeueOrFail(snap, deadline, now, fmt.Errorf("binding VirtualMachineSnapshotContent %s: %w", content.Name, err))
 		}
 	}
 

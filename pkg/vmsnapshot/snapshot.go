@@ -55,11 +55,18 @@ const (
 	LabelSnapshotName = "snapshot.vmsnap.io/vmsnapshot"
 	// LabelVolumeName is set on each VolumeSnapshot: the VM volume it holds.
 	LabelVolumeName = "snapshot.vmsnap.io/volume"
-	// AnnotationGuestFreeze on a content records, before anything is cut,
-	// that the VM ran with a guest agent and is frozen for the cut. Freeze
-	// decisions read it from the content, which never changes, rather than
-	// from the snapshot's status, which the cache may show out of date.
+	// AnnotationGuestFreeze marked the contents of guest-frozen snapshots
+	// before contents recorded their indications; it is still read.
 	AnnotationGuestFreeze = "snapshot.vmsnap.io/guest-freeze"
+	// AnnotationFrozenAt and AnnotationAutoThawAt on a VolumeSnapshot record
+	// the freeze window it was created in: when the guest was frozen for it,
+	// and when the guest thaws by itself at the latest. Written in the same
+	// call that creates the VolumeSnapshot, they let any later sync, in this
+	// process or after a restart, tell whether all of a snapshot's volumes
+	// were cut inside one window. A VolumeSnapshot of a guest-frozen
+	// snapshot without them was cut while the guest was not frozen.
+	AnnotationFrozenAt   = "snapshot.vmsnap.io/frozen-at"
+	AnnotationAutoThawAt = "snapshot.vmsnap.io/auto-thaw-at"
 )
 
 // Reasons of the Ready and Progressing conditions beyond the waiting ones.
@@ -279,6 +286,13 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 	if err != nil {
 		return 0, err
 	}
+	content, err := c.content(snap, now)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return 0, err
+	}
+	if content != nil {
+		deriveFromContent(snap, content)
+	}
 	if snap.Status.SourceUID != nil && *snap.Status.SourceUID != vm.UID {
 		c.fail(snap, now, ReasonSourceReplaced, fmt.Sprintf("VirtualMachine %s was deleted and created again during the snapshot", vm.Name))
 		return 0, nil
@@ -289,18 +303,33 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 	} else if err != nil {
 		return 0, err
 	}
-	mode := freeze.DecideMode(vmi)
-
-	content, err := c.content(snap, now)
-	if apierrors.IsNotFound(err) {
-		content, err = c.start(ctx, snap, vm, vmi, mode, deadline, now)
+	if content == nil {
+		content, err = c.start(ctx, snap, vm, vmi, freeze.DecideMode(vmi), deadline, now)
 		if err != nil || content == nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
-	} else if err != nil {
-		return 0, err
 	}
-	return c.takeVolumeSnapshots(ctx, snap, content, vmi, mode, deadline, now)
+	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	return c.takeVolumeSnapshots(ctx, snap, content, vmi, deadline, now)
+}
+
+// deriveFromContent sets what the content recorded at the start of the
+// snapshot. Every sync derives it again rather than trusting the status: a
+// status write lost after the content was made (a crash, a refused call)
+// loses nothing.
+func deriveFromContent(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) {
+	snap.Status.VirtualMachineSnapshotContentName = ptr.To(content.Name)
+	if content.Spec.SourceUID != nil {
+		snap.Status.SourceUID = content.Spec.SourceUID
+	}
+	lists := &snapshotapi.SnapshotVolumesLists{ExcludedVolumes: content.Spec.ExcludedVolumes}
+	for _, b := range content.Spec.VolumeBackups {
+		lists.IncludedVolumes = append(lists.IncludedVolumes, b.VolumeName)
+	}
+	snap.Status.SnapshotVolumes = lists
+	if content.Spec.Indications != nil || content.Spec.SourceUID != nil {
+		snap.Status.Indications = slices.Clone(content.Spec.Indications)
+	}
 }
 
 // content returns the snapshot's content from the cache, or the one this
@@ -348,18 +377,13 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 	}
 
 	if err := c.freezer.Lock(ctx, vm, snap.Name); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("locking VirtualMachine %s for the snapshot: %w", vm.Name, err)
 	}
 	content, err := c.createContent(ctx, snap, vm, vmi, mode, plan, secrets)
 	if err != nil {
 		return nil, err
 	}
-
-	snap.Status.SourceUID = ptr.To(vm.UID)
-	snap.Status.VirtualMachineSnapshotContentName = ptr.To(content.Name)
-	snap.Status.SnapshotVolumes = snapshotVolumes(plan)
-	snap.Status.Indications = indications(mode, plan)
-	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	deriveFromContent(snap, content)
 	return content, nil
 }
 
@@ -409,23 +433,32 @@ func consistencyBlockers(snap *snapshotapi.VirtualMachineSnapshot, mode freeze.M
 
 // takeVolumeSnapshots freezes the VM if it can, creates the VolumeSnapshots,
 // thaws as soon as every one is cut, and reports Ready once all are ready.
+// Whether the cut is consistent is read from the VolumeSnapshots' freeze
+// windows, never from memory, so a restart cannot make two moments look
+// like one.
 func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
 	content *snapshotapi.VirtualMachineSnapshotContent, vmi *kubevirtv1.VirtualMachineInstance,
-	mode freeze.Mode, deadline controller.Deadline, now time.Time,
+	deadline controller.Deadline, now time.Time,
 ) (time.Duration, error) {
 	observed := c.observeVolumeSnapshots(content)
 	// Once cut, a snapshot never cuts again: a VolumeSnapshot lost later is
 	// an error, not one to retake at another point in time.
 	_, cutSeen := c.cuts.Load(snap.UID)
-	cutBefore := snap.Status.CreationTime != nil || cutSeen
+	cutBefore := snap.Status.CreationTime != nil || content.Status.CreationTime != nil || cutSeen
 	required := snap.Spec.IsConsistencyRequired()
-	// Best effort gives up freezing after one failure; required consistency
-	// keeps trying until the deadline and never cuts an unfrozen guest.
-	wantsFreeze := freezesGuest(content) && (required || !controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceFailed))
+	guestFrozen := freezesGuest(content)
 
 	if len(observed.missing) > 0 && !cutBefore {
-		_, frozen := c.freezer.Frozen(snap.UID)
-		if wantsFreeze && vmi != nil && !frozen && (required || !c.freezer.Thawed(snap.UID)) {
+		window := c.openWindow(snap.UID, now)
+		if guestFrozen {
+			if stale := observed.cutOutside(window); len(stale) > 0 {
+				return c.retakeCut(ctx, snap, content, stale, deadline, now)
+			}
+		}
+		// Best effort gives up freezing after one failure; required
+		// consistency keeps trying until the deadline and never cuts an
+		// unfrozen guest.
+		if guestFrozen && vmi != nil && window == nil && (required || !c.freezer.Thawed(snap.UID)) {
 			freezeCtx, cancel := deadline.Bound(ctx)
 			err := c.freezer.Freeze(freezeCtx, snap.UID, vmi.Namespace, vmi.Name)
 			cancel()
@@ -438,33 +471,29 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 				}
 				return controller.Sooner(requeue, controller.CacheRecheck), nil
 			}
-			if err != nil {
-				if required {
-					controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
-					return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
-				}
-				// Best effort: go on crash-consistent, and say so.
-				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed: "+err.Error())
-				wantsFreeze = false
-			} else if required {
-				controller.RemoveIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed)
+			if err != nil && required {
+				controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, "freezing the filesystems failed, retrying: "+err.Error())
+				return c.requeueOrFail(snap, deadline, now, fmt.Errorf("freezing the VM's filesystems: %w", err))
 			}
+			// Best effort goes on crash-consistent: its VolumeSnapshots carry
+			// no freeze window, and the status says so (cutIndications).
+			window = c.openWindow(snap.UID, now)
 		}
-		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing); err != nil {
+		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing, window); err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
 		observed = c.observeVolumeSnapshots(content)
+	}
+	if guestFrozen {
+		for _, ind := range observed.cutIndications() {
+			controller.SetIndication(&snap.Status.Indications, ind.Type, ind.Message)
+		}
 	}
 
 	if observed.allCut && snap.Status.CreationTime == nil {
 		c.cuts.Store(snap.UID, struct{}{})
 		// The thaw queue has usually thawed the VM already (syncThaw).
-		if frozenAt, froze := c.freezer.FrozeAt(snap.UID); froze && observed.lastCut.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
-			controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
-				"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
-				observed.lastCut.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
-		}
-		if _, frozen := c.freezer.Frozen(snap.UID); frozen || (wantsFreeze && !c.freezer.Thawed(snap.UID)) {
+		if _, frozen := c.freezer.Frozen(snap.UID); frozen {
 			if err := c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name); err != nil {
 				return 0, err
 			}
@@ -474,16 +503,18 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			snap.Status.CreationTime = ptr.To(content.CreationTimestamp)
 		}
 	}
-	if controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
-		c.fail(snap, now, ReasonQuiesceTimeout, controller.IndicationMessage(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout)+
-			"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
+	if required && guestFrozen && observed.allCut && !controller.Consistent(snap.Status.Indications) {
+		reason, message := inconsistency(snap.Status.Indications)
+		c.fail(snap, now, reason, message+"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
 		return 0, nil
 	}
 	if cutBefore && len(observed.missing) > 0 {
 		return c.requeueOrFail(snap, deadline, now, fmt.Errorf("VolumeSnapshots %s disappeared", strings.Join(observed.missing, ", ")))
 	}
-
 	if observed.allReady {
+		if err := c.ensureSecretCopies(ctx, snap, content); err != nil {
+			return c.requeueOrFail(snap, deadline, now, err)
+		}
 		// The VM lock is released once Ready is written (sync): the
 		// snapshot reports Ready one API call sooner.
 		snap.Status.Phase = snapshotapi.SnapshotReady
@@ -506,6 +537,87 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		failReason = ReasonSnapshotFailed
 	}
 	return c.inProgress(snap, deadline, now, reason, message, failReason), nil
+}
+
+// openWindow returns the freeze window this process holds open for the
+// snapshot now, or nil: not frozen, or frozen so long ago that the guest
+// has thawed by itself.
+func (c *Controller) openWindow(snapshot types.UID, now time.Time) *freezeWindow {
+	frozenAt, frozen := c.freezer.Frozen(snapshot)
+	autoThawAt := frozenAt.Add(c.freezer.UnfreezeTimeout())
+	if !frozen || !now.Before(autoThawAt) {
+		return nil
+	}
+	return &freezeWindow{frozenAt: frozenAt, autoThawAt: autoThawAt}
+}
+
+// retakeCut deletes VolumeSnapshots cut in a freeze window that has ended
+// (the controller restarted, or the guest thawed by itself) while other
+// volumes are still to be cut: cutting those now would put two moments in
+// one snapshot. Once they are gone, the next sync freezes again and cuts
+// every volume together. Nothing is retaken once every volume was cut.
+func (c *Controller) retakeCut(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, stale []*snapshotv1.VolumeSnapshot,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	logger := klog.FromContext(ctx)
+	var names []string
+	for _, vs := range stale {
+		names = append(names, vs.Name)
+		if vs.DeletionTimestamp != nil {
+			continue
+		}
+		err := c.snapshotClient.SnapshotV1().VolumeSnapshots(vs.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
+			Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return c.requeueOrFail(snap, deadline, now, fmt.Errorf("deleting VolumeSnapshot %s cut in an ended freeze window: %w", vs.Name, err))
+		}
+		c.createdVolumeSnapshots.Seen(vs.Namespace + "/" + vs.Name)
+	}
+	logger.V(2).Info("Retaking the cut: VolumeSnapshots were cut in a freeze window that has ended", "volumeSnapshots", names)
+	// Woken by the VolumeSnapshots' deletion events.
+	return c.inProgress(snap, deadline, now, ReasonInProgress, fmt.Sprintf(
+		"VolumeSnapshots %s were cut in a freeze window that has ended before every volume was cut; "+
+			"they are deleted so that all %d volumes are cut again in one window",
+		strings.Join(names, ", "), len(content.Spec.VolumeBackups)), ReasonDeadlineExceeded), nil
+}
+
+// inconsistency says why a guest-frozen snapshot's cut is not consistent.
+func inconsistency(list []snapshotapi.Indication) (reason, message string) {
+	if m := controller.IndicationMessage(list, snapshotapi.IndicationQuiesceTimeout); m != "" {
+		return ReasonQuiesceTimeout, m
+	}
+	if m := controller.IndicationMessage(list, snapshotapi.IndicationQuiesceFailed); m != "" {
+		return ReasonQuiesceFailed, m
+	}
+	return ReasonQuiesceFailed, "the guest was not frozen for the whole cut"
+}
+
+// freezeWindow is a span in which a guest is frozen for a snapshot: from
+// the freeze to its auto-thaw at the latest.
+type freezeWindow struct {
+	frozenAt, autoThawAt time.Time
+}
+
+func (w *freezeWindow) annotations() map[string]string {
+	if w == nil {
+		return nil
+	}
+	return map[string]string{
+		AnnotationFrozenAt:   w.frozenAt.UTC().Format(time.RFC3339Nano),
+		AnnotationAutoThawAt: w.autoThawAt.UTC().Format(time.RFC3339Nano),
+	}
+}
+
+// windowOf reads the freeze window a VolumeSnapshot was created in.
+func windowOf(vs *snapshotv1.VolumeSnapshot) (*freezeWindow, bool) {
+	frozenAt, err1 := time.Parse(time.RFC3339Nano, vs.Annotations[AnnotationFrozenAt])
+	autoThawAt, err2 := time.Parse(time.RFC3339Nano, vs.Annotations[AnnotationAutoThawAt])
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	return &freezeWindow{frozenAt: frozenAt, autoThawAt: autoThawAt}, true
 }
 
 // inProgress keeps the snapshot InProgress, saying why in its conditions,
@@ -612,6 +724,54 @@ type volumeSnapshotsState struct {
 	allCut, allReady bool
 	lastCut          time.Time
 	errors           []string
+	// present are the VolumeSnapshots that exist, and windows the freeze
+	// window each was created in (nil: created while not frozen).
+	present []*snapshotv1.VolumeSnapshot
+	windows []*freezeWindow
+}
+
+// cutOutside returns the VolumeSnapshots created in a freeze window other
+// than the open one (any window, when none is open).
+func (s volumeSnapshotsState) cutOutside(open *freezeWindow) []*snapshotv1.VolumeSnapshot {
+	var out []*snapshotv1.VolumeSnapshot
+	for i, w := range s.windows {
+		if w != nil && (open == nil || !w.frozenAt.Equal(open.frozenAt)) {
+			out = append(out, s.present[i])
+		}
+	}
+	return out
+}
+
+// cutIndications say what the VolumeSnapshots of a guest-frozen snapshot
+// show of its cut: volumes cut while the guest was not frozen, cut in
+// different windows, or cut after the auto-thaw.
+func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
+	var unfrozen []string
+	var out []snapshotapi.Indication
+	frozenAt := map[time.Time]bool{}
+	var first *freezeWindow
+	for i, w := range s.windows {
+		if w == nil {
+			unfrozen = append(unfrozen, s.present[i].Name)
+			continue
+		}
+		frozenAt[w.frozenAt] = true
+		first = w
+	}
+	switch {
+	case len(unfrozen) > 0:
+		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceFailed, Message: fmt.Sprintf(
+			"the guest could not be frozen: VolumeSnapshots %s were cut while it ran unfrozen", strings.Join(unfrozen, ", "))})
+	case len(frozenAt) > 1:
+		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceFailed,
+			Message: "the volumes were cut in different freeze windows"})
+	}
+	if s.allCut && first != nil && len(frozenAt) == 1 && s.lastCut.After(first.autoThawAt) {
+		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceTimeout, Message: fmt.Sprintf(
+			"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
+			s.lastCut.Sub(first.frozenAt).Round(time.Millisecond), first.autoThawAt.Sub(first.frozenAt))})
+	}
+	return out
 }
 
 func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineSnapshotContent) volumeSnapshotsState {
@@ -628,6 +788,9 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 			s.missing = append(s.missing, name)
 			continue
 		}
+		window, _ := windowOf(vs)
+		s.present = append(s.present, vs)
+		s.windows = append(s.windows, window)
 		if cut, ok := c.cutTime(vs); ok {
 			s.cut++
 			if cut.After(s.lastCut) {
@@ -671,7 +834,7 @@ func (c *Controller) cutTime(vs *snapshotv1.VolumeSnapshot) (time.Time, bool) {
 // createVolumeSnapshots creates the missing VolumeSnapshots at once, in
 // parallel: the VM is frozen meanwhile, so every millisecond counts.
 func (c *Controller) createVolumeSnapshots(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
-	content *snapshotapi.VirtualMachineSnapshotContent, missing []string,
+	content *snapshotapi.VirtualMachineSnapshotContent, missing []string, window *freezeWindow,
 ) error {
 	byName := map[string]snapshotapi.VolumeBackup{}
 	for _, b := range content.Spec.VolumeBackups {
@@ -683,7 +846,7 @@ func (c *Controller) createVolumeSnapshots(ctx context.Context, snap *snapshotap
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.createVolumeSnapshot(ctx, snap, content, byName[name])
+			errs[i] = c.createVolumeSnapshot(ctx, snap, content, byName[name], window)
 		}()
 	}
 	wg.Wait()
@@ -691,13 +854,14 @@ func (c *Controller) createVolumeSnapshots(ctx context.Context, snap *snapshotap
 }
 
 func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
-	content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup,
+	content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup, window *freezeWindow,
 ) error {
 	vs := &snapshotv1.VolumeSnapshot{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      ptr.Deref(b.VolumeSnapshotName, ""),
-			Namespace: snap.Namespace,
-			Labels:    map[string]string{LabelSnapshotName: snap.Name, LabelVolumeName: b.VolumeName},
+			Name:        ptr.Deref(b.VolumeSnapshotName, ""),
+			Namespace:   snap.Namespace,
+			Labels:      map[string]string{LabelSnapshotName: snap.Name, LabelVolumeName: b.VolumeName},
+			Annotations: window.annotations(),
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(content,
 				snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))},
 		},
@@ -710,10 +874,11 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if apierrors.IsAlreadyExists(err) {
 		return nil
 	}
-	if err == nil {
-		c.createdVolumeSnapshots.Remember(snap.Namespace+"/"+vs.Name, created, c.clock.Now())
+	if err != nil {
+		return fmt.Errorf("creating VolumeSnapshot %s for volume %s: %w", vs.Name, b.VolumeName, err)
 	}
-	return err
+	c.createdVolumeSnapshots.Remember(snap.Namespace+"/"+vs.Name, created, c.clock.Now())
+	return nil
 }
 
 // --- Ready -------------------------------------------------------------------
@@ -721,11 +886,14 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 // syncReady keeps readyToUse true while every VolumeSnapshot is there.
 func (c *Controller) syncReady(snap *snapshotapi.VirtualMachineSnapshot) {
 	now := c.clock.Now()
-	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ""))
+	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(boundContentName(snap))
+	if err == nil && snap.Spec.Source.Kind == "VirtualMachine" {
+		deriveFromContent(snap, content)
+	}
 	if err != nil {
 		snap.Status.ReadyToUse = ptr.To(false)
 		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonVolumeLost,
-			fmt.Sprintf("VirtualMachineSnapshotContent %s is gone; the snapshot cannot be restored", ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, "")),
+			fmt.Sprintf("VirtualMachineSnapshotContent %s is gone; the snapshot cannot be restored", boundContentName(snap)),
 			snap.Generation, metav1.NewTime(now))
 		return
 	}
@@ -745,6 +913,14 @@ func (c *Controller) syncReady(snap *snapshotapi.VirtualMachineSnapshot) {
 		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionTrue, ReasonReady,
 			readyMessage(content), snap.Generation, metav1.NewTime(now))
 	}
+}
+
+// boundContentName is the name of the content a snapshot is bound to.
+func boundContentName(snap *snapshotapi.VirtualMachineSnapshot) string {
+	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
+		return snap.Spec.Source.Name
+	}
+	return ContentName(snap)
 }
 
 // --- Failure and deletion -----------------------------------------------------
@@ -827,10 +1003,7 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 // deleteContent deletes the snapshot's content in the foreground, so that it
 // goes only after its VolumeSnapshots, and reports whether it is gone.
 func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (bool, error) {
-	name := ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ContentName(snap))
-	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
-		name = snap.Spec.Source.Name
-	}
+	name := boundContentName(snap)
 	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(name)
 	if apierrors.IsNotFound(err) {
 		return true, nil
@@ -857,7 +1030,7 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 // releaseContent unbinds a retained content from the snapshot being deleted,
 // so that it outlives it and a new snapshot can bind it.
 func (c *Controller) releaseContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
-	name := ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ContentName(snap))
+	name := boundContentName(snap)
 	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(name)
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -879,25 +1052,42 @@ func (c *Controller) releaseContent(ctx context.Context, snap *snapshotapi.Virtu
 // --- Freeze, thaw and the VM lock --------------------------------------------
 
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,
-// also after a restart of the controller that forgot whether it froze.
+// also after a restart of the controller that forgot whether it froze. Only
+// the holder thaws: a snapshot freezes only while the VM lock names it and
+// releases the lock only after its thaw, so a snapshot the lock does not
+// name has nothing to thaw, and a thaw from it could end the freeze another
+// snapshot holds.
 func (c *Controller) thawIfNeeded(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
 	if c.freezer.Thawed(snap.UID) {
 		return nil
 	}
 	_, frozenHere := c.freezer.Frozen(snap.UID)
-	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
-	mayBeFrozen := frozenHere || controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || (err == nil && freezesGuest(content))
-	if !mayBeFrozen {
-		return nil
-	}
-	if _, frozen := c.freezer.Frozen(snap.UID); !frozen && snap.Status.CreationTime != nil {
-		return nil // cut complete before; thawed then
+	if !frozenHere {
+		content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
+		mayBeFrozen := controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || (err == nil && freezesGuest(content))
+		if !mayBeFrozen || snap.Status.CreationTime != nil {
+			return nil // never frozen, or the cut completed and thawed then
+		}
+		if !c.holdsVMLock(snap) {
+			klog.FromContext(ctx).V(4).Info("Not thawing: the VM lock does not name this snapshot", "vm", snap.Spec.Source.Name)
+			return nil
+		}
 	}
 	if _, err := c.vmis.Namespace(snap.Namespace).Get(snap.Spec.Source.Name); apierrors.IsNotFound(err) {
 		c.freezer.MarkThawed(snap.UID)
 		return nil
 	}
 	return c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name)
+}
+
+// holdsVMLock reports whether the VM's status.snapshotInProgress names the
+// snapshot.
+func (c *Controller) holdsVMLock(snap *snapshotapi.VirtualMachineSnapshot) bool {
+	vm, err := c.vms.Namespace(snap.Namespace).Get(snap.Spec.Source.Name)
+	if err != nil {
+		return false
+	}
+	return ptr.Deref(c.freezer.LatestVM(vm).Status.SnapshotInProgress, "") == snap.Name
 }
 
 // unlockVM clears the VM's status.snapshotInProgress if it names this snapshot.
@@ -971,7 +1161,8 @@ func notStarted(snap *snapshotapi.VirtualMachineSnapshot) bool {
 
 // freezesGuest reports whether the snapshot of a content freezes its guest.
 func freezesGuest(content *snapshotapi.VirtualMachineSnapshotContent) bool {
-	return content.Annotations[AnnotationGuestFreeze] == "true"
+	return controller.HasIndication(content.Spec.Indications, snapshotapi.IndicationGuestAgent) ||
+		content.Annotations[AnnotationGuestFreeze] == "true"
 }
 
 // indications describe the VM at the start of the snapshot.
@@ -994,14 +1185,6 @@ func indications(mode freeze.Mode, plan volumePlan) []snapshotapi.Indication {
 			Message: "no VolumeSnapshotClass can snapshot volumes " + strings.Join(plan.partial, ", ") + "; they are not in the snapshot"})
 	}
 	return out
-}
-
-func snapshotVolumes(plan volumePlan) *snapshotapi.SnapshotVolumesLists {
-	lists := &snapshotapi.SnapshotVolumesLists{ExcludedVolumes: plan.excluded}
-	for _, v := range plan.included {
-		lists.IncludedVolumes = append(lists.IncludedVolumes, v.volumeName)
-	}
-	return lists
 }
 
 func readyMessage(content *snapshotapi.VirtualMachineSnapshotContent) string {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	kubeinformers "k8s.io/client-go/informers"
@@ -44,6 +45,8 @@ var created = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 
 // fixture is a controller over fake clients whose caches hold exactly the
 // objects a test gives it. Syncs are called directly, as a worker would.
+// restart replaces the controller with one that has no memory and whose
+// caches hold what the fake API holds, as after a crash.
 type fixture struct {
 	t *testing.T
 	c *Controller
@@ -58,6 +61,8 @@ type fixture struct {
 	metrics   *prometheus.Registry
 	// writes lists every write to any client, in order.
 	writes []string
+	// indexerOf returns the current controller's cache of an object's kind.
+	indexerOf func(runtime.Object) cache.Indexer
 }
 
 func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture {
@@ -72,6 +77,26 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 		metrics:  prometheus.NewRegistry(),
 	}
 	controllertest.RecordWrites(&f.writes, f.vmsnap, f.snapshot, f.kubevirt, f.kube)
+	for _, o := range objects {
+		if err := f.trackerOf(o).Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.start()
+	for _, o := range objects {
+		if _, uncached := o.(*corev1.Secret); uncached {
+			continue // read from the API on demand
+		}
+		if err := f.indexerOf(o).Add(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
+}
+
+// start builds a controller with empty memory and empty caches.
+func (f *fixture) start() {
+	t := f.t
 	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(f.vmsnap, 0)
 	kubeInf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	snapInf := snapshotinformers.NewSharedInformerFactory(f.snapshot, 0)
@@ -102,39 +127,98 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 	c.dataVolumesOK = func() bool { return false }
 	f.c = c
 	f.vsIndexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
-
-	for _, o := range objects {
-		var indexer interface{ Add(interface{}) error }
+	f.indexerOf = func(o runtime.Object) cache.Indexer {
 		switch o.(type) {
 		case *snapshotapi.VirtualMachineSnapshot:
-			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots().Informer().GetIndexer()
-			_ = f.vmsnap.Tracker().Add(o)
+			return vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshots().Informer().GetIndexer()
 		case *snapshotapi.VirtualMachineSnapshotContent:
-			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents().Informer().GetIndexer()
-			_ = f.vmsnap.Tracker().Add(o)
+			return vmsnapInf.Snapshot().V1alpha1().VirtualMachineSnapshotContents().Informer().GetIndexer()
 		case *kubevirtv1.VirtualMachine:
-			indexer = kvInf.VirtualMachines().GetIndexer()
-			_ = f.kubevirt.Tracker().Add(o)
+			return kvInf.VirtualMachines().GetIndexer()
 		case *kubevirtv1.VirtualMachineInstance:
-			indexer = kvInf.VirtualMachineInstances().GetIndexer()
+			return kvInf.VirtualMachineInstances().GetIndexer()
 		case *corev1.PersistentVolumeClaim:
-			indexer = kubeInf.Core().V1().PersistentVolumeClaims().Informer().GetIndexer()
+			return kubeInf.Core().V1().PersistentVolumeClaims().Informer().GetIndexer()
 		case *storagev1.StorageClass:
-			indexer = kubeInf.Storage().V1().StorageClasses().Informer().GetIndexer()
+			return kubeInf.Storage().V1().StorageClasses().Informer().GetIndexer()
 		case *snapshotv1.VolumeSnapshotClass:
-			indexer = snapInf.Snapshot().V1().VolumeSnapshotClasses().Informer().GetIndexer()
+			return snapInf.Snapshot().V1().VolumeSnapshotClasses().Informer().GetIndexer()
 		case *snapshotv1.VolumeSnapshot:
-			indexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
+			return snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
 		case *snapshotv1.VolumeSnapshotContent:
-			indexer = snapInf.Snapshot().V1().VolumeSnapshotContents().Informer().GetIndexer()
-		default:
-			t.Fatalf("fixture cannot hold %T", o)
+			return snapInf.Snapshot().V1().VolumeSnapshotContents().Informer().GetIndexer()
 		}
-		if err := indexer.Add(o); err != nil {
-			t.Fatal(err)
+		t.Fatalf("fixture cannot cache %T", o)
+		return nil
+	}
+}
+
+func (f *fixture) trackerOf(o runtime.Object) kubetesting.ObjectTracker {
+	switch o.(type) {
+	case *snapshotapi.VirtualMachineSnapshot, *snapshotapi.VirtualMachineSnapshotContent:
+		return f.vmsnap.Tracker()
+	case *kubevirtv1.VirtualMachine, *kubevirtv1.VirtualMachineInstance:
+		return f.kubevirt.Tracker()
+	case *corev1.PersistentVolumeClaim, *storagev1.StorageClass, *corev1.Secret:
+		return f.kube.Tracker()
+	case *snapshotv1.VolumeSnapshotClass, *snapshotv1.VolumeSnapshot, *snapshotv1.VolumeSnapshotContent:
+		return f.snapshot.Tracker()
+	}
+	f.t.Fatalf("fixture cannot store %T", o)
+	return nil
+}
+
+// restart kills the controller and starts a new one whose caches hold what
+// the API holds.
+func (f *fixture) restart() {
+	f.metrics = prometheus.NewRegistry()
+	f.start()
+	f.catchUp()
+}
+
+// catchUp makes the caches show what the API holds, as informers do once
+// their watch events arrive.
+func (f *fixture) catchUp() {
+	ctx := context.Background()
+	opts := metav1.ListOptions{}
+	replace := func(kind runtime.Object, list runtime.Object, err error) {
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		items, err := apimeta.ExtractList(list)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if err := f.indexerOf(kind).Replace(toInterfaces(items), ""); err != nil {
+			f.t.Fatal(err)
 		}
 	}
-	return f
+	list1, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots("").List(ctx, opts)
+	replace(&snapshotapi.VirtualMachineSnapshot{}, list1, err)
+	list2, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotContents("").List(ctx, opts)
+	replace(&snapshotapi.VirtualMachineSnapshotContent{}, list2, err)
+	list3, err := f.kubevirt.KubevirtV1().VirtualMachines("").List(ctx, opts)
+	replace(&kubevirtv1.VirtualMachine{}, list3, err)
+	list4, err := f.kubevirt.KubevirtV1().VirtualMachineInstances("").List(ctx, opts)
+	replace(&kubevirtv1.VirtualMachineInstance{}, list4, err)
+	list5, err := f.kube.CoreV1().PersistentVolumeClaims("").List(ctx, opts)
+	replace(&corev1.PersistentVolumeClaim{}, list5, err)
+	list6, err := f.kube.StorageV1().StorageClasses().List(ctx, opts)
+	replace(&storagev1.StorageClass{}, list6, err)
+	list7, err := f.snapshot.SnapshotV1().VolumeSnapshotClasses().List(ctx, opts)
+	replace(&snapshotv1.VolumeSnapshotClass{}, list7, err)
+	list8, err := f.snapshot.SnapshotV1().VolumeSnapshots("").List(ctx, opts)
+	replace(&snapshotv1.VolumeSnapshot{}, list8, err)
+	list9, err := f.snapshot.SnapshotV1().VolumeSnapshotContents().List(ctx, opts)
+	replace(&snapshotv1.VolumeSnapshotContent{}, list9, err)
+}
+
+func toInterfaces(objects []runtime.Object) []interface{} {
+	out := make([]interface{}, len(objects))
+	for i, o := range objects {
+		out[i] = o
+	}
+	return out
 }
 
 // actions lists the writes to the fake clients as "verb resource[/subresource]", in order.
@@ -295,8 +379,9 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 	cut := created.Add(2 * time.Second)
 	volumeSnapshot := func(ready bool) *snapshotv1.VolumeSnapshot {
 		return &snapshotv1.VolumeSnapshot{
-			ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"},
-			Status:     &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(cut)), ReadyToUse: ptr.To(ready)},
+			ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns",
+				Annotations: windowAnnotations(created.Add(3 * time.Second))},
+			Status: &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(cut)), ReadyToUse: ptr.To(ready)},
 		}
 	}
 
@@ -577,8 +662,9 @@ func frozenWithCutContent(t *testing.T, mutate ...func(*snapshotv1.VolumeSnapsho
 		}}},
 	}
 	vs := &snapshotv1.VolumeSnapshot{
-		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid", Labels: map[string]string{LabelSnapshotName: "snap"}},
-		Status:     &snapshotv1.VolumeSnapshotStatus{BoundVolumeSnapshotContentName: ptr.To("snapcontent-vs-uid")},
+		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid", Labels: map[string]string{LabelSnapshotName: "snap"},
+			Annotations: windowAnnotations(created.Add(3 * time.Second))},
+		Status: &snapshotv1.VolumeSnapshotStatus{BoundVolumeSnapshotContentName: ptr.To("snapcontent-vs-uid")},
 	}
 	cut := created.Add(2 * time.Second)
 	bound := &snapshotv1.VolumeSnapshotContent{
@@ -604,6 +690,7 @@ func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
+		s.Status.SnapshotVolumes = &snapshotapi.SnapshotVolumesLists{IncludedVolumes: []string{"root"}}
 		s.Status.ReadyToUse = ptr.To(false)
 		controller.SetProgressAndReady(&s.Status.Conditions, s.Generation, metav1.NewTime(created),
 			metav1.ConditionTrue, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots",
@@ -740,4 +827,10 @@ func TestSyncTrustsItsOwnCreates(t *testing.T) {
 	if got := strings.Join(f.actions(), ","); !strings.Contains(got, "create volumesnapshots") {
 		t.Fatalf("sync past the TTL wrote %s, want the VolumeSnapshot asked for again", got)
 	}
+}
+
+// windowAnnotations are those of a VolumeSnapshot created while the fixture's
+// freezer (auto-thaw 30s) held the guest frozen since frozenAt.
+func windowAnnotations(frozenAt time.Time) map[string]string {
+	return (&freezeWindow{frozenAt: frozenAt, autoThawAt: frozenAt.Add(30 * time.Second)}).annotations()
 }
