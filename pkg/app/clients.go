@@ -50,6 +50,9 @@ func restConfig(o *Options) (*rest.Config, error) {
 	// every watch event costs both ends more CPU than the bytes it saves.
 	cfg.DisableCompression = !o.APICompression
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return conflictLogger{next: rt} })
+	if o.WrapTransport != nil {
+		cfg.Wrap(o.WrapTransport)
+	}
 	return cfg, nil
 }
 

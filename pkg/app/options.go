@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -49,6 +50,11 @@ type Options struct {
 	UnfreezeTimeout time.Duration
 
 	FeatureGates featuregate.MutableFeatureGate
+
+	// WrapTransport, when set, wraps every API client's transport. It has
+	// no flag: tests that run the controller in their own process use it
+	// to kill the controller between two API writes, or to fail one.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // LeaderElectionOptions configure leader election on a Lease.

@@ -63,7 +63,16 @@ func newController(template *app.Options) *Controller {
 // Start runs a fresh controller: new clients, informers, queues and
 // in-memory state, on new health and metrics ports. It returns at once; see
 // WaitReady.
-func (c *Controller) Start() error {
+func (c *Controller) Start() error { return c.start(nil) }
+
+// StartWithKillSwitch runs a fresh controller that the kill switch stops
+// right after the switch's chosen API write.
+func (c *Controller) StartWithKillSwitch(k *KillSwitch) error {
+	k.onKill = c.Stop
+	return c.start(k.wrap)
+}
+
+func (c *Controller) start(wrap func(http.RoundTripper) http.RoundTripper) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cancel != nil {
@@ -76,6 +85,7 @@ func (c *Controller) Start() error {
 	o := *c.template
 	o.HealthAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(healthPort))
 	o.MetricsAddr = "127.0.0.1:0"
+	o.WrapTransport = wrap
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = klog.NewContext(ctx, klog.Background().WithName("vmsnap-controller"))
