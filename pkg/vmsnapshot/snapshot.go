@@ -208,6 +208,8 @@ func (c *Controller) writeStatus(ctx context.Context, key string, snap *snapshot
 		c.cuts.Delete(updated.UID) // the status now tells it
 	}
 	if old.Phase != snap.Status.Phase {
+		klog.FromContext(ctx).V(2).Info("Phase changed", "from", old.Phase, "to", snap.Status.Phase,
+			"reason", controller.ReadyReason(snap.Status.Conditions))
 		c.recordPhase(snap)
 		c.recordFinished(snap)
 	}
