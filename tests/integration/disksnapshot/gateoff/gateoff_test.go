@@ -16,8 +16,9 @@ limitations under the License.
 
 // Package gateoff runs the controller with the VirtualDiskSnapshot feature
 // gate off: disk snapshots and claims to restore from them are told so,
-// and nothing else happens to them. It is a test binary of its own because
-// the gate is set when the controller starts.
+// and nothing else happens to them, except that a deleted disk snapshot
+// is still cleaned up. It is a test binary of its own because the gate is
+// set when the controller starts.
 package gateoff
 
 import (
@@ -25,8 +26,11 @@ import (
 	"testing"
 	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
@@ -78,4 +82,70 @@ func TestDiskSnapshotFeatureOff(t *testing.T) {
 
 	f.DeleteDiskSnapshot("snap")
 	f.WaitForDiskSnapshotGone("snap")
+}
+
+// A disk snapshot the controller started while the feature was on, deleted
+// once it is off, is still cleaned up: its guest thawed, its VM unlocked,
+// its VolumeSnapshot deleted, and then it goes.
+func TestDeletedDiskSnapshotIsCleanedUpWithTheFeatureOff(t *testing.T) {
+	f := framework.New(t)
+	vm := f.CreateVM("vm", framework.WithPVCDisks(1))
+	f.StartVM(vm, true)
+	snap := createStartedDiskSnapshot(t, f, vm.Name, framework.ClaimName(vm.Name, "disk0"))
+
+	f.DeleteDiskSnapshot(snap.Name)
+	f.WaitForDiskSnapshotGone(snap.Name)
+	if holder := f.GetVM(vm.Name).Status.SnapshotInProgress; holder != nil {
+		t.Errorf("the VM is still locked by %q", *holder)
+	}
+	if f.Frozen(vm.Name) {
+		t.Errorf("the guest of %s is still frozen", vm.Name)
+	}
+	f.WaitForNoVolumeSnapshots()
+}
+
+// createStartedDiskSnapshot plays the controller before the feature was
+// turned off: a disk snapshot of the VM's disk with the finalizer, the VM
+// locked for it and its guest frozen, its VolumeSnapshot made.
+func createStartedDiskSnapshot(t *testing.T, f *framework.Framework, vmName, disk string) *snapshotapi.VirtualDiskSnapshot {
+	t.Helper()
+	snap := f.NewDiskSnapshot("snap", disk)
+	snap.Finalizers = []string{disksnapshot.Finalizer}
+	snap, err := f.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(f.Namespace).Create(f.Context(), snap, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.UpdateVMStatus(vmName, func(st *kubevirtv1.VirtualMachineStatus) {
+		st.SnapshotInProgress = ptr.To(disksnapshot.LockHolder(snap))
+	})
+	f.Eventually("vdsnapshot "+f.Namespace+"/"+snap.Name, "the status of a snapshot in progress written", framework.DefaultTimeout,
+		func(ctx context.Context) (bool, string, error) {
+			s, err := f.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(f.Namespace).Get(ctx, snap.Name, metav1.GetOptions{})
+			if err != nil {
+				return false, "", err
+			}
+			s.Status.Phase = snapshotapi.SnapshotInProgress
+			s.Status.VirtualMachineName = ptr.To(vmName)
+			s.Status.Indications = []snapshotapi.Indication{
+				{Type: snapshotapi.IndicationOnline, Message: "the VM was running"},
+				{Type: snapshotapi.IndicationGuestAgent, Message: "the guest agent froze the filesystems for the cut"},
+			}
+			_, err = f.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(f.Namespace).UpdateStatus(ctx, s, metav1.UpdateOptions{})
+			return err == nil, framework.DescribeDiskSnapshot(s), nil
+		})
+	// Long enough not to thaw by itself during the test.
+	if err := f.KubeVirt.KubevirtV1().VirtualMachineInstances(f.Namespace).Freeze(f.Context(), vmName, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	vs := &snapshotv1.VolumeSnapshot{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: disksnapshot.VolumeSnapshotName(snap), Namespace: f.Namespace,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualDiskSnapshot"))},
+		},
+		Spec: snapshotv1.VolumeSnapshotSpec{Source: snapshotv1.VolumeSnapshotSource{PersistentVolumeClaimName: ptr.To(disk)}},
+	}
+	if _, err := f.Snapshots.SnapshotV1().VolumeSnapshots(f.Namespace).Create(f.Context(), vs, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }
