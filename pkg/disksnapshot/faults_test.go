@@ -2,15 +2,12 @@ package disksnapshot
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	kubetesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 
@@ -22,20 +19,6 @@ import (
 // These tests make the API fail, as external-snapshotter's framework_test
 // does: each names the call that fails and expects the snapshot to wait,
 // retry and fail only at its deadline, naming the step.
-
-// failCalls makes the fake answer verb on resource (and subresource, ""
-// for the object itself) with err until heal is called. The failing calls
-// are not recorded as writes.
-func failCalls(fake controllertest.Reactor, verb, resource, subresource string, err error) (heal func()) {
-	failing := true
-	fake.PrependReactor(verb, resource, func(a kubetesting.Action) (bool, runtime.Object, error) {
-		if !failing || a.GetSubresource() != subresource {
-			return false, nil, nil
-		}
-		return true, nil, err
-	})
-	return func() { failing = false }
-}
 
 // syncOnce runs one sync as a worker would, errors included.
 func (f *fixture) syncOnce() (time.Duration, error) {
@@ -77,33 +60,34 @@ func vmLockedBy(holder string) *kubevirtv1.VirtualMachine {
 // names the step, and the snapshot goes on once the call works again. At
 // the deadline it fails with the step's reason.
 func TestSyncRetriesAFailingStepUntilTheDeadline(t *testing.T) {
-	internal := apierrors.NewInternalError(errors.New("etcd is on fire"))
+	internal := controllertest.APIErrors()["InternalError"]
 	cut := created.Add(2 * time.Second)
 	for _, tc := range []struct {
 		name                        string
 		objects                     []runtime.Object
 		frozen                      bool
-		fake                        func(*fixture) controllertest.Reactor
+		fake                        func(*fixture) controllertest.TrackingReactor
 		verb, resource, subresource string
 		wantStep, wantReason        string
 		wantPhase                   snapshotapi.SnapshotPhase
 	}{
 		{"creating the VolumeSnapshot", append(storageObjects(), newDiskSnapshot()), false,
-			func(f *fixture) controllertest.Reactor { return f.snapshot }, "create", "volumesnapshots", "",
+			func(f *fixture) controllertest.TrackingReactor { return f.snapshot }, "create", "volumesnapshots", "",
 			"creating VolumeSnapshot vdsnapshot-uid-1 of PersistentVolumeClaim disk", ReasonCreateFailed, snapshotapi.SnapshotPending},
 		{"locking the VM", append(storageObjects(), vmUsing("disk"), runningVMI(true), newDiskSnapshot()), false,
-			func(f *fixture) controllertest.Reactor { return f.kubevirt }, "update", "virtualmachines", "status",
+			func(f *fixture) controllertest.TrackingReactor { return f.kubevirt }, "update", "virtualmachines", "status",
 			"locking VM vm", ReasonLockFailed, snapshotapi.SnapshotPending},
 		{"freezing the guest", append(storageObjects(), vmUsing("disk"), runningVMI(true), newDiskSnapshot()), false,
-			func(f *fixture) controllertest.Reactor { return f.kubevirt }, "put", "virtualmachineinstances", "freeze",
+			func(f *fixture) controllertest.TrackingReactor { return f.kubevirt }, "put", "virtualmachineinstances", "freeze",
 			"freezing the filesystems of VM vm", ReasonFreezeFailed, snapshotapi.SnapshotPending},
 		{"thawing at the cut", append(storageObjects(), vmLockedBy("VirtualDiskSnapshot/snap"), runningVMI(true),
 			newDiskSnapshot(inProgress(true)), volumeSnapshot(&cut, false, "")), true,
-			func(f *fixture) controllertest.Reactor { return f.kubevirt }, "put", "virtualmachineinstances", "unfreeze",
+			func(f *fixture) controllertest.TrackingReactor { return f.kubevirt }, "put", "virtualmachineinstances", "unfreeze",
 			"VM vm: thawing the guest filesystems", ReasonThawFailed, snapshotapi.SnapshotInProgress},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			newFailing := func() (*fixture, func()) {
+			// times is how many calls fail; 0: all of them.
+			newFailing := func(times int) *fixture {
 				f := newFixture(t, created, tc.objects...)
 				if tc.frozen {
 					if err := f.c.freezer.Freeze(context.Background(), "uid-1", "ns", "vm"); err != nil {
@@ -111,9 +95,11 @@ func TestSyncRetriesAFailingStepUntilTheDeadline(t *testing.T) {
 					}
 				}
 				f.clock.SetTime(created.Add(time.Minute))
-				return f, failCalls(tc.fake(f), tc.verb, tc.resource, tc.subresource, internal)
+				controllertest.Inject(tc.fake(f), &controllertest.Fault{
+					Verb: tc.verb, Resource: tc.resource, Subresource: tc.subresource, Err: internal, Times: times})
+				return f
 			}
-			f, _ := newFailing()
+			f := newFailing(0)
 			for attempt := 1; attempt <= 2; attempt++ {
 				requeue, err := f.syncOnce()
 				if err == nil || !strings.Contains(err.Error(), tc.wantStep) {
@@ -143,16 +129,34 @@ func TestSyncRetriesAFailingStepUntilTheDeadline(t *testing.T) {
 				t.Fatalf("at the deadline: phase %s, Ready %+v; want Failed, reason %s, naming the deadline and the step", st.Phase, ready, tc.wantReason)
 			}
 
-			f, heal := newFailing()
+			f = newFailing(1)
 			if _, err := f.syncOnce(); err == nil {
 				t.Fatal("the injected error did not reach the sync")
 			}
-			heal()
 			f.sync()
 			if st := f.status(); st.Phase != snapshotapi.SnapshotInProgress {
 				t.Errorf("once the call works again: phase %s, want InProgress", st.Phase)
 			}
 		})
+	}
+}
+
+// A create whose answer was lost (it reached the store) is not a reason to
+// fail: the next sync finds the VolumeSnapshot and goes on with it.
+func TestSyncGoesOnAfterACreateWhoseAnswerWasLost(t *testing.T) {
+	f := newFixture(t, created.Add(time.Minute), append(storageObjects(), newDiskSnapshot())...)
+	controllertest.Inject(f.snapshot, &controllertest.Fault{
+		Verb: "create", Resource: "volumesnapshots", Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true})
+	if _, err := f.syncOnce(); err == nil {
+		t.Fatal("the lost answer did not reach the sync")
+	}
+	f.sync()
+	if st := f.status(); st.Phase != snapshotapi.SnapshotInProgress || ptr.Deref(st.VolumeSnapshotName, "") != "vdsnapshot-uid-1" {
+		t.Errorf("phase %s, VolumeSnapshot %v; want InProgress with vdsnapshot-uid-1", st.Phase, st.VolumeSnapshotName)
+	}
+	list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(context.Background(), metav1.ListOptions{})
+	if err != nil || len(list.Items) != 1 {
+		t.Errorf("VolumeSnapshots %v, err %v; want exactly one", list, err)
 	}
 }
 
