@@ -305,3 +305,25 @@ func TestRetainedContentIsNoDependentOfItsSnapshot(t *testing.T) {
 		})
 	}
 }
+
+// A controller that dies after every volume was created in the freeze
+// window, before the cut, comes back not knowing whether the guest is still
+// frozen: as the holder of the VM lock it thaws at the cut, and the cut
+// inside the window is consistent.
+func TestRestartAfterTheCreatesThawsAtTheCut(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	f := newFixture(t, created, append(storageObjects(), vm, runningVMI(true), newSnapshot(5*time.Minute))...)
+	var log guestLog
+	log.watch(f)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	f.restart()
+	st := settle(t, f, "ns/snap")
+	if st.Phase != snapshotapi.SnapshotReady || !ptr.Deref(st.Consistent, false) {
+		t.Fatalf("phase %s, consistent %v: want Ready and consistent", st.Phase, st.Consistent)
+	}
+	if got := strings.Join(log.events, ","); got != "freeze,cut "+VolumeSnapshotName("uid-1", "root")+",unfreeze" {
+		t.Errorf("events %s: want the restarted controller to thaw at the cut", got)
+	}
+}

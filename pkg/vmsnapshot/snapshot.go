@@ -494,8 +494,11 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 
 	if observed.allCut && snap.Status.CreationTime == nil {
 		c.cuts.Store(snap.UID, struct{}{})
-		// The thaw queue has usually thawed the VM already (syncThaw).
-		if _, frozen := c.freezer.Frozen(snap.UID); frozen {
+		// The thaw queue has usually thawed the VM already (syncThaw). A
+		// process started after the freeze does not know whether the guest
+		// is still frozen: it thaws, as the holder of the VM lock.
+		_, frozen := c.freezer.Frozen(snap.UID)
+		if frozen || (guestFrozen && !c.freezer.Thawed(snap.UID) && c.holdsVMLock(snap)) {
 			if err := c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name); err != nil {
 				return 0, err
 			}

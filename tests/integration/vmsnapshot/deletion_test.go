@@ -68,7 +68,47 @@ func TestRetainedContentIsBoundByNewSnapshot(t *testing.T) {
 	volumeSnapshots := f.VolumeSnapshotsOf(content)
 
 	f.DeleteSnapshot("snap")
-	f.WaitForSnapshotGone("snap")
+	requireRetained(t, f, snap, content, len(volumeSnapshots))
+
+	f.CreateSnapshot("rebound", "", framework.FromContent(content.Name))
+	f.MustKubectl("wait", "vmsnapshot/rebound", "--for=jsonpath={.status.phase}=Ready", "--timeout=60s")
+	rebound := f.GetSnapshot("rebound")
+	if !ptr.Deref(rebound.Status.ReadyToUse, false) || ptr.Deref(rebound.Status.VirtualMachineSnapshotContentName, "") != content.Name {
+		t.Errorf("want readyToUse and bound to content %s; got %s, content %q", content.Name,
+			framework.DescribeSnapshot(rebound), ptr.Deref(rebound.Status.VirtualMachineSnapshotContentName, ""))
+	}
+	if rebound.Status.CreationTime == nil || !rebound.Status.CreationTime.Equal(snap.Status.CreationTime) {
+		t.Errorf("the bound snapshot's creationTime should be the original cut %v; got %v", snap.Status.CreationTime, rebound.Status.CreationTime)
+	}
+	requireIncluded(t, rebound, "disk0", "disk1")
+	bound := f.GetContent(content.Name)
+	if ptr.Deref(bound.Spec.VirtualMachineSnapshotName, "") != "rebound" {
+		t.Errorf("content %s: want spec.virtualMachineSnapshotName rebound; got %s", content.Name, framework.DescribeContent(bound))
+	}
+}
+
+// A foreground deletion (kubectl delete --cascade=foreground, GitOps
+// pruning) has the garbage collector delete every dependent of the
+// snapshot first: a retained content and its VolumeSnapshots must survive
+// it all the same.
+func TestRetainedContentSurvivesAForegroundDeletion(t *testing.T) {
+	f := framework.New(t)
+	vm := f.CreateVM("vm", framework.WithPVCDisks(2))
+	f.CreateSnapshot("snap", vm.Name, framework.WithDeletionPolicy(snapshotapi.DeletionPolicyRetain))
+	snap := f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
+	content := f.ContentOf(snap)
+
+	f.MustKubectl("delete", "vmsnapshot", "snap", "--cascade=foreground", "--wait=false")
+	requireRetained(t, f, snap, content, 2)
+}
+
+// requireRetained waits for the deleted snapshot to go, then checks that its
+// content stays, released, with all its VolumeSnapshots ready.
+func requireRetained(t *testing.T, f *framework.Framework, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, volumeSnapshots int,
+) {
+	t.Helper()
+	f.WaitForSnapshotGone(snap.Name)
 	// The garbage collector would remove a content still owned by the
 	// snapshot a moment after the snapshot is gone: give it that moment.
 	f.Consistently("vmsnapshotcontent "+f.Namespace+"/"+content.Name, "to exist and be released", 3*time.Second,
@@ -93,23 +133,7 @@ func TestRetainedContentIsBoundByNewSnapshot(t *testing.T) {
 			t.Errorf("retained VolumeSnapshot %s: want readyToUse and not deleting; got %s", vs.Name, framework.DescribeVolumeSnapshot(vs))
 		}
 	}
-	if got, want := len(f.ListVolumeSnapshots()), len(volumeSnapshots); got != want {
-		t.Errorf("want the %d VolumeSnapshots retained; %d left", want, got)
-	}
-
-	f.CreateSnapshot("rebound", "", framework.FromContent(content.Name))
-	f.MustKubectl("wait", "vmsnapshot/rebound", "--for=jsonpath={.status.phase}=Ready", "--timeout=60s")
-	rebound := f.GetSnapshot("rebound")
-	if !ptr.Deref(rebound.Status.ReadyToUse, false) || ptr.Deref(rebound.Status.VirtualMachineSnapshotContentName, "") != content.Name {
-		t.Errorf("want readyToUse and bound to content %s; got %s, content %q", content.Name,
-			framework.DescribeSnapshot(rebound), ptr.Deref(rebound.Status.VirtualMachineSnapshotContentName, ""))
-	}
-	if rebound.Status.CreationTime == nil || !rebound.Status.CreationTime.Equal(snap.Status.CreationTime) {
-		t.Errorf("the bound snapshot's creationTime should be the original cut %v; got %v", snap.Status.CreationTime, rebound.Status.CreationTime)
-	}
-	requireIncluded(t, rebound, "disk0", "disk1")
-	bound := f.GetContent(content.Name)
-	if ptr.Deref(bound.Spec.VirtualMachineSnapshotName, "") != "rebound" {
-		t.Errorf("content %s: want spec.virtualMachineSnapshotName rebound; got %s", content.Name, framework.DescribeContent(bound))
+	if got := len(f.ListVolumeSnapshots()); got != volumeSnapshots {
+		t.Errorf("want the %d VolumeSnapshots retained; %d left", volumeSnapshots, got)
 	}
 }
