@@ -63,24 +63,31 @@ func newController(template *app.Options) *Controller {
 // Start runs a fresh controller: new clients, informers, queues and
 // in-memory state, on new health and metrics ports. It returns at once; see
 // WaitReady.
-func (c *Controller) Start() error { return c.start(nil) }
-
-// StartWithKillSwitch runs a fresh controller that the kill switch stops
-// right after the switch's chosen API write.
-func (c *Controller) StartWithKillSwitch(k *KillSwitch) error {
-	k.onKill = c.Stop
-	return c.start(k.wrap)
+func (c *Controller) Start() error {
+	_, err := c.start(nil)
+	return err
 }
 
-func (c *Controller) start(wrap func(http.RoundTripper) http.RoundTripper) error {
+// StartWithKillSwitch runs a fresh controller that the kill switch stops
+// right after the switch's chosen API write. The switch stops that run
+// only, never one started after it.
+func (c *Controller) StartWithKillSwitch(k *KillSwitch) error {
+	cancel, err := c.start(k.wrap)
+	k.mu.Lock()
+	k.onKill = cancel
+	k.mu.Unlock()
+	return err
+}
+
+func (c *Controller) start(wrap func(http.RoundTripper) http.RoundTripper) (context.CancelFunc, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cancel != nil {
-		return errors.New("the controller is already running")
+		return nil, errors.New("the controller is already running")
 	}
 	healthPort, err := freePort()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o := *c.template
 	o.HealthAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(healthPort))
@@ -102,7 +109,7 @@ func (c *Controller) start(wrap func(http.RoundTripper) http.RoundTripper) error
 		c.runErr = err
 		c.mu.Unlock()
 	}()
-	return nil
+	return cancel, nil
 }
 
 // Stop cancels the controller and waits until app.Run returned. Stopping a

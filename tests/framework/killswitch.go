@@ -34,8 +34,9 @@ var errKilled = errors.New("the controller was killed by the test's kill switch"
 // DELETE calls, except events and the leader election Lease, which another
 // goroutine sends at its own pace. With k = 0 it only counts the writes.
 type KillSwitch struct {
-	after  int
-	onKill func()
+	after     int
+	namespace string
+	onKill    func()
 
 	mu     sync.Mutex
 	writes []string
@@ -44,9 +45,10 @@ type KillSwitch struct {
 }
 
 // NewKillSwitch returns a switch that kills after the k-th write (k = 0:
-// never).
-func NewKillSwitch(k int) *KillSwitch {
-	return &KillSwitch{after: k, killed: make(chan struct{})}
+// never) to objects of the namespace; writes elsewhere (what earlier tests
+// left behind) do not count.
+func NewKillSwitch(k int, namespace string) *KillSwitch {
+	return &KillSwitch{after: k, namespace: namespace, killed: make(chan struct{})}
 }
 
 // Killed is closed once the switch killed the controller.
@@ -67,7 +69,7 @@ func (k *KillSwitch) wrap(next http.RoundTripper) http.RoundTripper {
 		if dead {
 			return nil, errKilled
 		}
-		if !countedWrite(req) {
+		if !countedWrite(req, k.namespace) {
 			return next.RoundTrip(req)
 		}
 		resp, err := next.RoundTrip(req)
@@ -101,13 +103,15 @@ func (k *KillSwitch) record(req *http.Request) bool {
 	return true
 }
 
-func countedWrite(req *http.Request) bool {
+func countedWrite(req *http.Request, namespace string) bool {
 	switch req.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 	default:
 		return false
 	}
-	return !strings.Contains(req.URL.Path, "/events") && !strings.Contains(req.URL.Path, "/leases")
+	path := req.URL.Path
+	return strings.Contains(path, "/namespaces/"+namespace+"/") &&
+		!strings.Contains(path, "/events") && !strings.Contains(path, "/leases")
 }
 
 type roundTripperFunc func(*http.Request) (*http.Response, error)
