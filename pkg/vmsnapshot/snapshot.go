@@ -1005,8 +1005,12 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 	return 0, nil
 }
 
-// deleteContent deletes the snapshot's content in the foreground, so that it
-// goes only after its VolumeSnapshots, and reports whether it is gone.
+// deleteContent deletes the snapshot's VolumeSnapshots and, once they are
+// gone, its content (the Secret copies follow it), and reports whether the
+// content is gone. The order is not left to a foreground deletion of the
+// content: the garbage collector retries an owner that waits for its
+// dependents with a growing backoff, which held deletions for minutes
+// under load.
 func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (bool, error) {
 	name := boundContentName(snap)
 	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(name)
@@ -1022,14 +1026,54 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 	if content.DeletionTimestamp != nil {
 		return false, nil
 	}
+	propagation := metav1.DeletePropagationBackground
+	if c.volumeSnapshotsOK() {
+		remaining, err := c.deleteVolumeSnapshotsOf(ctx, content)
+		if err != nil || remaining > 0 {
+			return false, err // woken by their deletion events
+		}
+	} else {
+		// No VolumeSnapshot cache to follow them: the garbage collector
+		// deletes them before the content.
+		propagation = metav1.DeletePropagationForeground
+	}
 	err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Delete(ctx, name, metav1.DeleteOptions{
-		PropagationPolicy: ptr.To(metav1.DeletePropagationForeground),
+		PropagationPolicy: ptr.To(propagation),
 		Preconditions:     &metav1.Preconditions{UID: ptr.To(content.UID)},
 	})
-	if apierrors.IsNotFound(err) {
-		return true, nil
+	if err != nil && !apierrors.IsNotFound(err) {
+		return false, fmt.Errorf("deleting VirtualMachineSnapshotContent %s: %w", name, err)
 	}
-	return false, err
+	return apierrors.IsNotFound(err), nil
+}
+
+// deleteVolumeSnapshotsOf deletes the content's VolumeSnapshots and returns
+// how many are not gone yet.
+func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snapshotapi.VirtualMachineSnapshotContent) (int, error) {
+	remaining := 0
+	for _, b := range content.Spec.VolumeBackups {
+		vs, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(ptr.Deref(b.VolumeSnapshotName, ""))
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return remaining, err
+		}
+		if !metav1.IsControlledBy(vs, content) {
+			continue // not ours to delete
+		}
+		remaining++
+		if vs.DeletionTimestamp != nil {
+			continue
+		}
+		err = c.snapshotClient.SnapshotV1().VolumeSnapshots(vs.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
+			Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return remaining, fmt.Errorf("deleting VolumeSnapshot %s: %w", vs.Name, err)
+		}
+	}
+	return remaining, nil
 }
 
 // releaseContent unbinds a retained content from the snapshot being deleted,
