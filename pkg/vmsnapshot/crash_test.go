@@ -327,3 +327,59 @@ func TestRestartAfterTheCreatesThawsAtTheCut(t *testing.T) {
 		t.Errorf("events %s: want the restarted controller to thaw at the cut", got)
 	}
 }
+
+// A snapshot deleted right after a restore from it waits for the restored
+// claims to bind before it deletes their VolumeSnapshots: csi-provisioner
+// refuses to provision from a VolumeSnapshot being deleted, and
+// snapshot-controller does not finish deleting one a claim is provisioned
+// from, so deleting it at once strands the snapshot and the restored disk.
+func TestDeletionWaitsForClaimsBeingRestored(t *testing.T) {
+	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+		s.DeletionTimestamp = ptr.To(metav1.NewTime(created.Add(time.Minute)))
+		s.Status.Phase = snapshotapi.SnapshotReady
+		s.Status.CreationTime = ptr.To(metav1.NewTime(created))
+	})
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid", OwnerReferences: contentOwners(snap)},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VirtualMachineSnapshotName: ptr.To("snap"), VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+		}}},
+	}
+	vs := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid",
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(content, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))}}}
+	restoring := &corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: "restored", Namespace: "ns"},
+		Spec: corev1.PersistentVolumeClaimSpec{DataSource: &corev1.TypedLocalObjectReference{
+			APIGroup: ptr.To(snapshotv1.GroupName), Kind: "VolumeSnapshot", Name: vs.Name}},
+		Status: corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimPending},
+	}
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	f := newFixture(t, created.Add(time.Minute), append(storageObjects(), vm, snap, content, vs, restoring)...)
+
+	requeue, err := f.c.sync(context.Background(), "ns/snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range f.actions() {
+		if strings.HasPrefix(w, "delete") {
+			t.Fatalf("writes %v: deleted while a claim is restored from the VolumeSnapshot", f.actions())
+		}
+	}
+	if requeue <= 0 {
+		t.Errorf("requeue %s: the wait must be rechecked", requeue)
+	}
+
+	bound := restoring.DeepCopy()
+	bound.Status.Phase = corev1.ClaimBound
+	if err := f.kube.Tracker().Update(corev1.SchemeGroupVersion.WithResource("persistentvolumeclaims"), bound, "ns"); err != nil {
+		t.Fatal(err)
+	}
+	f.catchUp()
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); !strings.Contains(got, "delete volumesnapshots") {
+		t.Errorf("writes %s: once the claim is bound, the VolumeSnapshot is deleted", got)
+	}
+}

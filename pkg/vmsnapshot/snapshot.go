@@ -1066,6 +1066,10 @@ func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snaps
 		if vs.DeletionTimestamp != nil {
 			continue
 		}
+		if claims := c.claimsRestoringFrom(vs); len(claims) > 0 {
+			klog.FromContext(ctx).V(2).Info("Deletion waits: claims are being restored from a VolumeSnapshot", "volumeSnapshot", vs.Name, "claims", claims)
+			continue
+		}
 		err = c.snapshotClient.SnapshotV1().VolumeSnapshots(vs.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
 			Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
 		})
@@ -1074,6 +1078,36 @@ func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snaps
 		}
 	}
 	return remaining, nil
+}
+
+// claimsRestoringFrom lists the claims not bound yet whose data source is
+// the VolumeSnapshot. Its deletion waits for them: csi-provisioner refuses
+// to provision from a VolumeSnapshot being deleted, and snapshot-controller
+// does not finish deleting one a claim is still being provisioned from, so
+// deleting a snapshot right after a restore from it would strand both.
+func (c *Controller) claimsRestoringFrom(vs *snapshotv1.VolumeSnapshot) []string {
+	claims, err := c.claims.PersistentVolumeClaims(vs.Namespace).List(everything)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, pvc := range claims {
+		if pvc.Status.Phase != corev1.ClaimBound && pvc.DeletionTimestamp == nil && restoresFrom(pvc, vs.Name) {
+			names = append(names, pvc.Name)
+		}
+	}
+	return names
+}
+
+func restoresFrom(pvc *corev1.PersistentVolumeClaim, volumeSnapshot string) bool {
+	isVS := func(group *string, kind, name string) bool {
+		return ptr.Deref(group, "") == snapshotv1.GroupName && kind == "VolumeSnapshot" && name == volumeSnapshot
+	}
+	if ds := pvc.Spec.DataSource; ds != nil && isVS(ds.APIGroup, ds.Kind, ds.Name) {
+		return true
+	}
+	ref := pvc.Spec.DataSourceRef
+	return ref != nil && isVS(ref.APIGroup, ref.Kind, ref.Name)
 }
 
 // releaseContent unbinds a retained content from the snapshot being deleted,
