@@ -778,7 +778,7 @@ func (c *Controller) holdsFreeze(snap *snapshotapi.VirtualDiskSnapshot, vmName s
 	if err != nil {
 		return frozenHere
 	}
-	holder := ptr.Deref(c.freezer.LatestVM(vm).Status.SnapshotInProgress, "")
+	holder := c.freezer.Holder(vm)
 	return holder == LockHolder(snap) || (holder == "" && frozenHere)
 }
 

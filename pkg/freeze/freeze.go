@@ -326,6 +326,12 @@ func (f *Freezer) writeVMStatus(ctx context.Context, cached, vm *kubevirtv1.Virt
 	return nil
 }
 
+// Holder returns who holds the lock of a cached VM ("" for nobody), as the
+// newest known version of the VM says (LatestVM).
+func (f *Freezer) Holder(cached *kubevirtv1.VirtualMachine) string {
+	return ptr.Deref(f.LatestVM(cached).Status.SnapshotInProgress, "")
+}
+
 // HeldByOther returns the holder of the VM lock when it is not holder.
 func HeldByOther(vm *kubevirtv1.VirtualMachine, holder string) (string, bool) {
 	current := ptr.Deref(vm.Status.SnapshotInProgress, "")

@@ -328,11 +328,7 @@ func (c *Controller) syncBound(ctx context.Context, snap *snapshotapi.VirtualMac
 
 	snap.Status.VirtualMachineSnapshotContentName = ptr.To(content.Name)
 	if vm := content.Spec.Source.VirtualMachine; vm != nil && snap.Status.SnapshotVolumes == nil {
-		lists := &snapshotapi.SnapshotVolumesLists{}
-		for _, b := range content.Spec.VolumeBackups {
-			lists.IncludedVolumes = append(lists.IncludedVolumes, b.VolumeName)
-		}
-		snap.Status.SnapshotVolumes = lists
+		snap.Status.SnapshotVolumes = &snapshotapi.SnapshotVolumesLists{IncludedVolumes: includedVolumes(content)}
 	}
 	observed := c.observeVolumeSnapshots(content)
 	if observed.allReady {

@@ -324,14 +324,22 @@ func deriveFromContent(snap *snapshotapi.VirtualMachineSnapshot, content *snapsh
 	if content.Spec.SourceUID != nil {
 		snap.Status.SourceUID = content.Spec.SourceUID
 	}
-	lists := &snapshotapi.SnapshotVolumesLists{ExcludedVolumes: content.Spec.ExcludedVolumes}
-	for _, b := range content.Spec.VolumeBackups {
-		lists.IncludedVolumes = append(lists.IncludedVolumes, b.VolumeName)
+	snap.Status.SnapshotVolumes = &snapshotapi.SnapshotVolumesLists{
+		IncludedVolumes: includedVolumes(content),
+		ExcludedVolumes: content.Spec.ExcludedVolumes,
 	}
-	snap.Status.SnapshotVolumes = lists
 	if content.Spec.Indications != nil || content.Spec.SourceUID != nil {
 		snap.Status.Indications = slices.Clone(content.Spec.Indications)
 	}
+}
+
+// includedVolumes are the VM volumes a content holds a backup of.
+func includedVolumes(content *snapshotapi.VirtualMachineSnapshotContent) []string {
+	var names []string
+	for _, b := range content.Spec.VolumeBackups {
+		names = append(names, b.VolumeName)
+	}
+	return names
 }
 
 // content returns the snapshot's content from the cache, or the one this
@@ -497,11 +505,8 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		// The thaw queue has usually thawed the VM already (syncThaw). A
 		// process started after the freeze does not know whether the guest
 		// is still frozen: it thaws, as the holder of the VM lock.
-		_, frozen := c.freezer.Frozen(snap.UID)
-		if frozen || (guestFrozen && !c.freezer.Thawed(snap.UID) && c.holdsVMLock(snap)) {
-			if err := c.freezer.Thaw(ctx, snap.UID, snap.Namespace, snap.Spec.Source.Name); err != nil {
-				return 0, err
-			}
+		if err := c.thawIfNeeded(ctx, snap); err != nil {
+			return 0, err
 		}
 		snap.Status.CreationTime = ptr.To(metav1.NewTime(observed.lastCut))
 		if len(content.Spec.VolumeBackups) == 0 {
@@ -1170,7 +1175,7 @@ func (c *Controller) holdsVMLock(snap *snapshotapi.VirtualMachineSnapshot) bool 
 	if err != nil {
 		return false
 	}
-	return ptr.Deref(c.freezer.LatestVM(vm).Status.SnapshotInProgress, "") == snap.Name
+	return c.freezer.Holder(vm) == snap.Name
 }
 
 // unlockVM clears the VM's status.snapshotInProgress if it names this snapshot.
