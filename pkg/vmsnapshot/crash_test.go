@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	kubetesting "k8s.io/client-go/testing"
 	"k8s.io/utils/ptr"
 	kubevirtv1 "kubevirt.io/api/core/v1"
@@ -206,43 +207,54 @@ func TestLostStatusWriteAfterTheContentLosesNothing(t *testing.T) {
 // thawed by itself. It must not cut the rest in a second freeze and call
 // the whole consistent: every volume is cut again in one freeze window.
 func TestRestartMidCutRetakesEveryVolumeInOneWindow(t *testing.T) {
-	vm := vmWithVolumes(pvcVolume("root", "root-pvc"), pvcVolume("data", "data-pvc"))
-	vm.UID = "vm-uid"
-	snap := newSnapshot(5 * time.Minute)
-	f := newFixture(t, created, append(storageObjects(), boundClaim("data-pvc", "fast"), vm, runningVMI(true), snap)...)
-	var log guestLog
-	// The second VolumeSnapshot is refused: the process dies right after.
-	controllertest.Inject(f.snapshot, &controllertest.Fault{Verb: "create", Resource: "volumesnapshots", Err: controllertest.APIErrors()["InternalError"], Skip: 1, Times: 1})
-	log.watch(f)
-	if _, err := f.c.sync(context.Background(), "ns/snap"); err == nil {
-		t.Fatal("first sync: want the injected error")
-	}
-	if got := len(log.events); got != 3 || log.events[0] != "freeze" {
-		t.Fatalf("events %v: want a freeze and two creates, one of them refused", log.events)
-	}
-	// Down past the auto-thaw: the guest thawed by itself.
-	f.clock.Step(time.Minute)
-	f.restart()
-	st := settle(t, f, "ns/snap")
+	for name, deleteFault := range map[string]*controllertest.Fault{
+		"retake": nil,
+		"retake, the first delete of the old cut refused": {Verb: "delete", Resource: "volumesnapshots", Err: controllertest.APIErrors()["InternalError"], Times: 1},
+		"retake, the first delete landed, answer lost":    {Verb: "delete", Resource: "volumesnapshots", Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			vm := vmWithVolumes(pvcVolume("root", "root-pvc"), pvcVolume("data", "data-pvc"))
+			vm.UID = "vm-uid"
+			snap := newSnapshot(5 * time.Minute)
+			f := newFixture(t, created, append(storageObjects(), boundClaim("data-pvc", "fast"), vm, runningVMI(true), snap)...)
+			var log guestLog
+			// The second VolumeSnapshot is refused: the process dies right after.
+			controllertest.Inject(f.snapshot, &controllertest.Fault{Verb: "create", Resource: "volumesnapshots", Err: controllertest.APIErrors()["InternalError"], Skip: 1, Times: 1})
+			log.watch(f)
+			if _, err := f.c.sync(context.Background(), "ns/snap"); err == nil {
+				t.Fatal("first sync: want the injected error")
+			}
+			if got := len(log.events); got != 3 || log.events[0] != "freeze" {
+				t.Fatalf("events %v: want a freeze and two creates, one of them refused", log.events)
+			}
+			// Down past the auto-thaw: the guest thawed by itself.
+			f.clock.Step(time.Minute)
+			if deleteFault != nil {
+				controllertest.Inject(f.snapshot, deleteFault)
+			}
+			f.restart()
+			st := settle(t, f, "ns/snap")
 
-	list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(context.Background(), metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var existing []string
-	for _, vs := range list.Items {
-		existing = append(existing, vs.Name)
-	}
-	oneWindow := log.cutInOneWindow(existing)
-	if ptr.Deref(st.Consistent, false) && !oneWindow {
-		t.Fatalf("consistent: true, but the VolumeSnapshots %v were not all cut in one freeze window: %v", existing, log.events)
-	}
-	if st.Phase != snapshotapi.SnapshotReady || !ptr.Deref(st.Consistent, false) || len(existing) != 2 {
-		t.Fatalf("phase %s, consistent %v, VolumeSnapshots %v, events %v: want Ready and consistent, both volumes cut again in one window",
-			st.Phase, st.Consistent, existing, log.events)
-	}
-	if log.events[len(log.events)-1] != "unfreeze" {
-		t.Errorf("events %v: the guest is not thawed at the end", log.events)
+			list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(context.Background(), metav1.ListOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var existing []string
+			for _, vs := range list.Items {
+				existing = append(existing, vs.Name)
+			}
+			oneWindow := log.cutInOneWindow(existing)
+			if ptr.Deref(st.Consistent, false) && !oneWindow {
+				t.Fatalf("consistent: true, but the VolumeSnapshots %v were not all cut in one freeze window: %v", existing, log.events)
+			}
+			if st.Phase != snapshotapi.SnapshotReady || !ptr.Deref(st.Consistent, false) || len(existing) != 2 {
+				t.Fatalf("phase %s, consistent %v, VolumeSnapshots %v, events %v: want Ready and consistent, both volumes cut again in one window",
+					st.Phase, st.Consistent, existing, log.events)
+			}
+			if log.events[len(log.events)-1] != "unfreeze" {
+				t.Errorf("events %v: the guest is not thawed at the end", log.events)
+			}
+		})
 	}
 }
 
@@ -381,5 +393,64 @@ func TestDeletionWaitsForClaimsBeingRestored(t *testing.T) {
 	}
 	if got := strings.Join(f.actions(), ","); !strings.Contains(got, "delete volumesnapshots") {
 		t.Errorf("writes %s: once the claim is bound, the VolumeSnapshot is deleted", got)
+	}
+}
+
+// Deleting a snapshot deletes its VolumeSnapshots, then its content. Each
+// of those writes may be refused, or land and lose its answer, and the
+// controller may die right after: the next syncs, from the API alone,
+// still remove everything and release the finalizer.
+func TestDeletionSurvivesAFailedDeleteAndARestart(t *testing.T) {
+	errs := controllertest.APIErrors()
+	for name, fault := range map[string]*controllertest.Fault{
+		"VolumeSnapshot delete refused":             {Verb: "delete", Resource: "volumesnapshots", Err: errs["InternalError"], Times: 1},
+		"VolumeSnapshot delete landed, answer lost": {Verb: "delete", Resource: "volumesnapshots", Err: errs["Timeout"], Times: 1, Landed: true},
+		"content delete refused":                    {Verb: "delete", Resource: "virtualmachinesnapshotcontents", Err: errs["InternalError"], Times: 1},
+		"content delete landed, answer lost":        {Verb: "delete", Resource: "virtualmachinesnapshotcontents", Err: errs["Timeout"], Times: 1, Landed: true},
+		"finalizer patch refused":                   {Verb: "patch", Resource: "virtualmachinesnapshots", Err: errs["Conflict"], Times: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+				s.DeletionTimestamp = ptr.To(metav1.NewTime(created.Add(time.Minute)))
+				s.Status.Phase = snapshotapi.SnapshotReady
+				s.Status.CreationTime = ptr.To(metav1.NewTime(created))
+			})
+			content := &snapshotapi.VirtualMachineSnapshotContent{
+				ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid", OwnerReferences: contentOwners(snap)},
+				Spec:       snapshotapi.VirtualMachineSnapshotContentSpec{VirtualMachineSnapshotName: ptr.To("snap")},
+			}
+			objects := append(storageObjects(), vmWithVolumes(pvcVolume("root", "root-pvc")), snap)
+			for _, volume := range []string{"root", "data"} {
+				name := VolumeSnapshotName(snap.UID, volume)
+				content.Spec.VolumeBackups = append(content.Spec.VolumeBackups, snapshotapi.VolumeBackup{VolumeName: volume, VolumeSnapshotName: ptr.To(name)})
+				objects = append(objects, &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", UID: types.UID(name),
+					OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(content, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))}}})
+			}
+			f := newFixture(t, created.Add(time.Minute), append(objects, content)...)
+			controllertest.Inject(map[string]controllertest.TrackingReactor{
+				"volumesnapshots": f.snapshot, "virtualmachinesnapshotcontents": f.vmsnap, "virtualmachinesnapshots": f.vmsnap,
+			}[fault.Resource], fault)
+
+			_, firstErr := f.c.sync(context.Background(), "ns/snap")
+			f.restart()
+			for i := 0; i < 5; i++ {
+				f.clock.Step(time.Second)
+				f.catchUp()
+				_, _ = f.c.sync(context.Background(), "ns/snap")
+			}
+			if fault.Applied() != 1 {
+				t.Fatalf("the fault was applied %d times (first sync: %v), want 1", fault.Applied(), firstErr)
+			}
+			left, _ := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(context.Background(), metav1.ListOptions{})
+			contents, _ := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotContents("ns").List(context.Background(), metav1.ListOptions{})
+			s, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots("ns").Get(context.Background(), "snap", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(left.Items) != 0 || len(contents.Items) != 0 || slices.Contains(s.Finalizers, Finalizer) {
+				t.Errorf("left %d VolumeSnapshots, %d contents, finalizers %v: want everything gone and the finalizer released",
+					len(left.Items), len(contents.Items), s.Finalizers)
+			}
+		})
 	}
 }
