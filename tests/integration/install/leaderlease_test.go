@@ -68,7 +68,9 @@ func TestLeaderElectionNamesAMissingNamespaceAndTheFix(t *testing.T) {
 	if _, err := f.Kube.CoreV1().Namespaces().Create(f.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = f.Kube.CoreV1().Namespaces().Delete(context.Background(), namespace, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = f.Kube.CoreV1().Namespaces().Delete(context.Background(), namespace, metav1.DeleteOptions{})
+	})
 	err = wait.PollUntilContextTimeout(f.Context(), 200*time.Millisecond, time.Minute, true, func(context.Context) (bool, error) {
 		code, body := readyz()
 		last = body
