@@ -74,6 +74,9 @@ type Controller struct {
 	kubeVirtSynced func() bool
 	// dataVolumesOK: CDI is installed and its cache synced.
 	dataVolumesOK func() bool
+	// catchingUp: one of those APIs is served but its caches have not
+	// synced yet; every sync waits for them.
+	catchingUp func() bool
 
 	enabled   bool
 	ownSynced []cache.InformerSynced
@@ -144,12 +147,14 @@ func New(cfg Config) (*Controller, error) {
 
 		createdVolumeSnapshots: controller.NewCreated[*snapshotv1.VolumeSnapshot](),
 	}
-	c.volumeSnapshotsOK = func() bool {
-		return cfg.APIs.Served(snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots")) && vsInformer.HasSynced() && vscInformer.HasSynced()
-	}
+	volumeSnapshots := controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
+		vsInformer.HasSynced, vscInformer.HasSynced)
+	kubeVirt := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.VirtualMachinesResource, vmInformer.HasSynced, vmiInformer.HasSynced)
+	dataVolumes := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.DataVolumesResource, dvInformer.HasSynced)
+	c.volumeSnapshotsOK, c.dataVolumesOK = volumeSnapshots.OK, dataVolumes.OK
 	c.kubeVirtServed = func() bool { return cfg.APIs.Served(kubevirtinformers.VirtualMachinesResource) }
 	c.kubeVirtSynced = func() bool { return vmInformer.HasSynced() && vmiInformer.HasSynced() }
-	c.dataVolumesOK = func() bool { return cfg.APIs.Served(kubevirtinformers.DataVolumesResource) && dvInformer.HasSynced() }
+	c.catchingUp = controller.AnyCatchingUp(volumeSnapshots, kubeVirt, dataVolumes)
 
 	if err := cfg.DiskSnapshots.Informer().AddIndexers(cache.Indexers{indexByDisk: indexDiskSnapshotByDisk}); err != nil {
 		return nil, err

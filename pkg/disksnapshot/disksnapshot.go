@@ -129,6 +129,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
+	if c.catchingUp() {
+		return controller.CacheRecheck, nil
+	}
 	snap := cached.DeepCopy()
 	logger := klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(snap))
 	ctx = klog.NewContext(ctx, logger)

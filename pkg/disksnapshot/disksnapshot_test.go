@@ -92,6 +92,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 	c.kubeVirtServed = func() bool { return true }
 	c.kubeVirtSynced = func() bool { return true }
 	c.dataVolumesOK = func() bool { return true }
+	c.catchingUp = func() bool { return false }
 	f.c = c
 
 	for _, o := range objects {

@@ -8,7 +8,6 @@ import (
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -65,6 +64,9 @@ type Controller struct {
 	volumeSnapshotsOK func() bool
 	kubeVirtOK        func() bool
 	dataVolumesOK     func() bool
+	// catchingUp: one of those APIs is served but its caches have not
+	// synced yet; every sync waits for them.
+	catchingUp func() bool
 
 	ownSynced []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
@@ -131,10 +133,11 @@ func New(cfg Config) (*Controller, error) {
 		enabled:  cfg.Enabled,
 		written:  controller.NewWritten[*snapshotapi.VirtualMachineRestore](),
 	}
-	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs, vsInformer.HasSynced, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"))
-	c.kubeVirtOK = servedAndSynced(cfg.APIs, func() bool { return vmInformer.HasSynced() && vmiInformer.HasSynced() },
-		kubevirtinformers.VirtualMachinesResource)
-	c.dataVolumesOK = servedAndSynced(cfg.APIs, dvInformer.HasSynced, kubevirtinformers.DataVolumesResource)
+	volumeSnapshots := controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"), vsInformer.HasSynced)
+	kubeVirt := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.VirtualMachinesResource, vmInformer.HasSynced, vmiInformer.HasSynced)
+	dataVolumes := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.DataVolumesResource, dvInformer.HasSynced)
+	c.volumeSnapshotsOK, c.kubeVirtOK, c.dataVolumesOK = volumeSnapshots.OK, kubeVirt.OK, dataVolumes.OK
+	c.catchingUp = controller.AnyCatchingUp(volumeSnapshots, kubeVirt, dataVolumes)
 
 	if err := cfg.Restores.Informer().AddIndexers(cache.Indexers{
 		indexBySnapshot: indexRestoreBySnapshot,
@@ -162,12 +165,6 @@ func New(cfg Config) (*Controller, error) {
 		}
 	}
 	return c, nil
-}
-
-// servedAndSynced reports whether an optional API is served and its
-// informers have synced, so that an empty lister means "none", not "unknown".
-func servedAndSynced(apis *apiwatch.Watcher, synced cache.InformerSynced, r schema.GroupVersionResource) func() bool {
-	return func() bool { return apis.Served(r) && synced() }
 }
 
 // Run starts the workers and blocks until ctx is done.

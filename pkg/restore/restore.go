@@ -121,6 +121,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
+	if c.catchingUp() {
+		return controller.CacheRecheck, nil
+	}
 	// The cache may not show this controller's last write yet.
 	r := c.written.Latest(key, cached).DeepCopy()
 	remember := func(written *snapshotapi.VirtualMachineRestore) {

@@ -89,6 +89,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 	c.volumeSnapshotsOK = func() bool { return true }
 	c.kubeVirtOK = func() bool { return true }
 	c.dataVolumesOK = func() bool { return true }
+	c.catchingUp = func() bool { return false }
 	f.c = c
 
 	for _, o := range objects {

@@ -9,7 +9,6 @@ import (
 	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	storageinformers "k8s.io/client-go/informers/storage/v1"
 	"k8s.io/client-go/kubernetes"
@@ -70,7 +69,10 @@ type Controller struct {
 	volumeSnapshotsOK func() bool
 	kubeVirtOK        func() bool
 	dataVolumesOK     func() bool
-	apis              *apiwatch.Watcher
+	// catchingUp: one of those APIs is served but its caches have not
+	// synced yet; every sync waits for them.
+	catchingUp func() bool
+	apis       *apiwatch.Watcher
 
 	ownSynced []cache.InformerSynced
 	queue     workqueue.TypedRateLimitingInterface[string]
@@ -167,13 +169,12 @@ func New(cfg Config) (*Controller, error) {
 	c.freezer.OnThaw(c.wakeFreezeWaiters)
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
 	contentInformer := cfg.VolumeSnapshotContents.Informer()
-	c.volumeSnapshotsOK = servedAndSynced(cfg.APIs,
-		func() bool { return vsInformer.HasSynced() && contentInformer.HasSynced() }, vscInformer.HasSynced,
-		snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"))
-	c.kubeVirtOK = servedAndSynced(cfg.APIs, vmInformer.HasSynced, vmiInformer.HasSynced,
-		kubevirtinformers.VirtualMachinesResource)
-	c.dataVolumesOK = servedAndSynced(cfg.APIs, dvInformer.HasSynced, dvInformer.HasSynced,
-		kubevirtinformers.DataVolumesResource)
+	volumeSnapshots := controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
+		vsInformer.HasSynced, contentInformer.HasSynced, vscInformer.HasSynced)
+	kubeVirt := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.VirtualMachinesResource, vmInformer.HasSynced, vmiInformer.HasSynced)
+	dataVolumes := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.DataVolumesResource, dvInformer.HasSynced)
+	c.volumeSnapshotsOK, c.kubeVirtOK, c.dataVolumesOK = volumeSnapshots.OK, kubeVirt.OK, dataVolumes.OK
+	c.catchingUp = controller.AnyCatchingUp(volumeSnapshots, kubeVirt, dataVolumes)
 
 	if err := cfg.Snapshots.Informer().AddIndexers(cache.Indexers{indexBySource: indexSnapshotBySource}); err != nil {
 		return nil, err
@@ -198,12 +199,6 @@ func New(cfg Config) (*Controller, error) {
 		}
 	}
 	return c, nil
-}
-
-// servedAndSynced reports whether an optional API is served and its
-// informers have synced, so that an empty lister means "none", not "unknown".
-func servedAndSynced(apis *apiwatch.Watcher, a, b cache.InformerSynced, r schema.GroupVersionResource) func() bool {
-	return func() bool { return apis.Served(r) && a() && b() }
 }
 
 // Run starts the workers and blocks until ctx is done.

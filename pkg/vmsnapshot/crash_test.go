@@ -19,6 +19,7 @@ import (
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/freeze"
 )
@@ -450,6 +451,71 @@ func TestDeletionSurvivesAFailedDeleteAndARestart(t *testing.T) {
 			if len(left.Items) != 0 || len(contents.Items) != 0 || slices.Contains(s.Finalizers, Finalizer) {
 				t.Errorf("left %d VolumeSnapshots, %d contents, finalizers %v: want everything gone and the finalizer released",
 					len(left.Items), len(contents.Items), s.Finalizers)
+			}
+		})
+	}
+}
+
+// A restart whose KubeVirt caches have not synced yet, after the process
+// died between the Ready write (or the deletion) and the unlock: the VM,
+// still locked by the snapshot, is missing from the cache. The sync must
+// wait for the caches rather than take the missing VM for nothing to
+// unlock: no later event wakes a Ready snapshot, and a deleted one would
+// lose its finalizer with the VM still locked.
+func TestRestartWaitsForTheVMCachesBeforeCleaningUp(t *testing.T) {
+	for name, deleted := range map[string]bool{"Ready snapshot": false, "deleted snapshot": true} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+			f := newFixture(t, created, append(storageObjects(), vm, newSnapshot(5*time.Minute))...)
+			if st := settle(t, f, "ns/snap"); st.Phase != snapshotapi.SnapshotReady {
+				t.Fatalf("phase %s, want Ready", st.Phase)
+			}
+			locked, err := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			locked.Status.SnapshotInProgress = ptr.To("snap")
+			if err := f.kubevirt.Tracker().Update(kubevirtv1.SchemeGroupVersion.WithResource("virtualmachines"), locked, "ns"); err != nil {
+				t.Fatal(err)
+			}
+			if deleted {
+				snap, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots("ns").Get(ctx, "snap", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				snap.DeletionTimestamp = ptr.To(metav1.NewTime(f.clock.Now()))
+				if err := f.vmsnap.Tracker().Update(snapshotapi.SchemeGroupVersion.WithResource("virtualmachinesnapshots"), snap, "ns"); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			f.restart()
+			for _, kind := range []runtime.Object{&kubevirtv1.VirtualMachine{}, &kubevirtv1.VirtualMachineInstance{}} {
+				if err := f.indexerOf(kind).Replace(nil, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.c.kubeVirtOK = func() bool { return false }
+			f.c.catchingUp = func() bool { return true }
+			before := len(f.writes)
+			requeue, err := f.c.sync(ctx, "ns/snap")
+			if err != nil || requeue != controller.CacheRecheck {
+				t.Fatalf("sync with the VM caches catching up: requeue %v, err %v; want a look again after %v", requeue, err, controller.CacheRecheck)
+			}
+			if writes := f.writes[before:]; len(writes) != 0 {
+				t.Fatalf("sync with the VM caches catching up wrote %v", writes)
+			}
+
+			f.catchUp()
+			f.c.kubeVirtOK = func() bool { return true }
+			f.c.catchingUp = func() bool { return false }
+			if _, err := f.c.sync(ctx, "ns/snap"); err != nil {
+				t.Fatal(err)
+			}
+			vmNow, _ := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{})
+			if vmNow.Status.SnapshotInProgress != nil {
+				t.Errorf("VM still locked by %s once the caches synced", *vmNow.Status.SnapshotInProgress)
 			}
 		})
 	}

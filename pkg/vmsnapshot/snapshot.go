@@ -115,6 +115,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, err
 	}
+	if c.catchingUp() {
+		return controller.CacheRecheck, nil
+	}
 	// The cache may not show this controller's last write yet.
 	snap := c.written.Latest(key, cached).DeepCopy()
 	logger := klog.FromContext(ctx).WithValues("vmsnapshot", klog.KObj(snap))

@@ -125,6 +125,7 @@ func (f *fixture) start() {
 	c.volumeSnapshotsOK = func() bool { return true }
 	c.kubeVirtOK = func() bool { return true }
 	c.dataVolumesOK = func() bool { return false }
+	c.catchingUp = func() bool { return false }
 	f.c = c
 	f.vsIndexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
 	f.indexerOf = func(o runtime.Object) cache.Indexer {

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Component names: the names of their log files, pid files and binaries
@@ -64,6 +65,10 @@ const (
 	// take minutes instead of seconds.
 	sidecarQPS   = 200
 	sidecarBurst = 400
+
+	// snapshotterResync is how often csi-snapshotter looks at every
+	// VolumeSnapshotContent again; see snapshotterArgs.
+	snapshotterResync = 20 * time.Second
 )
 
 // controllerManagerControllers are the controllers that work without nodes
@@ -216,5 +221,10 @@ func snapshotterArgs(l layout) []string {
 		opt("csi-address", l.csiSocket),
 		// Passes the VolumeSnapshot's name and namespace to the driver.
 		opt("extra-create-metadata", true),
+		// A VolumeSnapshotContent deleted while its CreateSnapshot call is
+		// under way is deleted only at the sidecar's next resync
+		// (kubernetes-csi/external-snapshotter#1388); the default 15
+		// minutes would outlast every test that waits for it.
+		opt("resync-period", snapshotterResync),
 	)
 }
