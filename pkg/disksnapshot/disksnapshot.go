@@ -79,6 +79,7 @@ const (
 	ReasonDeadlineExceeded = "DeadlineExceeded"
 	ReasonSnapshotFailed   = "VolumeSnapshotFailed"
 	ReasonQuiesceTimeout   = "QuiesceTimeout"
+	ReasonQuiesceFailed    = "QuiesceFailed"
 	ReasonVolumeLost       = "VolumeSnapshotMissing"
 	ReasonDiskDeleted      = "DiskDeleted"
 	ReasonSourceReplaced   = "SourceReplaced"
@@ -498,6 +499,9 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 			Name:      VolumeSnapshotName(snap),
 			Namespace: snap.Namespace,
 			Labels:    map[string]string{LabelDiskSnapshotName: snap.Name},
+			// Recorded with the create, so that whoever sees the cut can
+			// tell whether it fell inside the freeze (cutWindow).
+			Annotations: c.freezer.OpenWindow(snap.UID, now).Annotations(),
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap,
 				snapshotapi.SchemeGroupVersion.WithKind("VirtualDiskSnapshot"))},
 		},
@@ -542,7 +546,7 @@ func (c *Controller) observe(ctx context.Context, snap *snapshotapi.VirtualDiskS
 	}
 	cutNow := cut && snap.Status.CreationTime == nil
 	if cutNow {
-		if err := c.thawAtCut(ctx, snap, st.CreationTime.Time); err != nil {
+		if err := c.thawAtCut(ctx, snap, vs); err != nil {
 			return 0, err
 		}
 		if err := c.unlockVM(ctx, snap); err != nil {
@@ -550,10 +554,16 @@ func (c *Controller) observe(ctx context.Context, snap *snapshotapi.VirtualDiskS
 		}
 		snap.Status.CreationTime = st.CreationTime.DeepCopy()
 	}
-	if controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout) && snap.Spec.IsConsistencyRequired() {
-		c.fail(snap, now, ReasonQuiesceTimeout, controller.IndicationMessage(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout)+
-			"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
-		return 0, nil
+	if snap.Spec.IsConsistencyRequired() {
+		if m := controller.IndicationMessage(snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout); m != "" {
+			c.fail(snap, now, ReasonQuiesceTimeout, m+
+				"; the snapshot is not consistent. Raise the controller's --unfreeze-timeout, or set requiredConsistency: false")
+			return 0, nil
+		}
+		if m := controller.IndicationMessage(snap.Status.Indications, snapshotapi.IndicationQuiesceFailed); m != "" {
+			c.fail(snap, now, ReasonQuiesceFailed, m+"; the snapshot is not consistent")
+			return 0, nil
+		}
 	}
 	if st.RestoreSize != nil {
 		snap.Status.RestoreSize = ptr.To(st.RestoreSize.DeepCopy())
@@ -733,16 +743,34 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 
 // thawAtCut thaws the VM the snapshot froze, now that the storage cut it,
 // and notes whether the guest had already thawed by itself.
-func (c *Controller) thawAtCut(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, cutAt time.Time) error {
+func (c *Controller) thawAtCut(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, vs *snapshotv1.VolumeSnapshot) error {
 	if !controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationGuestAgent) || controller.HasIndication(snap.Status.Indications, snapshotapi.IndicationQuiesceFailed) {
 		return nil
 	}
-	if frozenAt, ok := c.freezer.Frozen(snap.UID); ok && cutAt.Sub(frozenAt) > c.freezer.UnfreezeTimeout() {
+	cutAt := vs.Status.CreationTime.Time
+	window, known := c.cutWindow(snap, vs)
+	switch {
+	case !known:
+		controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceFailed, fmt.Sprintf(
+			"VolumeSnapshot %s records no freeze window: it was created while the guest was not frozen", vs.Name))
+	case window.CutAfterAutoThaw(cutAt):
 		controller.SetIndication(&snap.Status.Indications, snapshotapi.IndicationQuiesceTimeout, fmt.Sprintf(
 			"the disk was cut %s after the freeze, past the %s auto-thaw timeout",
-			cutAt.Sub(frozenAt).Round(time.Millisecond), c.freezer.UnfreezeTimeout()))
+			cutAt.Sub(window.FrozenAt).Round(time.Millisecond), window.AutoThawAt.Sub(window.FrozenAt)))
 	}
 	return c.thawIfNeeded(ctx, snap)
+}
+
+// cutWindow returns the freeze window the VolumeSnapshot was created in, as
+// recorded on it: the process that froze the guest may be gone, and the
+// guest may have thawed by itself while none ran. A VolumeSnapshot made
+// before windows were recorded falls back on this process's own freeze.
+func (c *Controller) cutWindow(snap *snapshotapi.VirtualDiskSnapshot, vs *snapshotv1.VolumeSnapshot) (*freeze.Window, bool) {
+	if window, ok := freeze.WindowOf(vs.Annotations); ok {
+		return window, true
+	}
+	frozenAt, ok := c.freezer.Frozen(snap.UID)
+	return &freeze.Window{FrozenAt: frozenAt, AutoThawAt: frozenAt.Add(c.freezer.UnfreezeTimeout())}, ok
 }
 
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,

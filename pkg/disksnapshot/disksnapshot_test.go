@@ -32,6 +32,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
@@ -469,6 +470,51 @@ func TestSyncFailsWhenTheCutCameAfterTheAutoThaw(t *testing.T) {
 	st := f.status()
 	if ready := readyCondition(st); st.Phase != snapshotapi.SnapshotFailed || ready.Reason != ReasonQuiesceTimeout {
 		t.Fatalf("phase %s, Ready %+v; want Failed with reason QuiesceTimeout", st.Phase, ready)
+	}
+}
+
+// A controller restarted after the freeze and the VolumeSnapshot's create,
+// back after the guest thawed by itself, with the storage cutting late:
+// the freeze is no longer in this process's memory, but the window
+// recorded on the VolumeSnapshot still shows the cut came after the
+// auto-thaw. Before the window was recorded the snapshot said consistent.
+func TestRestartedControllerSeesTheCutCameAfterTheAutoThaw(t *testing.T) {
+	for name, required := range map[string]bool{"consistency required": true, "consistency not required": false} {
+		t.Run(name, func(t *testing.T) {
+			snap := newDiskSnapshot(inProgress(true), func(s *snapshotapi.VirtualDiskSnapshot) {
+				s.Spec.RequiredConsistency = ptr.To(required)
+			})
+			cut := created.Add(40 * time.Second)
+			vs := volumeSnapshot(&cut, true, "")
+			vs.Annotations = (&freeze.Window{FrozenAt: created, AutoThawAt: created.Add(30 * time.Second)}).Annotations()
+			f := newFixture(t, cut.Add(time.Second), append(storageObjects(), vmUsing("disk"), runningVMI(true), snap, vs)...)
+			f.sync()
+			st := f.status()
+			ready := readyCondition(st)
+			switch {
+			case required && (st.Phase != snapshotapi.SnapshotFailed || ready.Reason != ReasonQuiesceTimeout):
+				t.Fatalf("phase %s, Ready %+v; want Failed with reason QuiesceTimeout", st.Phase, ready)
+			case !required && (st.Phase != snapshotapi.SnapshotReady || ptr.Deref(st.Consistent, true)):
+				t.Fatalf("phase %s, consistent %v; want Ready and not consistent", st.Phase, st.Consistent)
+			}
+			if !controller.HasIndication(st.Indications, snapshotapi.IndicationQuiesceTimeout) {
+				t.Errorf("indications %+v, want QuiesceTimeout", st.Indications)
+			}
+		})
+	}
+}
+
+// The VolumeSnapshot records the freeze window it was created in.
+func TestTheVolumeSnapshotRecordsItsFreezeWindow(t *testing.T) {
+	f := newFixture(t, created, append(storageObjects(), vmUsing("disk"), runningVMI(true), newDiskSnapshot())...)
+	f.sync()
+	vs, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").Get(context.Background(), VolumeSnapshotName(newDiskSnapshot()), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	window, ok := freeze.WindowOf(vs.Annotations)
+	if !ok || !window.FrozenAt.Equal(created) || !window.AutoThawAt.After(created) {
+		t.Fatalf("annotations %v: want the freeze window opened at %s", vs.Annotations, created)
 	}
 }
 

@@ -58,15 +58,10 @@ const (
 	// AnnotationGuestFreeze marked the contents of guest-frozen snapshots
 	// before contents recorded their indications; it is still read.
 	AnnotationGuestFreeze = "snapshot.vmsnap.io/guest-freeze"
-	// AnnotationFrozenAt and AnnotationAutoThawAt on a VolumeSnapshot record
-	// the freeze window it was created in: when the guest was frozen for it,
-	// and when the guest thaws by itself at the latest. Written in the same
-	// call that creates the VolumeSnapshot, they let any later sync, in this
-	// process or after a restart, tell whether all of a snapshot's volumes
-	// were cut inside one window. A VolumeSnapshot of a guest-frozen
-	// snapshot without them was cut while the guest was not frozen.
-	AnnotationFrozenAt   = "snapshot.vmsnap.io/frozen-at"
-	AnnotationAutoThawAt = "snapshot.vmsnap.io/auto-thaw-at"
+	// AnnotationFrozenAt and AnnotationAutoThawAt record on a VolumeSnapshot
+	// the freeze window it was created in (freeze.Window).
+	AnnotationFrozenAt   = freeze.AnnotationFrozenAt
+	AnnotationAutoThawAt = freeze.AnnotationAutoThawAt
 )
 
 // Reasons of the Ready and Progressing conditions beyond the waiting ones.
@@ -462,7 +457,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	guestFrozen := freezesGuest(content)
 
 	if len(observed.missing) > 0 && !cutBefore {
-		window := c.openWindow(snap.UID, now)
+		window := c.freezer.OpenWindow(snap.UID, now)
 		if guestFrozen {
 			if stale := observed.cutOutside(window); len(stale) > 0 {
 				return c.retakeCut(ctx, snap, content, stale, deadline, now)
@@ -490,7 +485,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			}
 			// Best effort goes on crash-consistent: its VolumeSnapshots carry
 			// no freeze window, and the status says so (cutIndications).
-			window = c.openWindow(snap.UID, now)
+			window = c.freezer.OpenWindow(snap.UID, now)
 		}
 		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing, window); err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
@@ -552,18 +547,6 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	return c.inProgress(snap, deadline, now, reason, message, failReason), nil
 }
 
-// openWindow returns the freeze window this process holds open for the
-// snapshot now, or nil: not frozen, or frozen so long ago that the guest
-// has thawed by itself.
-func (c *Controller) openWindow(snapshot types.UID, now time.Time) *freezeWindow {
-	frozenAt, frozen := c.freezer.Frozen(snapshot)
-	autoThawAt := frozenAt.Add(c.freezer.UnfreezeTimeout())
-	if !frozen || !now.Before(autoThawAt) {
-		return nil
-	}
-	return &freezeWindow{frozenAt: frozenAt, autoThawAt: autoThawAt}
-}
-
 // retakeCut deletes VolumeSnapshots cut in a freeze window that has ended
 // (the controller restarted, or the guest thawed by itself) while other
 // volumes are still to be cut: cutting those now would put two moments in
@@ -605,32 +588,6 @@ func inconsistency(list []snapshotapi.Indication) (reason, message string) {
 		return ReasonQuiesceFailed, m
 	}
 	return ReasonQuiesceFailed, "the guest was not frozen for the whole cut"
-}
-
-// freezeWindow is a span in which a guest is frozen for a snapshot: from
-// the freeze to its auto-thaw at the latest.
-type freezeWindow struct {
-	frozenAt, autoThawAt time.Time
-}
-
-func (w *freezeWindow) annotations() map[string]string {
-	if w == nil {
-		return nil
-	}
-	return map[string]string{
-		AnnotationFrozenAt:   w.frozenAt.UTC().Format(time.RFC3339Nano),
-		AnnotationAutoThawAt: w.autoThawAt.UTC().Format(time.RFC3339Nano),
-	}
-}
-
-// windowOf reads the freeze window a VolumeSnapshot was created in.
-func windowOf(vs *snapshotv1.VolumeSnapshot) (*freezeWindow, bool) {
-	frozenAt, err1 := time.Parse(time.RFC3339Nano, vs.Annotations[AnnotationFrozenAt])
-	autoThawAt, err2 := time.Parse(time.RFC3339Nano, vs.Annotations[AnnotationAutoThawAt])
-	if err1 != nil || err2 != nil {
-		return nil, false
-	}
-	return &freezeWindow{frozenAt: frozenAt, autoThawAt: autoThawAt}, true
 }
 
 // inProgress keeps the snapshot InProgress, saying why in its conditions,
@@ -740,15 +697,15 @@ type volumeSnapshotsState struct {
 	// present are the VolumeSnapshots that exist, and windows the freeze
 	// window each was created in (nil: created while not frozen).
 	present []*snapshotv1.VolumeSnapshot
-	windows []*freezeWindow
+	windows []*freeze.Window
 }
 
 // cutOutside returns the VolumeSnapshots created in a freeze window other
 // than the open one (any window, when none is open).
-func (s volumeSnapshotsState) cutOutside(open *freezeWindow) []*snapshotv1.VolumeSnapshot {
+func (s volumeSnapshotsState) cutOutside(open *freeze.Window) []*snapshotv1.VolumeSnapshot {
 	var out []*snapshotv1.VolumeSnapshot
 	for i, w := range s.windows {
-		if w != nil && (open == nil || !w.frozenAt.Equal(open.frozenAt)) {
+		if w != nil && (open == nil || !w.FrozenAt.Equal(open.FrozenAt)) {
 			out = append(out, s.present[i])
 		}
 	}
@@ -762,13 +719,13 @@ func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
 	var unfrozen []string
 	var out []snapshotapi.Indication
 	frozenAt := map[time.Time]bool{}
-	var first *freezeWindow
+	var first *freeze.Window
 	for i, w := range s.windows {
 		if w == nil {
 			unfrozen = append(unfrozen, s.present[i].Name)
 			continue
 		}
-		frozenAt[w.frozenAt] = true
+		frozenAt[w.FrozenAt] = true
 		first = w
 	}
 	switch {
@@ -779,10 +736,10 @@ func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
 		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceFailed,
 			Message: "the volumes were cut in different freeze windows"})
 	}
-	if s.allCut && first != nil && len(frozenAt) == 1 && s.lastCut.After(first.autoThawAt) {
+	if s.allCut && first != nil && len(frozenAt) == 1 && first.CutAfterAutoThaw(s.lastCut) {
 		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceTimeout, Message: fmt.Sprintf(
 			"the last volume was cut %s after the freeze, past the %s auto-thaw timeout",
-			s.lastCut.Sub(first.frozenAt).Round(time.Millisecond), first.autoThawAt.Sub(first.frozenAt))})
+			s.lastCut.Sub(first.FrozenAt).Round(time.Millisecond), first.AutoThawAt.Sub(first.FrozenAt))})
 	}
 	return out
 }
@@ -801,7 +758,7 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 			s.missing = append(s.missing, name)
 			continue
 		}
-		window, _ := windowOf(vs)
+		window, _ := freeze.WindowOf(vs.Annotations)
 		s.present = append(s.present, vs)
 		s.windows = append(s.windows, window)
 		if cut, ok := c.cutTime(vs); ok {
@@ -847,7 +804,7 @@ func (c *Controller) cutTime(vs *snapshotv1.VolumeSnapshot) (time.Time, bool) {
 // createVolumeSnapshots creates the missing VolumeSnapshots at once, in
 // parallel: the VM is frozen meanwhile, so every millisecond counts.
 func (c *Controller) createVolumeSnapshots(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
-	content *snapshotapi.VirtualMachineSnapshotContent, missing []string, window *freezeWindow,
+	content *snapshotapi.VirtualMachineSnapshotContent, missing []string, window *freeze.Window,
 ) error {
 	byName := map[string]snapshotapi.VolumeBackup{}
 	for _, b := range content.Spec.VolumeBackups {
@@ -867,14 +824,14 @@ func (c *Controller) createVolumeSnapshots(ctx context.Context, snap *snapshotap
 }
 
 func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
-	content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup, window *freezeWindow,
+	content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup, window *freeze.Window,
 ) error {
 	vs := &snapshotv1.VolumeSnapshot{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        ptr.Deref(b.VolumeSnapshotName, ""),
 			Namespace:   snap.Namespace,
 			Labels:      map[string]string{LabelSnapshotName: snap.Name, LabelVolumeName: b.VolumeName},
-			Annotations: window.annotations(),
+			Annotations: window.Annotations(),
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(content,
 				snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))},
 		},

@@ -833,5 +833,5 @@ func TestSyncTrustsItsOwnCreates(t *testing.T) {
 // windowAnnotations are those of a VolumeSnapshot created while the fixture's
 // freezer (auto-thaw 30s) held the guest frozen since frozenAt.
 func windowAnnotations(frozenAt time.Time) map[string]string {
-	return (&freezeWindow{frozenAt: frozenAt, autoThawAt: frozenAt.Add(30 * time.Second)}).annotations()
+	return (&freeze.Window{FrozenAt: frozenAt, AutoThawAt: frozenAt.Add(30 * time.Second)}).Annotations()
 }
