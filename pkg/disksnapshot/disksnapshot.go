@@ -138,9 +138,10 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	ctx = klog.NewContext(ctx, logger)
 
 	deleting := snap.DeletionTimestamp != nil
-	// With the feature off a deleted snapshot is still cleaned up: it may
-	// hold a VM lock, a freeze and a VolumeSnapshot from when it was on.
-	if !c.enabled && !deleting {
+	// With the feature off a deleted snapshot is still cleaned up, and one
+	// in progress fails and is cleaned up: it may hold a VM lock, a freeze
+	// and a VolumeSnapshot from when the feature was on.
+	if !c.enabled && !deleting && snap.Status.Phase != snapshotapi.SnapshotInProgress {
 		return 0, c.syncDisabled(ctx, snap)
 	}
 	retry := c.retryDelay(snap)
@@ -164,6 +165,10 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	case snap.Status.Phase == snapshotapi.SnapshotReady:
 		err = c.syncReady(ctx, snap)
 	case snap.Status.Phase == snapshotapi.SnapshotFailed:
+	case !c.enabled:
+		// Paused, it would keep its VM locked until the feature is back.
+		c.fail(snap, c.clock.Now(), ReasonFeatureDisabled, "the VirtualDiskSnapshot feature gate was disabled in the vmsnap controller "+
+			"while the snapshot was in progress; it is abandoned and its VM released")
 	default:
 		requeue, syncErr = c.syncInProgress(ctx, snap)
 	}
@@ -255,9 +260,17 @@ func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
 	}
 }
 
-// syncDisabled only says that the feature is off. (A deleted snapshot is
-// cleaned up as usual: see sync.)
+// syncDisabled says that the feature is off on a snapshot not started yet,
+// and releases a VM lock a start cut short before its InProgress write may
+// have left. (A deleted snapshot, or one in progress, is cleaned up: see
+// sync.)
 func (c *Controller) syncDisabled(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+	if snap.Status.Phase == snapshotapi.SnapshotReady || snap.Status.Phase == snapshotapi.SnapshotFailed {
+		return nil // finished; the gate changes nothing of it
+	}
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return err
+	}
 	old := snap.Status.DeepCopy()
 	wasOff := controller.ReadyReason(snap.Status.Conditions) == ReasonFeatureDisabled
 	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonFeatureDisabled,

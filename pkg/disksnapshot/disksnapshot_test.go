@@ -635,6 +635,51 @@ func TestSyncWithTheFeatureOff(t *testing.T) {
 	}
 }
 
+// A snapshot in progress when the feature is turned off would keep its VM
+// locked until the feature is back: it fails, and its guest is thawed, its
+// VM unlocked and its VolumeSnapshot deleted. One not started yet has a
+// lock released that a start cut short before its InProgress write left.
+func TestSyncWithTheFeatureOffReleasesTheVM(t *testing.T) {
+	lockedVM := func() *kubevirtv1.VirtualMachine {
+		vm := vmUsing("disk")
+		vm.Status.SnapshotInProgress = ptr.To(LockHolder(newDiskSnapshot()))
+		return vm
+	}
+	t.Run("in progress", func(t *testing.T) {
+		snap := newDiskSnapshot(inProgress(true))
+		f := newFixture(t, created.Add(time.Second), append(storageObjects(), lockedVM(), runningVMI(true), snap, volumeSnapshot(nil, false, ""))...)
+		_ = f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
+		f.c.enabled = false
+		f.sync()
+		st := f.status()
+		if ready := readyCondition(st); st.Phase != snapshotapi.SnapshotFailed || ready.Reason != ReasonFeatureDisabled {
+			t.Fatalf("phase %s, Ready %+v; want Failed with reason FeatureDisabled", st.Phase, ready)
+		}
+		vm, _ := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(context.Background(), "vm", metav1.GetOptions{})
+		if vm.Status.SnapshotInProgress != nil {
+			t.Errorf("VM still locked by %s", *vm.Status.SnapshotInProgress)
+		}
+		if !f.c.freezer.Thawed(snap.UID) {
+			t.Error("the guest was not thawed")
+		}
+		if _, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").Get(context.Background(), VolumeSnapshotName(snap), metav1.GetOptions{}); err == nil {
+			t.Error("the VolumeSnapshot was not deleted")
+		}
+	})
+	t.Run("not started", func(t *testing.T) {
+		f := newFixture(t, created, append(storageObjects(), lockedVM(), runningVMI(true), newDiskSnapshot())...)
+		f.c.enabled = false
+		f.sync()
+		vm, _ := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(context.Background(), "vm", metav1.GetOptions{})
+		if vm.Status.SnapshotInProgress != nil {
+			t.Errorf("VM still locked by %s", *vm.Status.SnapshotInProgress)
+		}
+		if ready := readyCondition(f.status()); ready == nil || ready.Reason != ReasonFeatureDisabled {
+			t.Errorf("Ready %+v, want reason FeatureDisabled", ready)
+		}
+	})
+}
+
 func TestSyncReadyNoticesALostVolumeSnapshot(t *testing.T) {
 	snap := newDiskSnapshot(func(s *snapshotapi.VirtualDiskSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotReady

@@ -132,7 +132,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	logger := klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(r))
 	ctx = klog.NewContext(ctx, logger)
 
-	if !c.enabled {
+	if !c.enabled && !abandoned(r) {
 		return c.syncDisabled(ctx, r)
 	}
 	if r.DeletionTimestamp != nil {
@@ -145,8 +145,11 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 
 	var requeue time.Duration
 	var syncErr error
-	switch r.Status.Phase {
-	case snapshotapi.RestoreReady, snapshotapi.RestoreFailed:
+	switch {
+	case r.Status.Phase == snapshotapi.RestoreReady || r.Status.Phase == snapshotapi.RestoreFailed:
+	case !c.enabled:
+		c.fail(r, c.clock.Now(), ReasonFeatureDisabled, "the Restore feature gate was disabled in the vmsnap controller while the restore "+
+			"was in progress; it is abandoned, and what it did is undone")
 	default:
 		requeue, syncErr = c.syncActive(ctx, r)
 	}
@@ -531,6 +534,19 @@ func (c *Controller) reportDisabled(ctx context.Context, r *snapshotapi.VirtualM
 		c.recorder.Event(r, corev1.EventTypeWarning, ReasonFeatureDisabled, disabledMessage)
 	}
 	return nil
+}
+
+// abandoned reports whether a restore, with the feature off, has started
+// and not finished: paused, it would keep its target locked, and perhaps
+// halted, until the feature is back; it fails and is cleaned up instead.
+// The target is recorded before it is locked, so a start cut short by a
+// crash counts too.
+func abandoned(r *snapshotapi.VirtualMachineRestore) bool {
+	switch r.Status.Phase {
+	case snapshotapi.RestoreReady, snapshotapi.RestoreFailed:
+		return false
+	}
+	return r.DeletionTimestamp == nil && (r.Status.Phase == snapshotapi.RestoreInProgress || ptr.Deref(r.Status.TargetName, "") != "")
 }
 
 // disabledMessage is the condition of every restore while the feature is off.

@@ -625,6 +625,19 @@ func TestSyncFeatureDisabledDeletionReleasesTheVM(t *testing.T) {
 	f.requireFinalizerGone()
 }
 
+// A restore in progress when the feature gate is turned off would keep its
+// target locked and halted until the gate is back: it fails, and gives the
+// VM back as the user left it.
+func TestSyncFeatureDisabledMidRestoreReleasesTheVM(t *testing.T) {
+	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, haltedVM(), targetRecorded)...)
+	f.c.enabled = false
+	f.sync()
+	if st := f.status(); st.Phase != snapshotapi.RestoreFailed || ready(st).Reason != ReasonFeatureDisabled {
+		t.Errorf("phase %q Ready %+v; want Failed with reason FeatureDisabled", st.Phase, ready(st))
+	}
+	f.requireReleased("vm", kubevirtv1.RunStrategyAlways)
+}
+
 // A StopTarget restore names its target in its status before it locks and
 // halts the VM: when that write is lost and the restore is deleted, the VM
 // was not touched, and the cleanup has nothing to undo.
