@@ -23,6 +23,7 @@ package gateoff
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,27 +86,65 @@ func TestDiskSnapshotFeatureOff(t *testing.T) {
 }
 
 // A disk snapshot the controller started while the feature was on, deleted
-// once it is off, is still cleaned up: its guest thawed, its VM unlocked,
-// its VolumeSnapshot deleted, and then it goes.
+// while the controller was down and back with the feature off, is still
+// cleaned up: its guest thawed, its VM unlocked, its VolumeSnapshot
+// deleted, and then it goes.
 func TestDeletedDiskSnapshotIsCleanedUpWithTheFeatureOff(t *testing.T) {
 	f := framework.New(t)
 	vm := f.CreateVM("vm", framework.WithPVCDisks(1))
 	f.StartVM(vm, true)
+	f.Controller.Stop()
 	snap := createStartedDiskSnapshot(t, f, vm.Name, framework.ClaimName(vm.Name, "disk0"))
-
 	f.DeleteDiskSnapshot(snap.Name)
+	startController(t, f)
+
 	f.WaitForDiskSnapshotGone(snap.Name)
-	if holder := f.GetVM(vm.Name).Status.SnapshotInProgress; holder != nil {
-		t.Errorf("the VM is still locked by %q", *holder)
+	requireReleased(t, f, vm.Name)
+}
+
+// A disk snapshot in progress when the controller comes back with the
+// feature off fails, rather than keep its VM locked until the feature is
+// back, and is cleaned up like any failed one.
+func TestDiskSnapshotInProgressFailsWhenTheFeatureIsOff(t *testing.T) {
+	f := framework.New(t)
+	vm := f.CreateVM("vm", framework.WithPVCDisks(1))
+	f.StartVM(vm, true)
+	f.Controller.Stop()
+	snap := createStartedDiskSnapshot(t, f, vm.Name, framework.ClaimName(vm.Name, "disk0"))
+	startController(t, f)
+
+	f.WaitForDiskSnapshotCondition(snap.Name, snapshotapi.ConditionReady, metav1.ConditionFalse, disksnapshot.ReasonFeatureDisabled, framework.DefaultTimeout)
+	failed := f.WaitForDiskSnapshotPhase(snap.Name, snapshotapi.SnapshotFailed, framework.DefaultTimeout)
+	if failed.Status.Error == nil {
+		t.Errorf("a failed snapshot without an error: %s", framework.DescribeDiskSnapshot(failed))
 	}
-	if f.Frozen(vm.Name) {
-		t.Errorf("the guest of %s is still frozen", vm.Name)
+	requireReleased(t, f, vm.Name)
+}
+
+func startController(t *testing.T, f *framework.Framework) {
+	t.Helper()
+	if err := f.Controller.Start(); err != nil {
+		t.Fatal(err)
 	}
+	if err := f.Controller.WaitReady(f.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requireReleased waits until the VM is unlocked, its guest thawed and the
+// VolumeSnapshot gone.
+func requireReleased(t *testing.T, f *framework.Framework, vmName string) {
+	t.Helper()
+	f.Eventually("VM "+f.Namespace+"/"+vmName, "unlocked and thawed", framework.DefaultTimeout, func(ctx context.Context) (bool, string, error) {
+		holder := f.GetVM(vmName).Status.SnapshotInProgress
+		frozen := f.Frozen(vmName)
+		return holder == nil && !frozen, fmt.Sprintf("snapshotInProgress=%s frozen=%v", ptr.Deref(holder, ""), frozen), nil
+	})
 	f.WaitForNoVolumeSnapshots()
 }
 
-// createStartedDiskSnapshot plays the controller before the feature was
-// turned off: a disk snapshot of the VM's disk with the finalizer, the VM
+// createStartedDiskSnapshot plays, while the controller is down, the
+// controller before the feature was turned off: a disk snapshot of the VM's disk with the finalizer, the VM
 // locked for it and its guest frozen, its VolumeSnapshot made.
 func createStartedDiskSnapshot(t *testing.T, f *framework.Framework, vmName, disk string) *snapshotapi.VirtualDiskSnapshot {
 	t.Helper()
