@@ -87,8 +87,9 @@ type Controller struct {
 	metrics   *metrics.Operations
 
 	// createdVolumeSnapshots are the VolumeSnapshots this process created
-	// that the cache may not show yet.
-	createdVolumeSnapshots *controller.Created[*snapshotv1.VolumeSnapshot]
+	// that the cache may not show yet. Memory only: after a restart the
+	// new informers list every create of the process before.
+	createdVolumeSnapshots *controller.CreateExpectations[*snapshotv1.VolumeSnapshot]
 }
 
 // Config is what the controller is built from.
@@ -145,7 +146,7 @@ func New(cfg Config) (*Controller, error) {
 		freezer:  cfg.Freezer,
 		metrics:  cfg.Metrics,
 
-		createdVolumeSnapshots: controller.NewCreated[*snapshotv1.VolumeSnapshot](),
+		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
 	}
 	volumeSnapshots := controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
 		vsInformer.HasSynced, vscInformer.HasSynced)

@@ -341,10 +341,10 @@ func (c *Controller) knownVolumeSnapshot(snap *snapshotapi.VirtualDiskSnapshot, 
 	name := VolumeSnapshotName(snap)
 	key := snap.Namespace + "/" + name
 	if vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name); err == nil {
-		c.createdVolumeSnapshots.Seen(key)
+		c.createdVolumeSnapshots.Observed(key)
 		return vs
 	}
-	vs, _ := c.createdVolumeSnapshots.Lookup(key, now)
+	vs, _ := c.createdVolumeSnapshots.Pending(key, now)
 	return vs
 }
 
@@ -533,7 +533,7 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if err != nil {
 		return nil, stepErr(ReasonCreateFailed, err, "creating VolumeSnapshot %s of PersistentVolumeClaim %s", vs.Name, claimName)
 	}
-	c.createdVolumeSnapshots.Remember(snap.Namespace+"/"+vs.Name, created, now)
+	c.createdVolumeSnapshots.ExpectCreated(snap.Namespace+"/"+vs.Name, created, now)
 	return created, nil
 }
 
@@ -742,7 +742,7 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
 	})
-	c.createdVolumeSnapshots.Seen(snap.Namespace + "/" + vs.Name) // from now on the cache tells
+	c.createdVolumeSnapshots.Observed(snap.Namespace + "/" + vs.Name) // from now on the cache tells
 	if apierrors.IsNotFound(err) {
 		return true, nil
 	}

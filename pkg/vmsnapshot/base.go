@@ -81,22 +81,30 @@ type Controller struct {
 	clock     clock.PassiveClock
 	freezer   *freeze.Freezer
 	metrics   *metrics.Operations
+	// The overlays below are memory only. Each says why a restart, which
+	// empties it, cannot lead a sync astray.
+
 	// written holds the snapshots this controller wrote that the cache
-	// does not show yet.
+	// does not show yet. Restart: the new informers list every write.
 	written *controller.Written[*snapshotapi.VirtualMachineSnapshot]
-	// progress holds snapshots with progress not written yet, and cuts
-	// the UIDs of snapshots cut before their status says so.
+	// progress holds snapshots with progress not written yet. Restart:
+	// progress is computed again from the VolumeSnapshots.
 	progress *controller.Progress
-	cuts     sync.Map
+	// cuts holds the UIDs of snapshots cut before their status says so
+	// (the status write of the cut is never held back). Restart: the
+	// VolumeSnapshots' creation times and the content's status tell.
+	cuts sync.Map
 	// secretsCopied holds the UIDs of snapshots whose Secret copies all
 	// exist. It only saves reads: after a restart they are checked again.
 	secretsCopied sync.Map
 	// freezeWaiters wait for a VM to thaw before they may freeze theirs.
+	// Restart: nothing is frozen by the new process, so nobody waits; and
+	// a waiter also looks again after CacheRecheck.
 	freezeWaiters freezeWaiters
 	// createdContents and createdVolumeSnapshots are creates the cache
-	// does not show yet.
-	createdContents        *controller.Created[*snapshotapi.VirtualMachineSnapshotContent]
-	createdVolumeSnapshots *controller.Created[*snapshotv1.VolumeSnapshot]
+	// does not show yet. Restart: the new informers list every create.
+	createdContents        *controller.CreateExpectations[*snapshotapi.VirtualMachineSnapshotContent]
+	createdVolumeSnapshots *controller.CreateExpectations[*snapshotv1.VolumeSnapshot]
 }
 
 // Config is what the controller is built from.
@@ -163,8 +171,8 @@ func New(cfg Config) (*Controller, error) {
 		written:   controller.NewWritten[*snapshotapi.VirtualMachineSnapshot](),
 		progress:  controller.NewProgress(),
 
-		createdContents:        controller.NewCreated[*snapshotapi.VirtualMachineSnapshotContent](),
-		createdVolumeSnapshots: controller.NewCreated[*snapshotv1.VolumeSnapshot](),
+		createdContents:        controller.NewCreateExpectations[*snapshotapi.VirtualMachineSnapshotContent](),
+		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
 	}
 	c.freezer.OnThaw(c.wakeFreezeWaiters)
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()

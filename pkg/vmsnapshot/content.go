@@ -150,7 +150,7 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 	if err != nil {
 		return nil, fmt.Errorf("creating VirtualMachineSnapshotContent %s: %w", content.Name, err)
 	}
-	c.createdContents.Remember(created.Namespace+"/"+created.Name, created, c.clock.Now())
+	c.createdContents.ExpectCreated(created.Namespace+"/"+created.Name, created, c.clock.Now())
 	for _, s := range secrets {
 		if err := c.copySecret(ctx, snap, created, s.secret); err != nil {
 			return nil, err

@@ -346,11 +346,11 @@ func (c *Controller) content(snap *snapshotapi.VirtualMachineSnapshot, now time.
 	key := snap.Namespace + "/" + ContentName(snap)
 	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
 	if err == nil {
-		c.createdContents.Seen(key)
+		c.createdContents.Observed(key)
 		return content, nil
 	}
 	if apierrors.IsNotFound(err) {
-		if created, ok := c.createdContents.Lookup(key, now); ok {
+		if created, ok := c.createdContents.Pending(key, now); ok {
 			return created, nil
 		}
 	}
@@ -569,7 +569,7 @@ func (c *Controller) retakeCut(ctx context.Context, snap *snapshotapi.VirtualMac
 		if err != nil && !apierrors.IsNotFound(err) {
 			return c.requeueOrFail(snap, deadline, now, fmt.Errorf("deleting VolumeSnapshot %s cut in an ended freeze window: %w", vs.Name, err))
 		}
-		c.createdVolumeSnapshots.Seen(vs.Namespace + "/" + vs.Name)
+		c.createdVolumeSnapshots.Observed(vs.Namespace + "/" + vs.Name)
 	}
 	logger.V(2).Info("Retaking the cut: VolumeSnapshots were cut in a freeze window that has ended", "volumeSnapshots", names)
 	// Woken by the VolumeSnapshots' deletion events.
@@ -751,8 +751,8 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 		vs, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(name)
 		key := content.Namespace + "/" + name
 		if err == nil {
-			c.createdVolumeSnapshots.Seen(key)
-		} else if created, ok := c.createdVolumeSnapshots.Lookup(key, c.clock.Now()); ok {
+			c.createdVolumeSnapshots.Observed(key)
+		} else if created, ok := c.createdVolumeSnapshots.Pending(key, c.clock.Now()); ok {
 			vs = created // made by this controller; not cut yet
 		} else {
 			s.missing = append(s.missing, name)
@@ -847,7 +847,7 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if err != nil {
 		return fmt.Errorf("creating VolumeSnapshot %s for volume %s: %w", vs.Name, b.VolumeName, err)
 	}
-	c.createdVolumeSnapshots.Remember(snap.Namespace+"/"+vs.Name, created, c.clock.Now())
+	c.createdVolumeSnapshots.ExpectCreated(snap.Namespace+"/"+vs.Name, created, c.clock.Now())
 	return nil
 }
 

@@ -820,7 +820,7 @@ func TestSyncTrustsItsOwnCreates(t *testing.T) {
 		t.Fatalf("second sync wrote %s, want no create repeated", got)
 	}
 	// Past the TTL a create the cache never showed counts as missing again.
-	f.clock.Step(controller.CreatedTTL)
+	f.clock.Step(controller.ExpectationsTTL)
 	f.writes = nil
 	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,26 @@
+package controller
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCreateExpectationsIsTrustedForATime(t *testing.T) {
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	c := NewCreateExpectations[string]()
+	if _, ok := c.Pending("ns/a", now); ok {
+		t.Fatal("Pending found what was never created")
+	}
+	c.ExpectCreated("ns/a", "object a", now)
+	if obj, ok := c.Pending("ns/a", now.Add(ExpectationsTTL-time.Second)); !ok || obj != "object a" {
+		t.Fatalf("Pending within the TTL = %q, %v; want the created object", obj, ok)
+	}
+	if _, ok := c.Pending("ns/a", now.Add(ExpectationsTTL)); ok {
+		t.Fatal("Pending trusted a create the cache has not shown for a whole TTL")
+	}
+	c.ExpectCreated("ns/b", "object b", now)
+	c.Observed("ns/b")
+	if _, ok := c.Pending("ns/b", now); ok {
+		t.Fatal("Pending after Observed still answered from the record")
+	}
+}
