@@ -10,6 +10,7 @@ import (
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	storageinformers "k8s.io/client-go/informers/storage/v1"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -86,6 +87,10 @@ type Controller struct {
 	freezer   *freeze.Freezer
 	metrics   *metrics.Operations
 
+	// lifecycle runs the sync skeleton; it holds the snapshots this
+	// controller wrote that the cache does not show yet. Restart: the new
+	// informers list every write.
+	lifecycle *controller.Lifecycle[*snapshotapi.VirtualDiskSnapshot]
 	// createdVolumeSnapshots are the VolumeSnapshots this process created
 	// that the cache may not show yet. Memory only: after a restart the
 	// new informers list every create of the process before.
@@ -148,6 +153,22 @@ func New(cfg Config) (*Controller, error) {
 
 		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
 	}
+	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualDiskSnapshot]{
+		Finalizer: Finalizer,
+		Patch: func(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, patch []byte) (*snapshotapi.VirtualDiskSnapshot, error) {
+			return c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+		},
+		UpdateStatus: func(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (*snapshotapi.VirtualDiskSnapshot, error) {
+			return c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{})
+		},
+		Status: func(snap *snapshotapi.VirtualDiskSnapshot) any { return &snap.Status },
+		Phase:  func(snap *snapshotapi.VirtualDiskSnapshot) string { return string(snap.Status.Phase) },
+		ReadyReason: func(snap *snapshotapi.VirtualDiskSnapshot) string {
+			return controller.ReadyReason(snap.Status.Conditions)
+		},
+		ObserveGeneration: func(snap *snapshotapi.VirtualDiskSnapshot) { snap.Status.ObservedGeneration = snap.Generation },
+		PhaseChanged:      func(_ context.Context, snap *snapshotapi.VirtualDiskSnapshot, _ string) { c.recordPhase(snap) },
+	}).Init()
 	volumeSnapshots := controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
 		vsInformer.HasSynced, vscInformer.HasSynced)
 	kubeVirt := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.VirtualMachinesResource, vmInformer.HasSynced, vmiInformer.HasSynced)

@@ -43,12 +43,10 @@ import (
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
@@ -125,6 +123,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	cached, err := c.diskSnapshots.VirtualDiskSnapshots(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
+		c.lifecycle.Forget(key)
 		return 0, nil
 	}
 	if err != nil {
@@ -133,26 +132,21 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if c.catchingUp() {
 		return controller.CacheRecheck, nil
 	}
-	snap := cached.DeepCopy()
-	logger := klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(snap))
-	ctx = klog.NewContext(ctx, logger)
+	s := c.lifecycle.Begin(key, cached)
+	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(cached)))
 
-	deleting := snap.DeletionTimestamp != nil
+	deleting := cached.DeletionTimestamp != nil
 	// With the feature off a deleted snapshot is still cleaned up, and one
 	// in progress fails and is cleaned up: it may hold a VM lock, a freeze
 	// and a VolumeSnapshot from when the feature was on.
-	if !c.enabled && !deleting && snap.Status.Phase != snapshotapi.SnapshotInProgress {
-		return 0, c.syncDisabled(ctx, snap)
+	if !c.enabled && !deleting && s.Object.Status.Phase != snapshotapi.SnapshotInProgress {
+		return 0, c.syncDisabled(ctx, s)
 	}
-	retry := c.retryDelay(snap)
-	if !deleting {
-		withFinalizer, err := c.ensureFinalizer(ctx, snap)
-		if err != nil {
-			return retry, fmt.Errorf("adding finalizer %s: %w", Finalizer, err)
-		}
-		snap = withFinalizer
+	retry := c.retryDelay(s.Object)
+	if err := s.EnsureFinalizer(ctx); err != nil {
+		return retry, fmt.Errorf("adding finalizer %s: %w", Finalizer, err)
 	}
-	old := snap.Status.DeepCopy()
+	snap := s.Object
 
 	var (
 		requeue   time.Duration
@@ -176,65 +170,18 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 
-	written, err := c.writeStatus(ctx, snap, old)
-	if err != nil {
+	if _, err := s.WriteStatus(ctx); err != nil {
 		return retry, err
-	}
-	if written == nil {
-		return 0, nil
 	}
 	switch {
 	case deleting && cleanedUp:
-		return 0, c.releaseFinalizer(ctx, written)
+		return 0, s.ReleaseFinalizer(ctx)
 	case !deleting && snap.Status.Phase == snapshotapi.SnapshotFailed:
 		if err := c.cleanUpFailed(ctx, snap); err != nil {
 			return 0, err
 		}
 	}
 	return requeue, syncErr
-}
-
-func (c *Controller) ensureFinalizer(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (*snapshotapi.VirtualDiskSnapshot, error) {
-	patch, needed := controller.FinalizerPatch(snap, Finalizer, true)
-	if !needed {
-		return snap, nil
-	}
-	return c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-}
-
-func (c *Controller) releaseFinalizer(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
-	patch, needed := controller.FinalizerPatch(snap, Finalizer, false)
-	if !needed {
-		return nil
-	}
-	_, err := c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
-}
-
-// writeStatus writes the status once, if it changed, records an event for
-// a phase transition, and returns the snapshot as now stored (nil if it is
-// gone).
-func (c *Controller) writeStatus(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, old *snapshotapi.VirtualDiskSnapshotStatus) (*snapshotapi.VirtualDiskSnapshot, error) {
-	snap.Status.ObservedGeneration = snap.Generation
-	if equality.Semantic.DeepEqual(old, &snap.Status) {
-		return snap, nil
-	}
-	written, err := c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{})
-	if err != nil {
-		if apierrors.IsNotFound(err) && snap.DeletionTimestamp != nil {
-			return nil, nil
-		}
-		return nil, err
-	}
-	if old.Phase != snap.Status.Phase {
-		klog.FromContext(ctx).V(2).Info("Phase changed", "from", old.Phase, "to", snap.Status.Phase,
-			"reason", controller.ReadyReason(snap.Status.Conditions))
-		c.recordPhase(snap)
-	}
-	return written, nil
 }
 
 func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
@@ -264,26 +211,23 @@ func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
 // and releases a VM lock a start cut short before its InProgress write may
 // have left. (A deleted snapshot, or one in progress, is cleaned up: see
 // sync.)
-func (c *Controller) syncDisabled(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) error {
+func (c *Controller) syncDisabled(ctx context.Context, s *controller.Sync[*snapshotapi.VirtualDiskSnapshot]) error {
+	snap := s.Object
 	if snap.Status.Phase == snapshotapi.SnapshotReady || snap.Status.Phase == snapshotapi.SnapshotFailed {
 		return nil // finished; the gate changes nothing of it
 	}
 	if err := c.unlockVM(ctx, snap); err != nil {
 		return err
 	}
-	old := snap.Status.DeepCopy()
 	wasOff := controller.ReadyReason(snap.Status.Conditions) == ReasonFeatureDisabled
 	controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonFeatureDisabled,
 		"the VirtualDiskSnapshot feature gate is disabled in the vmsnap controller; this snapshot is not taken until it is enabled",
 		snap.Generation, metav1.NewTime(c.clock.Now()))
-	snap.Status.ObservedGeneration = snap.Generation
-	if equality.Semantic.DeepEqual(old, &snap.Status) {
-		return nil
-	}
-	if _, err := c.client.SnapshotV1alpha1().VirtualDiskSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{}); err != nil {
+	wrote, err := s.WriteStatus(ctx)
+	if err != nil {
 		return err
 	}
-	if !wasOff {
+	if wrote && !wasOff {
 		c.recorder.Event(snap, corev1.EventTypeWarning, ReasonFeatureDisabled,
 			"the VirtualDiskSnapshot feature gate is disabled in the vmsnap controller; this snapshot is not taken")
 	}

@@ -8,6 +8,7 @@ import (
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
@@ -74,9 +75,10 @@ type Controller struct {
 	clock     clock.PassiveClock
 	metrics   *metrics.Operations
 	enabled   bool
-	// written holds restores this controller wrote that the cache does not
-	// show yet.
-	written *controller.Written[*snapshotapi.VirtualMachineRestore]
+	// lifecycle runs the sync skeleton; it holds the restores this
+	// controller wrote that the cache does not show yet. Restart: the new
+	// informers list every write.
+	lifecycle *controller.Lifecycle[*snapshotapi.VirtualMachineRestore]
 }
 
 // Config is what the controller is built from.
@@ -131,8 +133,26 @@ func New(cfg Config) (*Controller, error) {
 		clock:    cfg.Clock,
 		metrics:  cfg.Metrics,
 		enabled:  cfg.Enabled,
-		written:  controller.NewWritten[*snapshotapi.VirtualMachineRestore](),
 	}
+	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineRestore]{
+		Finalizer: Finalizer,
+		Patch: func(ctx context.Context, r *snapshotapi.VirtualMachineRestore, patch []byte) (*snapshotapi.VirtualMachineRestore, error) {
+			return c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+		},
+		UpdateStatus: func(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (*snapshotapi.VirtualMachineRestore, error) {
+			return c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).UpdateStatus(ctx, r, metav1.UpdateOptions{})
+		},
+		Status: func(r *snapshotapi.VirtualMachineRestore) any { return &r.Status },
+		Phase:  func(r *snapshotapi.VirtualMachineRestore) string { return string(r.Status.Phase) },
+		ReadyReason: func(r *snapshotapi.VirtualMachineRestore) string {
+			return conditionReason(r, snapshotapi.ConditionReady)
+		},
+		ObserveGeneration: func(r *snapshotapi.VirtualMachineRestore) { r.Status.ObservedGeneration = r.Generation },
+		PhaseChanged: func(_ context.Context, r *snapshotapi.VirtualMachineRestore, _ string) {
+			c.recordPhase(r)
+			c.recordFinished(r)
+		},
+	}).Init()
 	volumeSnapshots := controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"), vsInformer.HasSynced)
 	kubeVirt := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.VirtualMachinesResource, vmInformer.HasSynced, vmiInformer.HasSynced)
 	dataVolumes := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.DataVolumesResource, dvInformer.HasSynced)

@@ -48,11 +48,9 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
@@ -115,7 +113,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	cached, err := c.restores.VirtualMachineRestores(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.written.Forget(key)
+		c.lifecycle.Forget(key)
 		return 0, nil
 	}
 	if err != nil {
@@ -124,24 +122,19 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if c.catchingUp() {
 		return controller.CacheRecheck, nil
 	}
-	// The cache may not show this controller's last write yet.
-	r := c.written.Latest(key, cached).DeepCopy()
-	remember := func(written *snapshotapi.VirtualMachineRestore) {
-		c.written.Store(key, cached.ResourceVersion, written)
-	}
-	logger := klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(r))
-	ctx = klog.NewContext(ctx, logger)
+	s := c.lifecycle.Begin(key, cached)
+	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(cached)))
 
-	if !c.enabled && !abandoned(r) {
-		return c.syncDisabled(ctx, r)
+	if !c.enabled && !abandoned(s.Object) {
+		return c.syncDisabled(ctx, s)
 	}
-	if r.DeletionTimestamp != nil {
-		return c.syncDeletion(ctx, r)
+	if s.Object.DeletionTimestamp != nil {
+		return c.syncDeletion(ctx, s)
 	}
-	if r, err = c.ensureFinalizer(ctx, r, remember); err != nil {
+	if err := s.EnsureFinalizer(ctx); err != nil {
 		return 0, err
 	}
-	old := r.Status.DeepCopy()
+	r := s.Object
 
 	var requeue time.Duration
 	var syncErr error
@@ -153,60 +146,23 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	default:
 		requeue, syncErr = c.syncActive(ctx, r)
 	}
-	if r, err = c.writeStatus(ctx, r, old, remember); err != nil {
+	if _, err := s.WriteStatus(ctx); err != nil {
 		// Backoff retries the write; the delay still wakes the restore at
 		// its deadline.
 		return requeue, err
 	}
-	if err := c.settleOnce(ctx, r, remember); err != nil {
+	if err := c.settleOnce(ctx, s); err != nil {
 		return requeue, err
 	}
 	return requeue, syncErr
-}
-
-func (c *Controller) ensureFinalizer(ctx context.Context, r *snapshotapi.VirtualMachineRestore,
-	remember func(*snapshotapi.VirtualMachineRestore),
-) (*snapshotapi.VirtualMachineRestore, error) {
-	patch, needed := controller.FinalizerPatch(r, Finalizer, true)
-	if !needed {
-		return r, nil
-	}
-	patched, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-	if err != nil {
-		return nil, err
-	}
-	remember(patched)
-	return patched.DeepCopy(), nil
-}
-
-// writeStatus writes the status once, if it changed, and records an event
-// for a phase transition. It returns the restore as written.
-func (c *Controller) writeStatus(ctx context.Context, r *snapshotapi.VirtualMachineRestore, old *snapshotapi.VirtualMachineRestoreStatus,
-	remember func(*snapshotapi.VirtualMachineRestore),
-) (*snapshotapi.VirtualMachineRestore, error) {
-	r.Status.ObservedGeneration = r.Generation
-	if equality.Semantic.DeepEqual(old, &r.Status) {
-		return r, nil
-	}
-	updated, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).UpdateStatus(ctx, r, metav1.UpdateOptions{})
-	if err != nil {
-		return r, err
-	}
-	remember(updated)
-	if old.Phase != r.Status.Phase {
-		klog.FromContext(ctx).V(2).Info("Restore phase changed", "from", old.Phase, "to", r.Status.Phase,
-			"reason", conditionReason(r, snapshotapi.ConditionReady))
-		c.recordPhase(r)
-		c.recordFinished(r)
-	}
-	return updated.DeepCopy(), nil
 }
 
 // settleOnce settles what a finished restore created, once: a Failed
 // restore is cleaned up, a Ready one hands its objects over, and the
 // CleanedUp condition records it. A resync must not clean up again: by then
 // the user may have put a restored disk to use. A dry run created nothing.
-func (c *Controller) settleOnce(ctx context.Context, r *snapshotapi.VirtualMachineRestore, remember func(*snapshotapi.VirtualMachineRestore)) error {
+func (c *Controller) settleOnce(ctx context.Context, s *controller.Sync[*snapshotapi.VirtualMachineRestore]) error {
+	r := s.Object
 	dryRun := r.Status.Phase == snapshotapi.RestoreReady && !ptr.Deref(r.Status.Complete, false)
 	finished := r.Status.Phase == snapshotapi.RestoreReady || r.Status.Phase == snapshotapi.RestoreFailed
 	if !finished || dryRun || apimeta.IsStatusConditionTrue(r.Status.Conditions, ConditionCleanedUp) {
@@ -216,13 +172,12 @@ func (c *Controller) settleOnce(ctx context.Context, r *snapshotapi.VirtualMachi
 	if err != nil {
 		return err
 	}
-	old := r.Status.DeepCopy()
 	reason, message := ReasonCleanedUp, "the restore failed and cleaned up: "+summary
 	if r.Status.Phase == snapshotapi.RestoreReady {
 		reason, message = ReasonHandedOver, "the restored objects no longer belong to the restore, and deleting it leaves them: "+summary
 	}
 	controller.SetCondition(&r.Status.Conditions, ConditionCleanedUp, metav1.ConditionTrue, reason, message, r.Generation, metav1.NewTime(c.clock.Now()))
-	_, err = c.writeStatus(ctx, r, old, remember)
+	_, err = s.WriteStatus(ctx)
 	return err
 }
 
@@ -487,7 +442,8 @@ func (c *Controller) setConditions(r *snapshotapi.VirtualMachineRestore, now tim
 // VM, then lets the restore go. A completed restore (or a dry run) leaves
 // everything as it is, and hands over what it has not yet, so that the
 // garbage collector does not follow its owner references.
-func (c *Controller) syncDeletion(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (time.Duration, error) {
+func (c *Controller) syncDeletion(ctx context.Context, s *controller.Sync[*snapshotapi.VirtualMachineRestore]) (time.Duration, error) {
+	r := s.Object
 	if !slices.Contains(r.Finalizers, Finalizer) {
 		return 0, nil
 	}
@@ -496,44 +452,28 @@ func (c *Controller) syncDeletion(ctx context.Context, r *snapshotapi.VirtualMac
 			return 0, err
 		}
 	}
-	patch, needed := controller.FinalizerPatch(r, Finalizer, false)
-	if !needed {
-		return 0, nil
-	}
-	_, err := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace).Patch(ctx, r.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-	if apierrors.IsNotFound(err) {
-		return 0, nil
-	}
-	return 0, err
+	return 0, s.ReleaseFinalizer(ctx)
 }
 
 // syncDisabled only says that the feature is off. A restore that carries
 // the finalizer from before the gate was turned off may have locked, halted
 // or half-restored a VM then: its deletion still runs the cleanup the
 // finalizer promises, and then lets it go.
-func (c *Controller) syncDisabled(ctx context.Context, r *snapshotapi.VirtualMachineRestore) (time.Duration, error) {
-	if r.DeletionTimestamp != nil {
-		return c.syncDeletion(ctx, r)
+func (c *Controller) syncDisabled(ctx context.Context, s *controller.Sync[*snapshotapi.VirtualMachineRestore]) (time.Duration, error) {
+	if s.Object.DeletionTimestamp != nil {
+		return c.syncDeletion(ctx, s)
 	}
-	return 0, c.reportDisabled(ctx, r)
-}
-
-func (c *Controller) reportDisabled(ctx context.Context, r *snapshotapi.VirtualMachineRestore) error {
-	client := c.client.SnapshotV1alpha1().VirtualMachineRestores(r.Namespace)
-	old := r.Status.DeepCopy()
+	r := s.Object
 	wasOff := conditionReason(r, snapshotapi.ConditionReady) == ReasonFeatureDisabled
 	c.setConditions(r, c.clock.Now(), metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage, metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage)
-	r.Status.ObservedGeneration = r.Generation
-	if equality.Semantic.DeepEqual(old, &r.Status) {
-		return nil
+	wrote, err := s.WriteStatus(ctx)
+	if err != nil {
+		return 0, err
 	}
-	if _, err := client.UpdateStatus(ctx, r, metav1.UpdateOptions{}); err != nil {
-		return err
-	}
-	if !wasOff {
+	if wrote && !wasOff {
 		c.recorder.Event(r, corev1.EventTypeWarning, ReasonFeatureDisabled, disabledMessage)
 	}
-	return nil
+	return 0, nil
 }
 
 // abandoned reports whether a restore, with the feature off, has started

@@ -9,6 +9,7 @@ import (
 	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	storageinformers "k8s.io/client-go/informers/storage/v1"
 	"k8s.io/client-go/kubernetes"
@@ -84,9 +85,10 @@ type Controller struct {
 	// The overlays below are memory only. Each says why a restart, which
 	// empties it, cannot lead a sync astray.
 
-	// written holds the snapshots this controller wrote that the cache
-	// does not show yet. Restart: the new informers list every write.
-	written *controller.Written[*snapshotapi.VirtualMachineSnapshot]
+	// lifecycle runs the sync skeleton; it holds the snapshots this
+	// controller wrote that the cache does not show yet. Restart: the new
+	// informers list every write.
+	lifecycle *controller.Lifecycle[*snapshotapi.VirtualMachineSnapshot]
 	// progress holds snapshots with progress not written yet. Restart:
 	// progress is computed again from the VolumeSnapshots.
 	progress *controller.Progress
@@ -168,12 +170,30 @@ func New(cfg Config) (*Controller, error) {
 		clock:     cfg.Clock,
 		freezer:   cfg.Freezer,
 		metrics:   cfg.Metrics,
-		written:   controller.NewWritten[*snapshotapi.VirtualMachineSnapshot](),
 		progress:  controller.NewProgress(),
 
 		createdContents:        controller.NewCreateExpectations[*snapshotapi.VirtualMachineSnapshotContent](),
 		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
 	}
+	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineSnapshot]{
+		Finalizer: Finalizer,
+		Patch: func(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, patch []byte) (*snapshotapi.VirtualMachineSnapshot, error) {
+			return c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+		},
+		UpdateStatus: func(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (*snapshotapi.VirtualMachineSnapshot, error) {
+			return c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{})
+		},
+		Status: func(snap *snapshotapi.VirtualMachineSnapshot) any { return &snap.Status },
+		Phase:  func(snap *snapshotapi.VirtualMachineSnapshot) string { return string(snap.Status.Phase) },
+		ReadyReason: func(snap *snapshotapi.VirtualMachineSnapshot) string {
+			return controller.ReadyReason(snap.Status.Conditions)
+		},
+		ObserveGeneration: func(snap *snapshotapi.VirtualMachineSnapshot) { snap.Status.ObservedGeneration = snap.Generation },
+		PhaseChanged: func(_ context.Context, snap *snapshotapi.VirtualMachineSnapshot, _ string) {
+			c.recordPhase(snap)
+			c.recordFinished(snap)
+		},
+	}).Init()
 	c.freezer.OnThaw(c.wakeFreezeWaiters)
 	vsInformer, vscInformer := cfg.VolumeSnapshots.Informer(), cfg.SnapshotClasses.Informer()
 	contentInformer := cfg.VolumeSnapshotContents.Informer()

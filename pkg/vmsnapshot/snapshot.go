@@ -103,7 +103,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	cached, err := c.snapshots.VirtualMachineSnapshots(namespace).Get(name)
 	if apierrors.IsNotFound(err) {
-		c.written.Forget(key)
+		c.lifecycle.Forget(key)
 		c.progress.Done(key)
 		return 0, nil
 	}
@@ -113,26 +113,20 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if c.catchingUp() {
 		return controller.CacheRecheck, nil
 	}
-	// The cache may not show this controller's last write yet.
-	snap := c.written.Latest(key, cached).DeepCopy()
-	logger := klog.FromContext(ctx).WithValues("vmsnapshot", klog.KObj(snap))
-	ctx = klog.NewContext(ctx, logger)
-	remember := func(written *snapshotapi.VirtualMachineSnapshot) {
-		c.written.Store(key, cached.ResourceVersion, written)
+	s := c.lifecycle.Begin(key, cached)
+	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vmsnapshot", klog.KObj(cached)))
+	if err := s.EnsureFinalizer(ctx); err != nil {
+		return 0, err
 	}
-
-	if snap.DeletionTimestamp == nil {
-		if snap, err = c.ensureFinalizer(ctx, snap, remember); err != nil {
-			return 0, err
-		}
-	}
+	snap := s.Object
 	old := snap.Status.DeepCopy()
 
 	var requeue time.Duration
 	var syncErr error
+	cleanedUp := false
 	switch {
 	case snap.DeletionTimestamp != nil:
-		requeue, syncErr = c.syncDeletion(ctx, snap, remember)
+		cleanedUp, requeue, syncErr = c.syncDeletion(ctx, snap)
 	case snap.Status.Phase == snapshotapi.SnapshotReady:
 		c.syncReady(snap)
 	case snap.Status.Phase == snapshotapi.SnapshotFailed:
@@ -140,19 +134,22 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		requeue, syncErr = c.syncInProgress(ctx, snap)
 	}
 
-	wait, err := c.writeStatus(ctx, key, snap, old, remember)
+	wait, err := c.writeStatus(ctx, key, s, old)
 	if err != nil {
 		return 0, err
 	}
 	if wait > 0 {
 		requeue = controller.Sooner(requeue, wait)
 	}
-	if snap.Status.Phase == snapshotapi.SnapshotFailed && snap.DeletionTimestamp == nil {
+	switch {
+	case cleanedUp:
+		return 0, s.ReleaseFinalizer(ctx)
+	case snap.DeletionTimestamp != nil:
+	case snap.Status.Phase == snapshotapi.SnapshotFailed:
 		if err := c.cleanUpFailed(ctx, snap); err != nil {
 			return 0, err
 		}
-	}
-	if snap.Status.Phase == snapshotapi.SnapshotReady && snap.DeletionTimestamp == nil {
+	case snap.Status.Phase == snapshotapi.SnapshotReady:
 		// Also after a crash between the Ready write and the unlock.
 		if err := c.unlockVM(ctx, snap); err != nil {
 			return 0, err
@@ -161,29 +158,14 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	return requeue, syncErr
 }
 
-func (c *Controller) ensureFinalizer(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
-	remember func(*snapshotapi.VirtualMachineSnapshot),
-) (*snapshotapi.VirtualMachineSnapshot, error) {
-	patch, needed := controller.FinalizerPatch(snap, Finalizer, true)
-	if !needed {
-		return snap, nil
-	}
-	patched, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-	if err != nil {
-		return nil, err
-	}
-	remember(patched)
-	return patched.DeepCopy(), nil
-}
-
-// writeStatus writes the status once, if it changed, and records an event
-// for a phase transition. A change that only reports progress waits up to
-// controller.ProgressInterval; it returns how much longer it may wait.
-func (c *Controller) writeStatus(ctx context.Context, key string, snap *snapshotapi.VirtualMachineSnapshot, old *snapshotapi.VirtualMachineSnapshotStatus,
-	remember func(*snapshotapi.VirtualMachineSnapshot),
+// writeStatus writes the status once, if it changed. A change that only
+// reports progress waits up to controller.ProgressInterval; it returns how
+// much longer it may wait.
+func (c *Controller) writeStatus(ctx context.Context, key string, s *controller.Sync[*snapshotapi.VirtualMachineSnapshot],
+	old *snapshotapi.VirtualMachineSnapshotStatus,
 ) (time.Duration, error) {
-	snap.Status.ObservedGeneration = snap.Generation
-	if equality.Semantic.DeepEqual(old, &snap.Status) {
+	snap := s.Object
+	if !s.StatusChanged() {
 		c.progress.Done(key)
 		return 0, nil
 	}
@@ -193,23 +175,12 @@ func (c *Controller) writeStatus(ctx context.Context, key string, snap *snapshot
 			return wait, nil
 		}
 	}
-	updated, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).UpdateStatus(ctx, snap, metav1.UpdateOptions{})
-	if err != nil {
-		if apierrors.IsNotFound(err) && snap.DeletionTimestamp != nil {
-			return 0, nil
-		}
+	if _, err := s.WriteStatus(ctx); err != nil {
 		return 0, err
 	}
-	remember(updated)
 	c.progress.Done(key)
-	if updated.Status.CreationTime != nil {
-		c.cuts.Delete(updated.UID) // the status now tells it
-	}
-	if old.Phase != snap.Status.Phase {
-		klog.FromContext(ctx).V(2).Info("Phase changed", "from", old.Phase, "to", snap.Status.Phase,
-			"reason", controller.ReadyReason(snap.Status.Conditions))
-		c.recordPhase(snap)
-		c.recordFinished(snap)
+	if snap.Status.CreationTime != nil {
+		c.cuts.Delete(snap.UID) // the status now tells it
 	}
 	return 0, nil
 }
@@ -920,11 +891,11 @@ func (c *Controller) cleanUpFailed(ctx context.Context, snap *snapshotapi.Virtua
 	return err
 }
 
-func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
-	remember func(*snapshotapi.VirtualMachineSnapshot),
-) (time.Duration, error) {
+// syncDeletion undoes what the snapshot holds, as its deletion policy says,
+// and reports whether it is done: then its finalizer goes.
+func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) (bool, time.Duration, error) {
 	if !slices.Contains(snap.Finalizers, Finalizer) {
-		return 0, nil
+		return false, 0, nil
 	}
 	now := c.clock.Now()
 	wasReady := snap.Status.Phase == snapshotapi.SnapshotReady
@@ -934,40 +905,30 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 			metav1.ConditionFalse, ReasonDeleting, "the snapshot is being deleted")
 	}
 	if err := c.thawIfNeeded(ctx, snap); err != nil {
-		return 0, err
+		return false, 0, err
 	}
 	if err := c.unlockVM(ctx, snap); err != nil {
-		return 0, err
+		return false, 0, err
 	}
 	retain := snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain && (wasReady || snap.Status.CreationTime != nil)
 	bound := snap.Spec.Source.Kind == "VirtualMachineSnapshotContent"
 	if retain || (bound && snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain) {
 		if err := c.releaseContent(ctx, snap); err != nil {
-			return 0, err
+			return false, 0, err
 		}
 	} else {
 		gone, err := c.deleteContent(ctx, snap)
 		if err != nil {
-			return 0, err
+			return false, 0, err
 		}
 		if !gone {
 			// Woken by the content's deletion event; the requeue is a safety net.
-			return 5 * time.Second, nil
+			return false, 5 * time.Second, nil
 		}
 	}
 	c.freezer.Forget(snap.UID)
 	c.cuts.Delete(snap.UID)
-	patch, needed := controller.FinalizerPatch(snap, Finalizer, false)
-	if needed {
-		patched, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshots(snap.Namespace).Patch(ctx, snap.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return 0, err
-		}
-		if err == nil {
-			remember(patched)
-		}
-	}
-	return 0, nil
+	return true, 0, nil
 }
 
 // deleteContent deletes the snapshot's VolumeSnapshots and, once they are
