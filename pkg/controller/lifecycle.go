@@ -87,9 +87,14 @@ type Sync[T Object] struct {
 }
 
 // Begin starts a sync of the object the cache holds under key.
-func (l *Lifecycle[T]) Begin(key string, cached T) *Sync[T] {
+func (l *Lifecycle[T]) Begin(ctx context.Context, key string, cached T) *Sync[T] {
 	s := &Sync[T]{lc: l, key: key, cachedVersion: cached.GetResourceVersion()}
-	s.reset(l.written.Latest(key, cached))
+	latest := l.written.Latest(key, cached)
+	if latest.GetResourceVersion() != s.cachedVersion {
+		klog.FromContext(ctx).V(4).Info("Syncing from this controller's own write: the cache does not show it yet",
+			"key", key, "cached", s.cachedVersion, "written", latest.GetResourceVersion())
+	}
+	s.reset(latest)
 	return s
 }
 

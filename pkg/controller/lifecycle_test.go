@@ -55,7 +55,7 @@ func TestLifecycleWritesOnceAndRemembersItsWrites(t *testing.T) {
 	var changes []string
 	lc := configMapLifecycle(client, &changes)
 
-	s := lc.Begin("ns/a", cached)
+	s := lc.Begin(ctx, "ns/a", cached)
 	if err := s.EnsureFinalizer(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestLifecycleWritesOnceAndRemembersItsWrites(t *testing.T) {
 
 	// The next sync, with the cache still at the old version, starts from
 	// what this controller wrote.
-	next := lc.Begin("ns/a", cached)
+	next := lc.Begin(ctx, "ns/a", cached)
 	if next.Object.Data["reason"] != "still InProgress" || len(next.Object.Finalizers) != 1 {
 		t.Errorf("next sync starts from %+v; want the controller's last write", next.Object)
 	}
@@ -87,7 +87,7 @@ func TestLifecycleWritesOnceAndRemembersItsWrites(t *testing.T) {
 		t.Errorf("Pending() = %d, want 1", lc.Pending())
 	}
 	lc.Forget("ns/a")
-	if got := lc.Begin("ns/a", cached); got.Object.ResourceVersion != "1" {
+	if got := lc.Begin(ctx, "ns/a", cached); got.Object.ResourceVersion != "1" {
 		t.Errorf("after Forget, the sync starts from resourceVersion %s; want the cache's", got.Object.ResourceVersion)
 	}
 }
@@ -99,7 +99,7 @@ func TestLifecycleToleratesAnObjectGoneWhileDeleted(t *testing.T) {
 	}, Data: map[string]string{"phase": "Ready"}}
 	var changes []string
 	lc := configMapLifecycle(kubefake.NewClientset(), &changes)
-	s := lc.Begin("ns/a", gone)
+	s := lc.Begin(ctx, "ns/a", gone)
 	s.Object.Data["phase"] = "Terminating"
 	if wrote, err := s.WriteStatus(ctx); err != nil || wrote {
 		t.Errorf("status write of a deleted object that is gone: wrote %v, err %v; want neither", wrote, err)

@@ -132,7 +132,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if c.catchingUp() {
 		return controller.CacheRecheck, nil
 	}
-	s := c.lifecycle.Begin(key, cached)
+	s := c.lifecycle.Begin(ctx, key, cached)
 	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(cached)))
 
 	deleting := cached.DeletionTimestamp != nil

@@ -122,7 +122,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if c.catchingUp() {
 		return controller.CacheRecheck, nil
 	}
-	s := c.lifecycle.Begin(key, cached)
+	s := c.lifecycle.Begin(ctx, key, cached)
 	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(cached)))
 
 	if !c.enabled && !abandoned(s.Object) {
