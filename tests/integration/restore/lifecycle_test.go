@@ -204,3 +204,33 @@ func TestRestoreDoesNotWaitForFirstConsumer(t *testing.T) {
 		t.Errorf("claim vm2-disk0 is Bound; a WaitForFirstConsumer claim binds only for a pod")
 	}
 }
+
+// A snapshot deleted while a restore's claim is still to be filled from it
+// waits: its VolumeSnapshot stays until the claim no longer needs it (here
+// the claim waits for a first consumer that never comes, and the user then
+// deletes it), so the deletion never pulls the data from under a restore.
+func TestDeletingTheSnapshotOfARestoreWaitsForItsClaims(t *testing.T) {
+	f := newTest(t)
+	sc := f.CreateStorageClass(nil)
+	vm := f.CreateVM("vm", framework.WithPVCDisk("disk0", sc))
+	content := f.ContentOf(readySnapshot(f, "snap", vm.Name))
+	source := volumeSnapshotOf(content, "disk0")
+	f.RebindLater(sc)
+	f.CreateRestore("restore", "snap", framework.Rename("", "vm", "vm2"), framework.Rename("", framework.ClaimName("vm", "disk0"), "vm2-disk0"))
+	waitReady(t, f, "restore")
+
+	f.DeleteSnapshot("snap")
+	f.Consistently("volumesnapshot "+f.Namespace+"/"+source, "kept while claim vm2-disk0 is to be filled from it", 3*time.Second,
+		func(ctx context.Context) (bool, string, error) {
+			vs, err := f.Snapshots.SnapshotV1().VolumeSnapshots(f.Namespace).Get(ctx, source, metav1.GetOptions{})
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			return vs.DeletionTimestamp == nil, framework.DescribeVolumeSnapshot(vs), nil
+		})
+	if err := f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Delete(f.Context(), "vm2-disk0", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.WaitForSnapshotGone("snap")
+	f.WaitForNoVolumeSnapshots()
+}
