@@ -2,6 +2,7 @@
 #
 #   make run     a local cluster with the CSI snapshot stack, and the controller on it
 #   make test    unit and integration tests (integration runs the real stack)
+#   make chaos   a seeded random workload while the leader is killed and the apiserver restarted
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -o errexit -o nounset -o pipefail -c
@@ -16,6 +17,11 @@ INTEGRATION_PKGS = ./tests/framework/cluster/... ./tests/fakevirtapi/... ./tests
 GOTEST ?= go test
 TEST_FLAGS ?=
 INTEGRATION_TIMEOUT ?= 60m
+# make chaos: leader kills, operations, and a seed to replay (empty: time-based).
+KILLS ?= 50
+OPS ?= 200
+SEED ?=
+CHAOS_TIMEOUT ?= 60m
 
 .PHONY: build
 build: ## Build the controller and the test binaries into _output/bin.
@@ -43,6 +49,11 @@ test-unit: ## Unit tests: pure logic, fake clients.
 .PHONY: test-integration
 test-integration: tools build crds-kubevirt ## Integration tests against the real local control plane and CSI snapshot stack.
 	VMSNAP_REQUIRE_CLUSTER=1 $(GOTEST) $(TEST_FLAGS) -p 1 -timeout $(INTEGRATION_TIMEOUT) $(INTEGRATION_PKGS)
+
+.PHONY: chaos
+chaos: tools build crds-kubevirt ## Seeded random chaos against two replicas of the controller (KILLS=, OPS=, SEED= to replay; see README).
+	VMSNAP_REQUIRE_CLUSTER=1 VMSNAP_CHAOS_KILLS=$(KILLS) VMSNAP_CHAOS_OPS=$(OPS) VMSNAP_CHAOS_SEED=$(SEED) \
+		$(GOTEST) $(TEST_FLAGS) -count=1 -v -timeout $(CHAOS_TIMEOUT) -run '^TestChaos$$' ./tests/integration/chaos/
 
 .PHONY: generate
 generate: ## Regenerate deepcopy, clientset, listers, informers and CRDs.
