@@ -96,6 +96,11 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	var fence *leaseFence
+	if o.LeaderElection.Enabled {
+		fence = newLeaseFence(o.LeaderElection.RenewDeadline, clock.RealClock{})
+		cfg.Wrap(fence.wrap)
+	}
 	clients, err := NewClients(cfg)
 	if err != nil {
 		return err
@@ -175,7 +180,7 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	if !o.LeaderElection.Enabled {
 		lead(ctx)
-	} else if err := runWithLeaderElection(ctx, o, clients, &healthz, &readyz, lead); err != nil {
+	} else if err := runWithLeaderElection(ctx, o, clients, fence, &healthz, &readyz, lead); err != nil {
 		return err
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
@@ -245,7 +250,9 @@ func startWhenServed(ctx context.Context, apis *apiwatch.Watcher, resources []sc
 	start()
 }
 
-func runWithLeaderElection(ctx context.Context, o *Options, clients *Clients, healthz, readyz *health.Checks, lead func(context.Context)) error {
+func runWithLeaderElection(ctx context.Context, o *Options, clients *Clients, fence *leaseFence, healthz, readyz *health.Checks,
+	lead func(context.Context),
+) error {
 	logger := klog.FromContext(ctx)
 	hostname, err := os.Hostname()
 	if err != nil {
@@ -260,6 +267,7 @@ func runWithLeaderElection(ctx context.Context, o *Options, clients *Clients, he
 		return err
 	}
 	lock := newAdvisingLock(leaseLock, o.LeaderElection.Namespace, o.LeaderElection.Name, logger)
+	lock.fence = fence
 	readyz.Add("leader-election", lock.Problem)
 	watchdog := leaderelection.NewLeaderHealthzAdaptor(20 * time.Second)
 	healthz.Add("leader-election", func() error { return watchdog.Check(nil) })

@@ -5,27 +5,34 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
 )
 
 // advisingLock wraps the leader election Lease lock. client-go retries a lock
 // it cannot create or read forever and logs only the API's answer; a missing
 // namespace or a missing permission never heals by waiting, so this wrapper
 // names the cause and the fix, in the log and on /readyz.
+//
+// It also tells the fence (if any) when this replica renewed its lease, or
+// gave it up.
 type advisingLock struct {
 	resourcelock.Interface
 	namespace, name string
 	logger          klog.Logger
+	fence           *leaseFence
+	clock           clock.PassiveClock
 
 	mu      sync.Mutex
 	problem error
 }
 
 func newAdvisingLock(lock resourcelock.Interface, namespace, name string, logger klog.Logger) *advisingLock {
-	return &advisingLock{Interface: lock, namespace: namespace, name: name, logger: logger}
+	return &advisingLock{Interface: lock, namespace: namespace, name: name, logger: logger, clock: clock.RealClock{}}
 }
 
 func (l *advisingLock) Get(ctx context.Context) (*resourcelock.LeaderElectionRecord, []byte, error) {
@@ -39,15 +46,31 @@ func (l *advisingLock) Get(ctx context.Context) (*resourcelock.LeaderElectionRec
 }
 
 func (l *advisingLock) Create(ctx context.Context, record resourcelock.LeaderElectionRecord) error {
+	start := l.clock.Now()
 	err := l.Interface.Create(ctx, record)
 	l.observe(err)
+	l.tellFence(start, record, err)
 	return err
 }
 
 func (l *advisingLock) Update(ctx context.Context, record resourcelock.LeaderElectionRecord) error {
+	start := l.clock.Now()
 	err := l.Interface.Update(ctx, record)
 	l.observe(err)
+	l.tellFence(start, record, err)
 	return err
+}
+
+// tellFence opens the fence after this replica took or renewed the lease,
+// and closes it when the replica released it.
+func (l *advisingLock) tellFence(start time.Time, record resourcelock.LeaderElectionRecord, err error) {
+	switch {
+	case l.fence == nil || err != nil:
+	case record.HolderIdentity == l.Identity():
+		l.fence.renewed(start)
+	default:
+		l.fence.released()
+	}
 }
 
 // Problem returns why this replica cannot take part in the election, or nil.

@@ -683,6 +683,9 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if vs.DeletionTimestamp != nil {
 		return false, nil
 	}
+	if ok, _ := controller.DeletableVolumeSnapshot(vs, c.clock.Now()); !ok {
+		return false, nil // woken when snapshot-controller binds it
+	}
 	err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
 		Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
 	})

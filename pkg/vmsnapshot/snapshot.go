@@ -534,6 +534,9 @@ func (c *Controller) retakeCut(ctx context.Context, snap *snapshotapi.VirtualMac
 		if vs.DeletionTimestamp != nil {
 			continue
 		}
+		if ok, _ := controller.DeletableVolumeSnapshot(vs, now); !ok {
+			continue // woken when snapshot-controller binds it
+		}
 		err := c.snapshotClient.SnapshotV1().VolumeSnapshots(vs.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
 			Preconditions: &metav1.Preconditions{UID: ptr.To(vs.UID)},
 		})
@@ -994,6 +997,10 @@ func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snaps
 		}
 		if claims := c.claimsRestoringFrom(vs); len(claims) > 0 {
 			klog.FromContext(ctx).V(2).Info("Deletion waits: claims are being restored from a VolumeSnapshot", "volumeSnapshot", vs.Name, "claims", claims)
+			continue
+		}
+		if ok, _ := controller.DeletableVolumeSnapshot(vs, c.clock.Now()); !ok {
+			klog.FromContext(ctx).V(4).Info("Deletion waits: snapshot-controller has not bound the VolumeSnapshot yet", "volumeSnapshot", vs.Name)
 			continue
 		}
 		err = c.snapshotClient.SnapshotV1().VolumeSnapshots(vs.Namespace).Delete(ctx, vs.Name, metav1.DeleteOptions{
