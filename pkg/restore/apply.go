@@ -52,7 +52,7 @@ func (c *Controller) restoreNewVM(ctx context.Context, r *snapshotapi.VirtualMac
 }
 
 func (c *Controller) createVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan) (*kubevirtv1.VirtualMachine, error) {
-	if existing, err := c.vms.Namespace(r.Namespace).Get(p.targetName); err == nil && ours(r, existing) {
+	if existing := c.knownVM(r.Namespace, p.targetName); existing != nil && ours(r, existing) {
 		return existing, nil
 	}
 	vm := p.vm.DeepCopy()
@@ -71,6 +71,7 @@ func (c *Controller) createVM(ctx context.Context, r *snapshotapi.VirtualMachine
 	if err != nil {
 		return nil, fmt.Errorf("creating VirtualMachine %s: %w", vm.Name, err)
 	}
+	c.createdVMs.ExpectCreated(r.Namespace+"/"+vm.Name, created, c.clock.Now())
 	klog.FromContext(ctx).V(2).Info("Created restored VM", "vm", klog.KObj(created))
 	return created, nil
 }

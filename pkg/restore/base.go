@@ -6,6 +6,7 @@ import (
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -79,6 +80,13 @@ type Controller struct {
 	// controller wrote that the cache does not show yet. Restart: the new
 	// informers list every write.
 	lifecycle *controller.Lifecycle[*snapshotapi.VirtualMachineRestore]
+	// createdClaims and createdVMs are creates the cache does not show yet,
+	// createdSecrets those of the last ExpectationsTTL (Secrets are read one
+	// by one, never cached). Restart: the new informers list every claim and
+	// VM; a Secret made before is found by its create's AlreadyExists.
+	createdClaims  *controller.CreateExpectations[*corev1.PersistentVolumeClaim]
+	createdVMs     *controller.CreateExpectations[*kubevirtv1.VirtualMachine]
+	createdSecrets *controller.CreateExpectations[*corev1.Secret]
 }
 
 // Config is what the controller is built from.
@@ -134,6 +142,9 @@ func New(cfg Config) (*Controller, error) {
 		metrics:  cfg.Metrics,
 		enabled:  cfg.Enabled,
 	}
+	c.createdClaims = controller.NewCreateExpectations[*corev1.PersistentVolumeClaim]()
+	c.createdVMs = controller.NewCreateExpectations[*kubevirtv1.VirtualMachine]()
+	c.createdSecrets = controller.NewCreateExpectations[*corev1.Secret]()
 	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineRestore]{
 		Finalizer: Finalizer,
 		Patch: func(ctx context.Context, r *snapshotapi.VirtualMachineRestore, patch []byte) (*snapshotapi.VirtualMachineRestore, error) {

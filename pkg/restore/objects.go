@@ -81,10 +81,7 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 		vs, _ := c.volumeSnapshots.VolumeSnapshots(ns).Get(name)
 		return vs
 	}
-	o.claim = func(name string) *corev1.PersistentVolumeClaim {
-		claim, _ := c.claims.PersistentVolumeClaims(ns).Get(name)
-		return claim
-	}
+	o.claim = func(name string) *corev1.PersistentVolumeClaim { return c.knownClaim(ns, name) }
 	if c.dataVolumesOK() {
 		o.dataVolume = func(name string) *cdiv1.DataVolume {
 			dv, _ := c.dataVolumes.Namespace(ns).Get(name)
@@ -170,7 +167,11 @@ func ownedByRestore(r *snapshotapi.VirtualMachineRestore, obj metav1.Object) boo
 // fine only if this restore made it.
 func (c *Controller) createSecrets(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan) error {
 	for _, s := range p.secrets {
-		_, err := c.kube.CoreV1().Secrets(r.Namespace).Create(ctx, s, metav1.CreateOptions{})
+		key := r.Namespace + "/" + s.Name
+		if _, made := c.createdSecrets.Pending(key, c.clock.Now()); made {
+			continue // made by an earlier sync; Secrets are not cached
+		}
+		created, err := c.kube.CoreV1().Secrets(r.Namespace).Create(ctx, s, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			existing, getErr := c.kube.CoreV1().Secrets(r.Namespace).Get(ctx, s.Name, metav1.GetOptions{})
 			if getErr != nil {
@@ -184,6 +185,7 @@ func (c *Controller) createSecrets(ctx context.Context, r *snapshotapi.VirtualMa
 		if err != nil {
 			return fmt.Errorf("creating Secret %s: %w", s.Name, err)
 		}
+		c.createdSecrets.ExpectCreated(key, created, c.clock.Now())
 	}
 	return nil
 }
@@ -191,10 +193,10 @@ func (c *Controller) createSecrets(ctx context.Context, r *snapshotapi.VirtualMa
 // createClaim creates a restored claim; one that exists already is fine
 // only if this restore made it.
 func (c *Controller) createClaim(ctx context.Context, r *snapshotapi.VirtualMachineRestore, claim *corev1.PersistentVolumeClaim) error {
-	if existing, err := c.claims.PersistentVolumeClaims(r.Namespace).Get(claim.Name); err == nil && ours(r, existing) {
+	if existing := c.knownClaim(r.Namespace, claim.Name); existing != nil && ours(r, existing) {
 		return nil
 	}
-	_, err := c.kube.CoreV1().PersistentVolumeClaims(r.Namespace).Create(ctx, claim, metav1.CreateOptions{})
+	created, err := c.kube.CoreV1().PersistentVolumeClaims(r.Namespace).Create(ctx, claim, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		existing, getErr := c.kube.CoreV1().PersistentVolumeClaims(r.Namespace).Get(ctx, claim.Name, metav1.GetOptions{})
 		if getErr != nil {
@@ -208,8 +210,33 @@ func (c *Controller) createClaim(ctx context.Context, r *snapshotapi.VirtualMach
 	if err != nil {
 		return fmt.Errorf("creating PersistentVolumeClaim %s: %w", claim.Name, err)
 	}
+	c.createdClaims.ExpectCreated(r.Namespace+"/"+claim.Name, created, c.clock.Now())
 	klog.FromContext(ctx).V(2).Info("Created restored claim", "claim", klog.KObj(claim), "volumeSnapshot", claim.Spec.DataSource.Name)
 	return nil
+}
+
+// knownClaim returns a claim from the cache, or one this controller created
+// that the cache does not show yet.
+func (c *Controller) knownClaim(namespace, name string) *corev1.PersistentVolumeClaim {
+	key := namespace + "/" + name
+	if claim, err := c.claims.PersistentVolumeClaims(namespace).Get(name); err == nil {
+		c.createdClaims.Observed(key)
+		return claim
+	}
+	claim, _ := c.createdClaims.Pending(key, c.clock.Now())
+	return claim
+}
+
+// knownVM returns a VM from the cache, or one this controller created that
+// the cache does not show yet.
+func (c *Controller) knownVM(namespace, name string) *kubevirtv1.VirtualMachine {
+	key := namespace + "/" + name
+	if vm, err := c.vms.Namespace(namespace).Get(name); err == nil {
+		c.createdVMs.Observed(key)
+		return vm
+	}
+	vm, _ := c.createdVMs.Pending(key, c.clock.Now())
+	return vm
 }
 
 // createDataVolumes creates the DataVolumes that adopt restored claims; those

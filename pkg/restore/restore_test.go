@@ -749,3 +749,26 @@ func TestSyncFailedCleanupHappensOnceAndSparesWhatItCannotClaim(t *testing.T) {
 		t.Errorf("a resync of a cleaned-up Failed restore wrote %s; want nothing", f.actions())
 	}
 }
+
+// A sync that follows its own creates before the cache shows them does not
+// create them again (one 409 and one read each): it remembers them
+// (controller.CreateExpectations).
+func TestSyncTrustsItsOwnCreates(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+		withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, liveSourceVM())...)
+	lift := f.failWrites(f.cdi, "create", "datavolumes", "")
+	if _, err := f.syncErr(); err == nil {
+		t.Fatal("sync succeeded although its DataVolume create failed")
+	}
+	lift()
+	f.writes = nil
+	f.sync()
+	if strings.Contains(f.actions(), "create persistentvolumeclaims") || strings.Contains(f.actions(), "create virtualmachines") ||
+		strings.Contains(f.actions(), "create secrets") {
+		t.Errorf("actions %s: the claims, the VM or the Secret made by the first sync were created again", f.actions())
+	}
+	if st := f.status(); st.Phase != snapshotapi.RestoreReady {
+		t.Errorf("phase %s, want Ready", st.Phase)
+	}
+}
