@@ -72,6 +72,18 @@ func (c *CreateExpectations[T]) Pending(key string, now time.Time) (T, bool) {
 	return zero, false
 }
 
+// Lookup returns what a lister's Get answered (cached, err), or, when the
+// cache does not have the object, the one this controller created under
+// key that the cache does not show yet. Every read of an object the
+// controller creates goes through it.
+func (c *CreateExpectations[T]) Lookup(key string, cached T, err error, now time.Time) (T, bool) {
+	if err == nil {
+		c.Observed(key)
+		return cached, true
+	}
+	return c.Pending(key, now)
+}
+
 // Observed drops key: the cache shows the object now, or it was deleted.
 func (c *CreateExpectations[T]) Observed(key string) {
 	c.mu.Lock()

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -22,5 +23,24 @@ func TestCreateExpectationsIsTrustedForATime(t *testing.T) {
 	c.Observed("ns/b")
 	if _, ok := c.Pending("ns/b", now); ok {
 		t.Fatal("Pending after Observed still answered from the record")
+	}
+}
+
+func TestCreateExpectationsLookup(t *testing.T) {
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	notFound := errors.New("not found")
+	c := NewCreateExpectations[string]()
+	if _, ok := c.Lookup("ns/a", "", notFound, now); ok {
+		t.Fatal("Lookup found what neither the cache nor the record has")
+	}
+	c.ExpectCreated("ns/a", "created a", now)
+	if obj, ok := c.Lookup("ns/a", "", notFound, now); !ok || obj != "created a" {
+		t.Fatalf("Lookup with the cache behind = %q, %v; want the created object", obj, ok)
+	}
+	if obj, ok := c.Lookup("ns/a", "cached a", nil, now); !ok || obj != "cached a" {
+		t.Fatalf("Lookup with the cache caught up = %q, %v; want the cache's", obj, ok)
+	}
+	if _, ok := c.Pending("ns/a", now); ok {
+		t.Error("the record still holds a create the cache showed")
 	}
 }

@@ -283,12 +283,8 @@ func (c *Controller) progress(ctx context.Context, snap *snapshotapi.VirtualDisk
 // listed after every create of the process before, is the whole truth.
 func (c *Controller) knownVolumeSnapshot(snap *snapshotapi.VirtualDiskSnapshot, now time.Time) *snapshotv1.VolumeSnapshot {
 	name := VolumeSnapshotName(snap)
-	key := snap.Namespace + "/" + name
-	if vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name); err == nil {
-		c.createdVolumeSnapshots.Observed(key)
-		return vs
-	}
-	vs, _ := c.createdVolumeSnapshots.Pending(key, now)
+	cached, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name)
+	vs, _ := c.createdVolumeSnapshots.Lookup(snap.Namespace+"/"+name, cached, err, now)
 	return vs
 }
 

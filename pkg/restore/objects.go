@@ -218,24 +218,16 @@ func (c *Controller) createClaim(ctx context.Context, r *snapshotapi.VirtualMach
 // knownClaim returns a claim from the cache, or one this controller created
 // that the cache does not show yet.
 func (c *Controller) knownClaim(namespace, name string) *corev1.PersistentVolumeClaim {
-	key := namespace + "/" + name
-	if claim, err := c.claims.PersistentVolumeClaims(namespace).Get(name); err == nil {
-		c.createdClaims.Observed(key)
-		return claim
-	}
-	claim, _ := c.createdClaims.Pending(key, c.clock.Now())
+	cached, err := c.claims.PersistentVolumeClaims(namespace).Get(name)
+	claim, _ := c.createdClaims.Lookup(namespace+"/"+name, cached, err, c.clock.Now())
 	return claim
 }
 
 // knownVM returns a VM from the cache, or one this controller created that
 // the cache does not show yet.
 func (c *Controller) knownVM(namespace, name string) *kubevirtv1.VirtualMachine {
-	key := namespace + "/" + name
-	if vm, err := c.vms.Namespace(namespace).Get(name); err == nil {
-		c.createdVMs.Observed(key)
-		return vm
-	}
-	vm, _ := c.createdVMs.Pending(key, c.clock.Now())
+	cached, err := c.vms.Namespace(namespace).Get(name)
+	vm, _ := c.createdVMs.Lookup(namespace+"/"+name, cached, err, c.clock.Now())
 	return vm
 }
 

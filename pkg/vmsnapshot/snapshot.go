@@ -314,16 +314,12 @@ func includedVolumes(content *snapshotapi.VirtualMachineSnapshotContent) []strin
 // content returns the snapshot's content from the cache, or the one this
 // controller created and the cache does not show yet.
 func (c *Controller) content(snap *snapshotapi.VirtualMachineSnapshot, now time.Time) (*snapshotapi.VirtualMachineSnapshotContent, error) {
-	key := snap.Namespace + "/" + ContentName(snap)
-	content, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
-	if err == nil {
-		c.createdContents.Observed(key)
-		return content, nil
+	cached, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
+	if err != nil && !apierrors.IsNotFound(err) {
+		return nil, err
 	}
-	if apierrors.IsNotFound(err) {
-		if created, ok := c.createdContents.Pending(key, now); ok {
-			return created, nil
-		}
+	if content, ok := c.createdContents.Lookup(snap.Namespace+"/"+ContentName(snap), cached, err, now); ok {
+		return content, nil
 	}
 	return nil, err
 }
@@ -722,13 +718,9 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 	var s volumeSnapshotsState
 	for _, b := range content.Spec.VolumeBackups {
 		name := ptr.Deref(b.VolumeSnapshotName, "")
-		vs, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(name)
-		key := content.Namespace + "/" + name
-		if err == nil {
-			c.createdVolumeSnapshots.Observed(key)
-		} else if created, ok := c.createdVolumeSnapshots.Pending(key, c.clock.Now()); ok {
-			vs = created // made by this controller; not cut yet
-		} else {
+		cached, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(name)
+		vs, ok := c.createdVolumeSnapshots.Lookup(content.Namespace+"/"+name, cached, err, c.clock.Now())
+		if !ok {
 			s.missing = append(s.missing, name)
 			continue
 		}
