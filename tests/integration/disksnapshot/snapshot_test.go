@@ -301,6 +301,7 @@ func TestInvalidSpecsAreRejected(t *testing.T) {
 	}{
 		{"empty virtualDiskName", f.NewDiskSnapshot("empty", ""), "virtualDiskName"},
 		{"negative failureDeadline", f.NewDiskSnapshot("negative", "disk", framework.DiskFailureDeadline(-time.Second)), "failureDeadline must not be negative"},
+		{"name longer than a label value", f.NewDiskSnapshot(strings.Repeat("n", 64), "disk"), "metadata.name must be at most 63 characters"},
 	} {
 		_, err := client.Create(f.Context(), tc.snap, metav1.CreateOptions{})
 		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), tc.says) {

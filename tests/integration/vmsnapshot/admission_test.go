@@ -41,10 +41,15 @@ func TestInvalidSpecsAreRejected(t *testing.T) {
 
 	for _, tc := range []struct {
 		name        string
+		objectName  string
 		source      string
 		spec        string
 		wantMessage string
 	}{{
+		name:        "name longer than a label value",
+		objectName:  strings.Repeat("n", 64),
+		wantMessage: "metadata.name must be at most 63 characters",
+	}, {
 		name:        "wrong kind",
 		source:      "{apiGroup: kubevirt.io, kind: VirtualMachineInstance, name: vm}",
 		wantMessage: "source must be {apiGroup: kubevirt.io, kind: VirtualMachine}",
@@ -82,13 +87,17 @@ func TestInvalidSpecsAreRejected(t *testing.T) {
 			if source == "" {
 				source = "{apiGroup: kubevirt.io, kind: VirtualMachine, name: vm}"
 			}
-			manifest := "apiVersion: snapshot.vmsnap.io/v1alpha1\nkind: VirtualMachineSnapshot\nmetadata:\n  name: invalid\nspec:\n  source: " + source + "\n"
+			name := tc.objectName
+			if name == "" {
+				name = "invalid"
+			}
+			manifest := "apiVersion: snapshot.vmsnap.io/v1alpha1\nkind: VirtualMachineSnapshot\nmetadata:\n  name: " + name + "\nspec:\n  source: " + source + "\n"
 			if tc.spec != "" {
 				manifest += "  " + tc.spec + "\n"
 			}
 			_, err := f.Kubectl("apply", "-f", writeManifest(t, manifest))
 			if err == nil {
-				_, _ = f.Kubectl("delete", "vmsnapshot", "invalid", "--wait=false")
+				_, _ = f.Kubectl("delete", "vmsnapshot", name, "--wait=false")
 				t.Fatalf("kubectl apply accepted:\n%s", manifest)
 			}
 			if !strings.Contains(err.Error(), tc.wantMessage) {
