@@ -57,6 +57,14 @@ func TestInvalidRestoresAreRejected(t *testing.T) {
 		{"nameReplacement to an invalid name", framework.Rename("", "vm", "Not_A_Name"), "spec.nameReplacements[0].to"},
 		{"nameReplacement of an unknown kind", framework.Rename("ConfigMap", "vm", "vm2"), "spec.nameReplacements[0].from.kind"},
 		{"nameReplacement without a name", framework.Rename("", "", "vm2"), "spec.nameReplacements[0].from.name"},
+		{"two claims renamed to one name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
+			framework.Rename("PersistentVolumeClaim", "disk0", "shared")(s)
+			framework.Rename("PersistentVolumeClaim", "disk1", "shared")(s)
+		}, "nameReplacements rename two objects of the same kind to the same name"},
+		{"a claim and an object of any kind renamed to one name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
+			framework.Rename("PersistentVolumeClaim", "disk0", "shared")(s)
+			framework.Rename("", "ci", "shared")(s)
+		}, "nameReplacements rename two objects of the same kind to the same name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.NewRestore("invalid", "snap")
@@ -67,6 +75,14 @@ func TestInvalidRestoresAreRejected(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("one name for objects of different kinds is accepted", func(t *testing.T) {
+		r := f.NewRestore("different-kinds", "snap", framework.Rename("VirtualMachine", "vm", "same"),
+			framework.Rename("PersistentVolumeClaim", "vm-disk0", "same"), framework.Rename("Secret", "vm-ci", "same"))
+		if _, err := f.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(f.Namespace).Create(f.Context(), r, metav1.CreateOptions{}); err != nil {
+			t.Errorf("a VM, a claim and a Secret renamed to one name: %v; want accepted", err)
+		}
+	})
 
 	t.Run("the spec is immutable", func(t *testing.T) {
 		f.CreateRestore("valid", "snap")
