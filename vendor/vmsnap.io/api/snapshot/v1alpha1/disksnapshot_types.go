@@ -37,6 +37,9 @@ import (
 // +kubebuilder:printcolumn:name="Disk",type=string,JSONPath=`.spec.virtualDiskName`,priority=1
 // +kubebuilder:printcolumn:name="VolumeSnapshot",type=string,JSONPath=`.status.volumeSnapshotName`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// Its name is at most 63 characters long: it labels the snapshot's
+// VolumeSnapshot.
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it labels the snapshot's VolumeSnapshot"
 type VirtualDiskSnapshot struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -72,10 +72,14 @@ type VirtualMachineRestoreSpec struct {
 	// nameReplacements renames restored objects: the first entry whose from
 	// matches an object's kind (or any kind, when from.kind is empty) and
 	// name gives its new name. Every reference to a renamed object is
-	// rewritten too.
+	// rewritten too. Two objects of one kind cannot be renamed to the same
+	// name: two disks would be restored into one claim.
 	// +optional
 	// +listType=atomic
-	// +kubebuilder:validation:MaxItems=256
+	// At most 128 entries: the check compares every pair, within the API
+	// server's cost budget for a rule.
+	// +kubebuilder:validation:MaxItems=128
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.all(b, a.to != b.to || a.from.name == b.from.name || (has(a.from.kind) && has(b.from.kind) && a.from.kind != '' && b.from.kind != '' && a.from.kind != b.from.kind)))",message="nameReplacements rename two objects of the same kind to the same name"
 	NameReplacements []NameReplacement `json:"nameReplacements,omitempty"`
 
 	// mode: Strict (the default) fails the restore on any conflict and
