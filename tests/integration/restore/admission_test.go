@@ -48,6 +48,9 @@ func TestInvalidRestoresAreRejected(t *testing.T) {
 		{"target without a name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
 			s.Target = &corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine"}
 		}, "target.name must not be empty"},
+		{"target with an invalid name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
+			s.Target = &corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine", Name: "Not_A_VM"}
+		}, "target.name must be a valid VirtualMachine name"},
 		{"negative failureDeadline", func(s *snapshotapi.VirtualMachineRestoreSpec) {
 			s.FailureDeadline = &metav1.Duration{Duration: -time.Second}
 		}, "failureDeadline must not be negative"},

@@ -67,6 +67,7 @@ type VirtualMachineRestoreSpec struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="has(self.apiGroup) && self.apiGroup == 'kubevirt.io' && self.kind == 'VirtualMachine'",message="target must be {apiGroup: kubevirt.io, kind: VirtualMachine}"
 	// +kubebuilder:validation:XValidation:rule="size(self.name) > 0",message="target.name must not be empty"
+	// +kubebuilder:validation:XValidation:rule="size(self.name) <= 253 && self.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="target.name must be a valid VirtualMachine name: lowercase letters, digits, '-' and '.', at most 253 characters"
 	Target *corev1.TypedLocalObjectReference `json:"target,omitempty"`
 
 	// nameReplacements renames restored objects: the first entry whose from
