@@ -725,8 +725,7 @@ func (c *Controller) cutWindow(snap *snapshotapi.VirtualDiskSnapshot, vs *snapsh
 	if window, ok := freeze.WindowOf(vs.Annotations); ok {
 		return window, true
 	}
-	frozenAt, ok := c.freezer.Frozen(snap.UID)
-	return &freeze.Window{FrozenAt: frozenAt, AutoThawAt: frozenAt.Add(c.freezer.UnfreezeTimeout())}, ok
+	return c.freezer.HeldWindow(snap.UID)
 }
 
 // thawIfNeeded thaws a VM this snapshot may have frozen and not thawed yet,

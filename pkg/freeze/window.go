@@ -40,16 +40,25 @@ type Window struct {
 	FrozenAt, AutoThawAt time.Time
 }
 
+// HeldWindow returns the window of the freeze this process made for holder
+// and has not thawed, whether or not the guest has thawed by itself since.
+func (f *Freezer) HeldWindow(holder types.UID) (*Window, bool) {
+	frozenAt, frozen := f.Frozen(holder)
+	if !frozen {
+		return nil, false
+	}
+	return &Window{FrozenAt: frozenAt, AutoThawAt: frozenAt.Add(f.UnfreezeTimeout())}, true
+}
+
 // OpenWindow returns the freeze window this process holds open for holder
 // now, or nil: not frozen, or frozen so long ago that the guest has thawed
 // by itself.
 func (f *Freezer) OpenWindow(holder types.UID, now time.Time) *Window {
-	frozenAt, frozen := f.Frozen(holder)
-	autoThawAt := frozenAt.Add(f.UnfreezeTimeout())
-	if !frozen || !now.Before(autoThawAt) {
+	window, held := f.HeldWindow(holder)
+	if !held || !now.Before(window.AutoThawAt) {
 		return nil
 	}
-	return &Window{FrozenAt: frozenAt, AutoThawAt: autoThawAt}
+	return window
 }
 
 // Annotations records the window on the object created in it; none for a
