@@ -129,28 +129,38 @@ func (f *fixture) vmUnlocked() bool {
 	return err == nil && vm.Status.SnapshotInProgress == nil
 }
 
-func TestEveryWriteOfASnapshotFailingOnce(t *testing.T) {
-	clean := snapshotWorld(t)
-	runUntil(t, clean, nil, clean.ready)
+// sweepWrites runs an operation clean to list its writes (at least
+// minWrites), then once for each write and failure mode with that write
+// failing once and the controller restarted after it; each run must reach
+// done, and then pass check.
+func sweepWrites(t *testing.T, minWrites int, world func(*testing.T) *fixture, done func(*fixture) bool,
+	check func(*testing.T, *fixture, *guestLog),
+) {
+	clean := world(t)
+	runUntil(t, clean, nil, func() bool { return done(clean) })
 	faults := faultsOf(clean.writes)
-	if len(faults) < 8 {
+	if len(faults) < minWrites {
 		t.Fatalf("a clean run made only %v", clean.writes)
 	}
 	for _, w := range faults {
 		for mode, m := range failureModes() {
 			t.Run(w.String()+", "+mode, func(t *testing.T) {
-				f := snapshotWorld(t)
+				f := world(t)
 				var guest guestLog
 				fault := f.inject(w, m.err, m.landed)
 				guest.watch(f)
-				runUntil(t, f, fault, f.ready)
+				runUntil(t, f, fault, func() bool { return done(f) })
 				if fault.Applied() != 1 {
 					t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
 				}
-				requireCompleteSnapshot(t, f, &guest)
+				check(t, f, &guest)
 			})
 		}
 	}
+}
+
+func TestEveryWriteOfASnapshotFailingOnce(t *testing.T) {
+	sweepWrites(t, 8, snapshotWorld, (*fixture).ready, requireCompleteSnapshot)
 }
 
 // requireCompleteSnapshot checks what a user relies on in a Ready snapshot
@@ -203,24 +213,7 @@ func TestEveryWriteOfADeletionFailingOnce(t *testing.T) {
 		f.writes = nil
 		return f
 	}
-	clean := deleteReady(t)
-	runUntil(t, clean, nil, clean.released)
-	faults := faultsOf(clean.writes)
-	if len(faults) < 3 {
-		t.Fatalf("a clean deletion made only %v", clean.writes)
-	}
-	for _, w := range faults {
-		for mode, m := range failureModes() {
-			t.Run(w.String()+", "+mode, func(t *testing.T) {
-				f := deleteReady(t)
-				fault := f.inject(w, m.err, m.landed)
-				runUntil(t, f, fault, f.released)
-				if fault.Applied() != 1 {
-					t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
-				}
-			})
-		}
-	}
+	sweepWrites(t, 3, deleteReady, (*fixture).released, func(*testing.T, *fixture, *guestLog) {})
 }
 
 // released reports whether a deleted snapshot let go of everything: its
