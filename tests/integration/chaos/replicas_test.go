@@ -21,7 +21,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -124,8 +123,8 @@ func startReplicas(t *testing.T, f *framework.Framework, n int) *replicaSet {
 		r := &replica{
 			name:        name,
 			logPath:     filepath.Join(logDir, name+".log"),
-			healthPort:  freePort(t),
-			metricsPort: freePort(t),
+			healthPort:  framework.FreePort(t),
+			metricsPort: framework.FreePort(t),
 		}
 		r.args = []string{
 			binary,
@@ -343,14 +342,4 @@ func (r *replica) panics() []string {
 		}
 	}
 	return lines
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -46,7 +45,7 @@ func startController(t *testing.T, name, kubeconfig string, args ...string) *con
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &controllerProcess{t: t, name: name, healthPort: freePort(t), metricsPort: freePort(t), exited: make(chan struct{})}
+	p := &controllerProcess{t: t, name: name, healthPort: framework.FreePort(t), metricsPort: framework.FreePort(t), exited: make(chan struct{})}
 	p.logPath = filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(p.logPath)
 	if err != nil {
@@ -157,16 +156,6 @@ func serviceAccountKubeconfig(t *testing.T, f *framework.Framework) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func tail(path string, n int) string {
