@@ -527,6 +527,31 @@ func TestRestartKeepsState(t *testing.T) {
 	td.mustCreateSnapshot("snap-2", failing.GetVolumeId(), nil)
 }
 
+// StoredSnapshots reads the running driver's snapshots and leaves the
+// temporary file of a write under way alone.
+func TestStoredSnapshots(t *testing.T) {
+	td := newTestDriver(t)
+	vol := td.createVolume("pvc-1", nil)
+	snap := td.mustCreateSnapshot("snap-1", vol.GetVolumeId(), map[string]string{
+		metadataVolumeSnapshotNS: "ns", metadataVolumeSnapshotName: "vs-1", metadataVolumeSnapshotContent: "snapcontent-1",
+	})
+	writing := filepath.Join(td.dir, snapshotsDir, tempPrefix+"under-way")
+	if err := os.WriteFile(writing, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := StoredSnapshots(td.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 1 || stored[0].ID != snap.GetSnapshotId() || stored[0].SourceVolumeID != vol.GetVolumeId() ||
+		stored[0].VolumeSnapshotNamespace != "ns" || stored[0].VolumeSnapshotName != "vs-1" || stored[0].ContentName != "snapcontent-1" {
+		t.Errorf("StoredSnapshots = %+v, want snapshot %s of vs-1 in ns", stored, snap.GetSnapshotId())
+	}
+	if _, err := os.Stat(writing); err != nil {
+		t.Errorf("the temporary file of a write under way: %v; want it left alone", err)
+	}
+}
+
 func TestReadCalls(t *testing.T) {
 	td := newTestDriver(t)
 	vol := td.createVolume("pvc-1", map[string]string{metadataPVCNamespace: "ns", metadataPVCName: "disk-a"})

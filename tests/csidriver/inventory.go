@@ -17,13 +17,7 @@ limitations under the License.
 package csidriver
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -43,27 +37,13 @@ type StoredSnapshot struct {
 // reads, so it is safe while the driver runs: a snapshot deleted meanwhile
 // is left out.
 func StoredSnapshots(stateDir string) ([]StoredSnapshot, error) {
-	dir := filepath.Join(stateDir, snapshotsDir)
-	entries, err := os.ReadDir(dir)
+	ignore := func(string) error { return nil } // the driver's write under way
+	snapshots, err := readRecords[snapshot](filepath.Join(stateDir, snapshotsDir), ignore, true)
 	if err != nil {
 		return nil, err
 	}
-	var stored []StoredSnapshot
-	for _, entry := range entries {
-		if strings.HasPrefix(entry.Name(), tempPrefix) || filepath.Ext(entry.Name()) != ".json" {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, entry.Name()))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		var snap snapshot
-		if err := json.Unmarshal(data, &snap); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", entry.Name(), err)
-		}
+	stored := make([]StoredSnapshot, 0, len(snapshots))
+	for _, snap := range snapshots {
 		stored = append(stored, StoredSnapshot{
 			ID:                      snap.ID,
 			SourceVolumeID:          snap.SourceVolumeID,

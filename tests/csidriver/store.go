@@ -139,6 +139,13 @@ func (s *store) remove(kind, id string) error {
 // loadRecords reads every record in dir and drops the temporary files of a
 // write that a crash interrupted.
 func loadRecords[T any](dir string) ([]*T, error) {
+	return readRecords[T](dir, os.Remove, false)
+}
+
+// readRecords reads every record in dir. onTemp gets the path of each
+// temporary file of a write; with vanishing, a record removed between the
+// listing and its read is left out rather than an error.
+func readRecords[T any](dir string, onTemp func(path string) error, vanishing bool) ([]*T, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -147,7 +154,7 @@ func loadRecords[T any](dir string) ([]*T, error) {
 	for _, entry := range entries {
 		path := filepath.Join(dir, entry.Name())
 		if strings.HasPrefix(entry.Name(), tempPrefix) {
-			if err := os.Remove(path); err != nil {
+			if err := onTemp(path); err != nil {
 				return nil, err
 			}
 			continue
@@ -156,6 +163,9 @@ func loadRecords[T any](dir string) ([]*T, error) {
 			continue
 		}
 		data, err := os.ReadFile(path)
+		if vanishing && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
