@@ -93,6 +93,14 @@ func settled(f *framework.Framework) {
 	})
 }
 
+// readySnapshot prepares a Ready snapshot "snap" of the VM, its VM
+// unlocked again.
+func readySnapshot(f *framework.Framework, vmName string, opts ...framework.SnapshotOption) {
+	f.CreateSnapshot("snap", vmName, opts...)
+	f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
+	settled(f)
+}
+
 func countWrites(t *testing.T, op operation) []string {
 	var writes []string
 	t.Run("count writes", func(t *testing.T) {
@@ -158,9 +166,7 @@ func TestKillPointsDeletionOfADeleteSnapshot(t *testing.T) {
 	runKillPoints(t, operation{
 		prepare: func(f *framework.Framework) {
 			vm := f.CreateVM("vm", framework.WithPVCDisks(2), framework.WithCloudInit())
-			f.CreateSnapshot("snap", vm.Name)
-			f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
-			settled(f)
+			readySnapshot(f, vm.Name)
 		},
 		start: func(f *framework.Framework) { f.DeleteSnapshot("snap") },
 		finish: func(t *testing.T, f *framework.Framework) {
@@ -174,9 +180,7 @@ func TestKillPointsDeletionOfARetainSnapshot(t *testing.T) {
 	runKillPoints(t, operation{
 		prepare: func(f *framework.Framework) {
 			vm := f.CreateVM("vm", framework.WithPVCDisks(2))
-			f.CreateSnapshot("snap", vm.Name, framework.WithDeletionPolicy(snapshotapi.DeletionPolicyRetain))
-			f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
-			settled(f)
+			readySnapshot(f, vm.Name, framework.WithDeletionPolicy(snapshotapi.DeletionPolicyRetain))
 		},
 		start: func(f *framework.Framework) { f.DeleteSnapshot("snap") },
 		finish: func(t *testing.T, f *framework.Framework) {
@@ -217,9 +221,7 @@ func TestKillPointsRestoreAsANewVM(t *testing.T) {
 	runKillPoints(t, operation{
 		prepare: func(f *framework.Framework) {
 			vm := f.CreateVM("vm", framework.WithPVCDisks(2), framework.WithCloudInit())
-			f.CreateSnapshot("snap", vm.Name)
-			f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
-			settled(f)
+			readySnapshot(f, vm.Name)
 		},
 		start: func(f *framework.Framework) {
 			f.CreateRestore("restore", "snap",
@@ -251,9 +253,7 @@ func TestKillPointsInPlaceRestoreWithStopTarget(t *testing.T) {
 	runKillPoints(t, operation{
 		prepare: func(f *framework.Framework) {
 			vm := f.CreateVM("vm", framework.WithPVCDisks(1))
-			f.CreateSnapshot("snap", vm.Name)
-			f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
-			settled(f)
+			readySnapshot(f, vm.Name)
 			f.StartVM(vm, false)
 		},
 		start: func(f *framework.Framework) {
