@@ -136,10 +136,11 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vdsnapshot", klog.KObj(cached)))
 
 	deleting := cached.DeletionTimestamp != nil
-	// With the feature off a deleted snapshot is still cleaned up, and one
-	// in progress fails and is cleaned up: it may hold a VM lock, a freeze
-	// and a VolumeSnapshot from when the feature was on.
-	if !c.enabled && !deleting && s.Object.Status.Phase != snapshotapi.SnapshotInProgress {
+	// With the feature off only a snapshot not started yet waits for it.
+	// One in progress fails, and a failed or deleted one is cleaned up as
+	// usual: it may hold a VM lock, a freeze and a VolumeSnapshot from when
+	// the feature was on.
+	if !c.enabled && notStarted(s.Object) {
 		return 0, c.syncDisabled(ctx, s)
 	}
 	retry := c.retryDelay(s.Object)
@@ -209,13 +210,9 @@ func (c *Controller) recordPhase(snap *snapshotapi.VirtualDiskSnapshot) {
 
 // syncDisabled says that the feature is off on a snapshot not started yet,
 // and releases a VM lock a start cut short before its InProgress write may
-// have left. (A deleted snapshot, or one in progress, is cleaned up: see
-// sync.)
+// have left. (Every other snapshot goes on as usual: see sync.)
 func (c *Controller) syncDisabled(ctx context.Context, s *controller.Sync[*snapshotapi.VirtualDiskSnapshot]) error {
 	snap := s.Object
-	if snap.Status.Phase == snapshotapi.SnapshotReady || snap.Status.Phase == snapshotapi.SnapshotFailed {
-		return nil // finished; the gate changes nothing of it
-	}
 	if err := c.unlockVM(ctx, snap); err != nil {
 		return err
 	}

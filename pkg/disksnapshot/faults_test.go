@@ -354,3 +354,111 @@ func TestSyncThawsOnlyAVMItHolds(t *testing.T) {
 		})
 	}
 }
+
+// restarted starts a controller with empty memory whose caches hold what
+// the API holds now: the disk snapshot, the VM and its instance, the
+// VolumeSnapshots, and the storage.
+func (f *fixture) restarted(now time.Time) *fixture {
+	f.t.Helper()
+	ctx := context.Background()
+	objects := storageObjects()
+	if snap, err := f.vmsnap.SnapshotV1alpha1().VirtualDiskSnapshots("ns").Get(ctx, "snap", metav1.GetOptions{}); err == nil {
+		objects = append(objects, snap)
+	}
+	if vm, err := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(ctx, "vm", metav1.GetOptions{}); err == nil {
+		objects = append(objects, vm)
+	}
+	// The VM instance is the world's, never written here: from the cache.
+	if vmi, err := f.c.vmis.Namespace("ns").Get("vm"); err == nil {
+		objects = append(objects, vmi)
+	}
+	list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(ctx, metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for i := range list.Items {
+		objects = append(objects, &list.Items[i])
+	}
+	next := newFixture(f.t, now, objects...)
+	next.c.enabled = f.c.enabled
+	return next
+}
+
+// With the feature turned off, each write that releases a disk snapshot's
+// VM fails once, refused or landed with its answer lost, and the controller
+// restarts right after: the next syncs still fail a snapshot in progress
+// with FeatureDisabled, thaw and unlock its VM and delete its
+// VolumeSnapshot, and release the lock a start cut short left.
+func TestFeatureOffReleaseSurvivesAFailedWrite(t *testing.T) {
+	lockedVM := vmLockedBy(LockHolder(newDiskSnapshot()))
+	type write struct{ verb, resource, subresource string }
+	for _, tc := range []struct {
+		name    string
+		objects func() []runtime.Object
+		frozen  bool
+		writes  []write
+	}{
+		{"in progress", func() []runtime.Object {
+			return append(storageObjects(), lockedVM.DeepCopy(), runningVMI(true), newDiskSnapshot(inProgress(true)), volumeSnapshot(nil, false, ""))
+		}, true, []write{
+			{"update", "virtualdisksnapshots", "status"}, {"put", "virtualmachineinstances", "unfreeze"},
+			{"update", "virtualmachines", "status"}, {"delete", "volumesnapshots", ""},
+		}},
+		{"not started", func() []runtime.Object {
+			return append(storageObjects(), lockedVM.DeepCopy(), runningVMI(true), newDiskSnapshot())
+		}, false, []write{{"update", "virtualmachines", "status"}, {"update", "virtualdisksnapshots", "status"}}},
+	} {
+		for _, w := range tc.writes {
+			for mode, fault := range map[string]*controllertest.Fault{
+				"refused":             {Err: controllertest.APIErrors()["InternalError"], Times: 1},
+				"landed, answer lost": {Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
+			} {
+				t.Run(tc.name+", "+w.verb+" "+w.resource+"/"+w.subresource+", "+mode, func(t *testing.T) {
+					f := newFixture(t, created.Add(time.Second), tc.objects()...)
+					if tc.frozen {
+						_ = f.c.freezer.Freeze(context.Background(), "uid-1", "ns", "vm")
+					}
+					f.c.enabled = false
+					fault.Verb, fault.Resource, fault.Subresource = w.verb, w.resource, w.subresource
+					var fake controllertest.TrackingReactor = f.vmsnap
+					switch w.resource {
+					case "virtualmachines", "virtualmachineinstances":
+						fake = f.kubevirt
+					case "volumesnapshots":
+						fake = f.snapshot
+					}
+					controllertest.Inject(fake, fault)
+					_, _ = f.syncOnce()
+					if fault.Applied() != 1 {
+						t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
+					}
+					writes := f.actions()
+					f = f.restarted(created.Add(2 * time.Second))
+					f.sync()
+					f.sync()
+					writes += "," + f.actions()
+
+					if holder := f.vmLockHolder(); holder != "" {
+						t.Errorf("VM still locked by %s", holder)
+					}
+					st := f.status()
+					if !tc.frozen {
+						if ready := readyCondition(st); ready == nil || ready.Reason != ReasonFeatureDisabled {
+							t.Errorf("Ready %+v, want reason FeatureDisabled", ready)
+						}
+						return
+					}
+					if ready := readyCondition(st); st.Phase != snapshotapi.SnapshotFailed || ready.Reason != ReasonFeatureDisabled {
+						t.Errorf("phase %s, Ready %+v; want Failed with reason FeatureDisabled", st.Phase, ready)
+					}
+					if !strings.Contains(writes, "put virtualmachineinstances/unfreeze") {
+						t.Errorf("writes %s: the guest was never thawed", writes)
+					}
+					if _, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").Get(context.Background(), VolumeSnapshotName(newDiskSnapshot()), metav1.GetOptions{}); err == nil {
+						t.Error("the VolumeSnapshot was not deleted")
+					}
+				})
+			}
+		}
+	}
+}

@@ -125,7 +125,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	s := c.lifecycle.Begin(ctx, key, cached)
 	ctx = klog.NewContext(ctx, klog.FromContext(ctx).WithValues("vmrestore", klog.KObj(cached)))
 
-	if !c.enabled && !abandoned(s.Object) {
+	if !c.enabled && waitsForTheGate(s.Object) {
 		return c.syncDisabled(ctx, s)
 	}
 	if s.Object.DeletionTimestamp != nil {
@@ -455,14 +455,12 @@ func (c *Controller) syncDeletion(ctx context.Context, s *controller.Sync[*snaps
 	return 0, s.ReleaseFinalizer(ctx)
 }
 
-// syncDisabled only says that the feature is off. A restore that carries
-// the finalizer from before the gate was turned off may have locked, halted
-// or half-restored a VM then: its deletion still runs the cleanup the
-// finalizer promises, and then lets it go.
+// syncDisabled only says that the feature is off, on a restore not started
+// yet (waitsForTheGate). Every other restore goes on as usual: a deleted
+// one that carries the finalizer from before the gate was turned off may
+// have locked, halted or half-restored a VM then, and its deletion runs the
+// cleanup the finalizer promises.
 func (c *Controller) syncDisabled(ctx context.Context, s *controller.Sync[*snapshotapi.VirtualMachineRestore]) (time.Duration, error) {
-	if s.Object.DeletionTimestamp != nil {
-		return c.syncDeletion(ctx, s)
-	}
 	r := s.Object
 	wasOff := conditionReason(r, snapshotapi.ConditionReady) == ReasonFeatureDisabled
 	c.setConditions(r, c.clock.Now(), metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage, metav1.ConditionFalse, ReasonFeatureDisabled, disabledMessage)
@@ -476,17 +474,15 @@ func (c *Controller) syncDisabled(ctx context.Context, s *controller.Sync[*snaps
 	return 0, nil
 }
 
-// abandoned reports whether a restore, with the feature off, has started
-// and not finished: paused, it would keep its target locked, and perhaps
-// halted, until the feature is back; it fails and is cleaned up instead.
-// The target is recorded before it is locked, so a start cut short by a
-// crash counts too.
-func abandoned(r *snapshotapi.VirtualMachineRestore) bool {
-	switch r.Status.Phase {
-	case snapshotapi.RestoreReady, snapshotapi.RestoreFailed:
-		return false
-	}
-	return r.DeletionTimestamp == nil && (r.Status.Phase == snapshotapi.RestoreInProgress || ptr.Deref(r.Status.TargetName, "") != "")
+// waitsForTheGate reports whether a restore, with the feature off, only
+// waits for it: one not started. A restore that started (its target is
+// recorded before it is locked, so a start cut short by a crash counts
+// too) would keep its target locked, and perhaps halted, until the feature
+// is back: it fails and is cleaned up instead; a finished or deleted one is
+// settled as usual.
+func waitsForTheGate(r *snapshotapi.VirtualMachineRestore) bool {
+	return r.DeletionTimestamp == nil && (r.Status.Phase == "" || r.Status.Phase == snapshotapi.RestorePending) &&
+		ptr.Deref(r.Status.TargetName, "") == ""
 }
 
 // disabledMessage is the condition of every restore while the feature is off.

@@ -772,3 +772,85 @@ func TestSyncTrustsItsOwnCreates(t *testing.T) {
 		t.Errorf("phase %s, want Ready", st.Phase)
 	}
 }
+
+// restarted starts a controller with empty memory whose caches hold what
+// the API holds now: the objects the restore writes from the fake API, the
+// rest (snapshots, contents, VM instances, VolumeSnapshots) as cached.
+func (f *fixture) restarted(now time.Time) *fixture {
+	f.t.Helper()
+	ctx := context.Background()
+	var objects []runtime.Object
+	add := func(list runtime.Object, err error) {
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		items, err := apimeta.ExtractList(list)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		objects = append(objects, items...)
+	}
+	add(f.vmsnap.SnapshotV1alpha1().VirtualMachineRestores("ns").List(ctx, metav1.ListOptions{}))
+	add(f.kubevirt.KubevirtV1().VirtualMachines("ns").List(ctx, metav1.ListOptions{}))
+	add(f.kube.CoreV1().PersistentVolumeClaims("ns").List(ctx, metav1.ListOptions{}))
+	add(f.kube.CoreV1().Secrets("ns").List(ctx, metav1.ListOptions{}))
+	add(f.cdi.CdiV1beta1().DataVolumes("ns").List(ctx, metav1.ListOptions{}))
+	snaps, _ := f.c.snapshots.List(everything)
+	for _, o := range snaps {
+		objects = append(objects, o)
+	}
+	contents, _ := f.c.contents.List(everything)
+	for _, o := range contents {
+		objects = append(objects, o)
+	}
+	vmis, _ := f.c.vmis.Namespace("ns").List(everything)
+	for _, o := range vmis {
+		objects = append(objects, o)
+	}
+	vss, _ := f.c.volumeSnapshots.List(everything)
+	for _, o := range vss {
+		objects = append(objects, o)
+	}
+	next := newFixture(f.t, now, objects...)
+	next.c.enabled = f.c.enabled
+	return next
+}
+
+// A restore in progress when the feature is turned off: each write that
+// gives its VM back fails once, refused or landed with its answer lost,
+// and the controller restarts right after. The next syncs still fail the
+// restore with FeatureDisabled and give the VM back as the user left it.
+func TestFeatureOffMidRestoreSurvivesAFailedWrite(t *testing.T) {
+	for _, w := range []struct{ verb, resource, subresource string }{
+		{"update", "virtualmachinerestores", "status"},
+		{"update", "virtualmachines", ""},
+		{"update", "virtualmachines", "status"},
+	} {
+		for mode, fault := range map[string]*controllertest.Fault{
+			"refused":             {Err: controllertest.APIErrors()["InternalError"], Times: 1},
+			"landed, answer lost": {Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
+		} {
+			t.Run(w.verb+" "+w.resource+"/"+w.subresource+", "+mode, func(t *testing.T) {
+				f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, haltedVM(), targetRecorded)...)
+				f.c.enabled = false
+				fault.Verb, fault.Resource, fault.Subresource = w.verb, w.resource, w.subresource
+				var fake controllertest.TrackingReactor = f.vmsnap
+				if w.resource == "virtualmachines" {
+					fake = f.kubevirt
+				}
+				controllertest.Inject(fake, fault)
+				_, _ = f.syncErr()
+				if fault.Applied() != 1 {
+					t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
+				}
+				f = f.restarted(created.Add(2 * time.Minute))
+				f.sync()
+				f.sync()
+				if st := f.status(); st.Phase != snapshotapi.RestoreFailed || ready(st).Reason != ReasonFeatureDisabled {
+					t.Errorf("phase %q Ready %+v; want Failed with reason FeatureDisabled", st.Phase, ready(st))
+				}
+				f.requireReleased("vm", kubevirtv1.RunStrategyAlways)
+			})
+		}
+	}
+}
