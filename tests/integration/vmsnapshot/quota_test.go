@@ -51,10 +51,17 @@ func TestRefusedSecretCopyIsMadeLater(t *testing.T) {
 	if _, err := f.Kube.CoreV1().ResourceQuotas(f.Namespace).UpdateStatus(f.Context(), created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	probe := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "quota-probe", Namespace: f.Namespace}}
-	if _, err := f.Kube.CoreV1().Secrets(f.Namespace).Create(f.Context(), probe, metav1.CreateOptions{}); err == nil {
-		t.Fatal("the quota does not refuse a Secret; the test cannot refuse the copy")
-	}
+	// The quota admission reads quotas from its own cache: probe until a
+	// Secret is refused, deleting the probes it let through.
+	f.Eventually("resourcequota "+f.Namespace+"/"+quota.Name, "refusing Secrets", framework.DefaultTimeout,
+		func(ctx context.Context) (bool, string, error) {
+			probe := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{GenerateName: "quota-probe-", Namespace: f.Namespace}}
+			made, err := f.Kube.CoreV1().Secrets(f.Namespace).Create(ctx, probe, metav1.CreateOptions{})
+			if err != nil {
+				return true, "", nil
+			}
+			return false, "a probe Secret was accepted", f.Kube.CoreV1().Secrets(f.Namespace).Delete(ctx, made.Name, metav1.DeleteOptions{})
+		})
 	f.CreateSnapshot("snap", vm.Name)
 	f.Consistently("vmsnapshot "+f.Namespace+"/snap", "not Ready while its Secret copy is refused", 5*time.Second,
 		func(ctx context.Context) (bool, string, error) {
