@@ -55,6 +55,18 @@ type Controller struct {
 	done    chan struct{}
 	runErr  error
 	healthz string
+	// variant is set while the running controller is not the suite's own
+	// (StartVariant); a test's cleanup puts the suite's back.
+	variant bool
+}
+
+// Variant is a controller that differs from the suite's: other options, or
+// a transport that tampers with its API calls.
+type Variant struct {
+	// Configure adjusts a copy of the suite's options.
+	Configure func(*app.Options)
+	// Wrap wraps every API client's transport.
+	Wrap func(http.RoundTripper) http.RoundTripper
 }
 
 func newController(template *app.Options) *Controller {
@@ -65,7 +77,14 @@ func newController(template *app.Options) *Controller {
 // in-memory state, on new health and metrics ports. It returns at once; see
 // WaitReady.
 func (c *Controller) Start() error {
-	_, err := c.start(nil)
+	_, err := c.start(Variant{})
+	return err
+}
+
+// StartVariant runs a fresh controller that differs from the suite's as v
+// says. Tests use it through Framework.RunControllerVariant.
+func (c *Controller) StartVariant(v Variant) error {
+	_, err := c.start(v)
 	return err
 }
 
@@ -73,14 +92,14 @@ func (c *Controller) Start() error {
 // right after the switch's chosen API write. The switch stops that run
 // only, never one started after it.
 func (c *Controller) StartWithKillSwitch(k *KillSwitch) error {
-	cancel, err := c.start(k.wrap)
+	cancel, err := c.start(Variant{Wrap: k.wrap})
 	k.mu.Lock()
 	k.onKill = cancel
 	k.mu.Unlock()
 	return err
 }
 
-func (c *Controller) start(wrap func(http.RoundTripper) http.RoundTripper) (context.CancelFunc, error) {
+func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.cancel != nil {
@@ -91,9 +110,13 @@ func (c *Controller) start(wrap func(http.RoundTripper) http.RoundTripper) (cont
 		return nil, err
 	}
 	o := *c.template
+	if v.Configure != nil {
+		v.Configure(&o)
+	}
 	o.HealthAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(healthPort))
 	o.MetricsAddr = "127.0.0.1:0"
-	o.WrapTransport = wrap
+	o.WrapTransport = v.Wrap
+	c.variant = v.Configure != nil || v.Wrap != nil
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ctx = klog.NewContext(ctx, klog.Background().WithName("vmsnap-controller"))
@@ -139,6 +162,13 @@ func (c *Controller) Restart(ctx context.Context) error {
 		return err
 	}
 	return c.WaitReady(ctx)
+}
+
+// Variant reports whether the running controller is not the suite's own.
+func (c *Controller) Variant() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.variant
 }
 
 // Running reports whether the controller was started and not stopped.

@@ -172,12 +172,28 @@ func (f *Framework) deferClusterCleanup(cleanup func(context.Context) error) {
 	f.clusterCleanups = append(f.clusterCleanups, cleanup)
 }
 
-// cleanUp restarts a controller the test left stopped, then deletes what
-// the test made, or keeps it and reports it when the test failed.
+// RunControllerVariant replaces the suite's controller with one that
+// differs as v says, and waits until it is ready. The test's cleanup puts
+// the suite's controller back. Tests that use it must not run in parallel
+// with others.
+func (f *Framework) RunControllerVariant(v Variant) {
+	f.t.Helper()
+	f.Controller.Stop()
+	if err := f.Controller.StartVariant(v); err != nil {
+		f.t.Fatalf("starting the controller variant: %v", err)
+	}
+	if err := f.Controller.WaitReady(f.ctx); err != nil {
+		f.t.Fatalf("waiting for the controller variant: %v", err)
+	}
+}
+
+// cleanUp puts back the suite's controller if the test left it stopped or
+// replaced, then deletes what the test made, or keeps it and reports it
+// when the test failed.
 func (f *Framework) cleanUp() {
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
-	if f.Controller != nil && !f.Controller.Running() {
+	if f.Controller != nil && (!f.Controller.Running() || f.Controller.Variant()) {
 		if err := f.Controller.Restart(ctx); err != nil {
 			f.t.Errorf("restarting the controller the test left stopped: %v", err)
 		}
