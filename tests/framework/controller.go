@@ -110,6 +110,8 @@ func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 		return nil, err
 	}
 	o := *c.template
+	// A variant that sets a gate must not set it for the suite's controller.
+	o.FeatureGates = o.FeatureGates.DeepCopy()
 	if v.Configure != nil {
 		v.Configure(&o)
 	}
