@@ -173,6 +173,10 @@ func buildPlan(in planInput) *plan {
 		case vs == nil:
 			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s does not exist", vsName, b.VolumeName)})
 			continue
+		case !in.holds(vs):
+			p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
+				"VolumeSnapshot %s of volume %s was not made for snapshot %s; its data is not restored", vsName, b.VolumeName, in.snapshot.Name)})
+			continue
 		case vs.Status == nil || !ptr.Deref(vs.Status.ReadyToUse, false):
 			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s is not ready to use", vsName, b.VolumeName)})
 			continue
@@ -218,6 +222,11 @@ func buildPlan(in planInput) *plan {
 		if backup == nil {
 			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf(
 				"the copy %s of Secret %s is missing from snapshot %s", sb.BackupSecretName, sb.Name, in.snapshot.Name)})
+			continue
+		}
+		if !in.holds(backup) {
+			p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
+				"the copy %s of Secret %s was not made for snapshot %s; its data is not restored", sb.BackupSecretName, sb.Name, in.snapshot.Name)})
 			continue
 		}
 		res := resourceEntry(kindSecret, corev1.SchemeGroupVersion.String(), name, snapshotapi.ResourceCreated, "data from the snapshot's copy of Secret "+sb.Name)
@@ -609,4 +618,17 @@ func resultsOf(resources []snapshotapi.RestoredResource) map[snapshotapi.Resourc
 		out[r.Result] = append(out[r.Result], r.Kind+" "+r.Name)
 	}
 	return out
+}
+
+// holds reports whether an object the content names is the content's own:
+// the controller makes every VolumeSnapshot and Secret copy of a snapshot
+// under the content's controller reference. The names are predictable, so
+// one made by anyone else is never restored from. A content the user
+// brought (a snapshot bound to it) names objects the user made, which no
+// one controls.
+func (in planInput) holds(obj metav1.Object) bool {
+	if metav1.IsControlledBy(obj, in.content) {
+		return true
+	}
+	return in.snapshot.Spec.Source.Kind == "VirtualMachineSnapshotContent" && metav1.GetControllerOf(obj) == nil
 }

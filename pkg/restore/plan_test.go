@@ -78,7 +78,7 @@ func backup(volume, claim string, dataVolume bool) snapshotapi.VolumeBackup {
 
 func testContent() *snapshotapi.VirtualMachineSnapshotContent {
 	return &snapshotapi.VirtualMachineSnapshotContent{
-		ObjectMeta: metav1.ObjectMeta{Name: "content", Namespace: "ns"},
+		ObjectMeta: metav1.ObjectMeta{Name: "content", Namespace: "ns", UID: contentUID},
 		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{
 			Source:          snapshotapi.SourceSpec{VirtualMachine: capturedVM()},
 			VolumeBackups:   []snapshotapi.VolumeBackup{backup("disk0", "vm-disk0", false), backup("disk1", "vm-dv1", true), backup("hot", "vm-hot", false)},
@@ -122,7 +122,7 @@ func withVolumePolicy(p snapshotapi.VolumeRestorePolicy) func(*snapshotapi.Virtu
 }
 
 func readyVolumeSnapshot(name, restoreSize string) *snapshotv1.VolumeSnapshot {
-	vs := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"},
+	vs := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", OwnerReferences: heldByTestContent()},
 		Status: &snapshotv1.VolumeSnapshotStatus{ReadyToUse: ptr.To(true)}}
 	if restoreSize != "" {
 		vs.Status.RestoreSize = ptr.To(resource.MustParse(restoreSize))
@@ -162,7 +162,7 @@ func (w world) input(r *snapshotapi.VirtualMachineRestore, snap *snapshotapi.Vir
 	if vss == nil {
 		vss = []*snapshotv1.VolumeSnapshot{readyVolumeSnapshot("vs-disk0", ""), readyVolumeSnapshot("vs-disk1", ""), readyVolumeSnapshot("vs-hot", "")}
 	}
-	secrets := append([]*corev1.Secret{secretObject("copy-ci", "#cloud-config", nil)}, w.secrets...)
+	secrets := append([]*corev1.Secret{testSecretCopy()}, w.secrets...)
 	in := planInput{
 		restore: r, snapshot: snap, content: testContent(), target: w.target,
 		volumeSnapshot: func(name string) *snapshotv1.VolumeSnapshot { return find(vss, name) },
@@ -504,6 +504,10 @@ func TestPlanConflicts(t *testing.T) {
 func TestPlanBlockers(t *testing.T) {
 	notReady := readyVolumeSnapshot("vs-disk0", "")
 	notReady.Status.ReadyToUse = ptr.To(false)
+	// Another user deleted the snapshot's VolumeSnapshot and made one of
+	// their own disk under its name.
+	foreign := readyVolumeSnapshot("vs-disk0", "")
+	foreign.OwnerReferences = nil
 	for _, tc := range []struct {
 		name  string
 		world world
@@ -514,6 +518,8 @@ func TestPlanBlockers(t *testing.T) {
 		{"VolumeSnapshot not ready", world{volumeSnapshots: []*snapshotv1.VolumeSnapshot{notReady, readyVolumeSnapshot("vs-disk1", ""), readyVolumeSnapshot("vs-hot", "")}},
 			"VolumeSnapshot vs-disk0 of volume disk0 is not ready to use"},
 		{"DataVolume API not served", world{noDataVolumes: true}, "DataVolume API (cdi.kubevirt.io/v1beta1) is not served"},
+		{"VolumeSnapshot made by someone else", world{volumeSnapshots: []*snapshotv1.VolumeSnapshot{foreign, readyVolumeSnapshot("vs-disk1", ""), readyVolumeSnapshot("vs-hot", "")}},
+			"VolumeSnapshot vs-disk0 of volume disk0 was not made for snapshot snap"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := buildPlan(tc.world.input(testRestore(rename("VirtualMachine", "vm", "vm2")), testSnapshot("")))
@@ -521,6 +527,41 @@ func TestPlanBlockers(t *testing.T) {
 				t.Errorf("blockers %+v, want one saying %q", p.blockers, tc.want)
 			}
 		})
+	}
+}
+
+// A Secret copy replaced by another user's Secret under its name is never
+// put into the guest; the objects of a content the user brought, which no
+// one controls, are restored from.
+func TestPlanRestoresOnlyWhatWasMadeForTheContent(t *testing.T) {
+	in := world{}.input(testRestore(rename("VirtualMachine", "vm", "vm2")), testSnapshot(""))
+	forged := secretObject("copy-ci", "#cloud-config\nusers: [intruder]", nil)
+	in.secret = func(name string) *corev1.Secret {
+		if name == forged.Name {
+			return forged
+		}
+		return nil
+	}
+	p := buildPlan(in)
+	if len(p.blockers) != 1 || p.blockers[0].reason != ReasonNameConflict || !strings.Contains(p.blockers[0].message, "the copy copy-ci of Secret vm-ci") {
+		t.Errorf("a forged Secret copy: blockers %+v, want one %s naming it", p.blockers, ReasonNameConflict)
+	}
+
+	brought := world{volumeSnapshots: []*snapshotv1.VolumeSnapshot{readyVolumeSnapshot("vs-disk0", ""), readyVolumeSnapshot("vs-disk1", ""), readyVolumeSnapshot("vs-hot", "")}}
+	for _, vs := range brought.volumeSnapshots {
+		vs.OwnerReferences = nil
+	}
+	snap := testSnapshot("")
+	snap.Spec.Source = corev1.TypedLocalObjectReference{APIGroup: ptr.To(snapshotapi.SchemeGroupVersion.Group), Kind: "VirtualMachineSnapshotContent", Name: "content"}
+	in = brought.input(testRestore(rename("VirtualMachine", "vm", "vm2")), snap)
+	in.secret = func(name string) *corev1.Secret {
+		if name == "copy-ci" {
+			return secretObject("copy-ci", "#cloud-config", nil)
+		}
+		return nil
+	}
+	if p := buildPlan(in); len(p.blockers) != 0 || len(p.claims) != 3 {
+		t.Errorf("a content the user brought: blockers %+v, %d claims; want none and 3", p.blockers, len(p.claims))
 	}
 }
 
@@ -534,4 +575,20 @@ func TestPlanConfigurationOnlySnapshot(t *testing.T) {
 	if got := volume(p.vm, "disk0").PersistentVolumeClaim.ClaimName; got != "vm-disk0" {
 		t.Errorf("a volume not in the snapshot keeps its claim (after nameReplacements): got %s", got)
 	}
+}
+
+// contentUID is testContent's UID.
+const contentUID = "content-uid"
+
+// heldByTestContent is the controller reference the controller puts on the
+// VolumeSnapshots and Secret copies of a content.
+func heldByTestContent() []metav1.OwnerReference {
+	return []metav1.OwnerReference{*metav1.NewControllerRef(testContent(), snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))}
+}
+
+// testSecretCopy is testContent's copy of the VM's cloud-init Secret.
+func testSecretCopy() *corev1.Secret {
+	secret := secretObject("copy-ci", "#cloud-config", nil)
+	secret.OwnerReferences = heldByTestContent()
+	return secret
 }

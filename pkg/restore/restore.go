@@ -98,6 +98,9 @@ const (
 	ReasonDryRun            = "DryRun"
 	ReasonDeleting          = "Deleting"
 	ReasonFeatureDisabled   = "FeatureDisabled"
+	// ReasonNameConflict: a VolumeSnapshot or Secret copy the content names
+	// was not made for it; its data is never put into a guest.
+	ReasonNameConflict = "NameConflict"
 	// ReasonCleanedUp and ReasonHandedOver are those of ConditionCleanedUp.
 	ReasonCleanedUp  = "CleanedUp"
 	ReasonHandedOver = "HandedOver"

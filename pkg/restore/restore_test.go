@@ -229,7 +229,7 @@ func snapshotWorld() []runtime.Object {
 	snap.Status.VirtualMachineSnapshotContentName = ptr.To("content")
 	return []runtime.Object{snap, testContent(),
 		readyVolumeSnapshot("vs-disk0", "2Gi"), readyVolumeSnapshot("vs-disk1", ""), readyVolumeSnapshot("vs-hot", ""),
-		secretObject("copy-ci", "#cloud-config", nil)}
+		testSecretCopy()}
 }
 
 func withSpec(mutate func(*snapshotapi.VirtualMachineRestoreSpec)) func(*snapshotapi.VirtualMachineRestore) {
