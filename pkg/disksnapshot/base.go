@@ -3,6 +3,7 @@ package disksnapshot
 import (
 	"context"
 	"slices"
+	"strings"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
@@ -269,10 +270,24 @@ func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
 		return
 	}
 	owner := metav1.GetControllerOf(vs)
-	if owner == nil || owner.Kind != "VirtualDiskSnapshot" || owner.APIVersion != snapshotapi.SchemeGroupVersion.String() {
+	if owner != nil && owner.Kind == "VirtualDiskSnapshot" && owner.APIVersion == snapshotapi.SchemeGroupVersion.String() {
+		c.queue.Add(vs.Namespace + "/" + owner.Name)
+	}
+	// One made by someone else under a disk snapshot's VolumeSnapshot name
+	// wakes that disk snapshot too: to wait, or to go on once it is gone.
+	uid, ok := strings.CutPrefix(vs.Name, volumeSnapshotPrefix)
+	if !ok || (owner != nil && owner.UID == types.UID(uid)) {
 		return
 	}
-	c.queue.Add(vs.Namespace + "/" + owner.Name)
+	snaps, err := c.diskSnapshots.VirtualDiskSnapshots(vs.Namespace).List(everything)
+	if err != nil {
+		return
+	}
+	for _, s := range snaps {
+		if s.UID == types.UID(uid) {
+			c.queue.Add(s.Namespace + "/" + s.Name)
+		}
+	}
 }
 
 // enqueueSnapshotsOfDisk wakes the snapshots of the disks a claim,

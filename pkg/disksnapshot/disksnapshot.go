@@ -8,7 +8,8 @@
 //	        │  waits: disk missing, not ready, resizing or being deleted;                    │ create VolumeSnapshot ─► cut ─► thaw, unlock
 //	        │  no or ambiguous VolumeSnapshotClass; VM starting; no guest agent               │ fails at once: disk deleted before the cut,
 //	        │  or paused (required consistency); another snapshot holds the VM;               │ VolumeSnapshot deleted before it was ready
-//	        │  no place among the VMs frozen at once; a freeze that failed (retried)          │
+//	        │  no place among the VMs frozen at once; a freeze that failed (retried);         │
+//	        │  its VolumeSnapshot's name taken by one it did not create (VM released)         │
 //	        └──────────────────────(failureDeadline passes)──────────────────────► Failed ◄───┘  (thaw, unlock, delete the VolumeSnapshot)
 //	any phase, feature gate on or off ──(deleted)──► Terminating ──(thawed, unlocked, VolumeSnapshot gone)──► finalizer released
 //
@@ -19,10 +20,16 @@
 // Ownership: VirtualDiskSnapshot ◄─controller─ VolumeSnapshot vdsnapshot-<uid>,
 // so a retry after a crash finds the VolumeSnapshot it already made. Whether
 // it was made is asked of the API (the cache, or this process's record of
-// its creates), never of the status. A running VM with a guest agent is
-// locked through its status.snapshotInProgress ("VirtualDiskSnapshot/<name>")
-// before it is frozen, and only the holder of the lock thaws it, so VM and
-// disk snapshots of one VM take turns and never thaw each other.
+// its creates), never of the status. The name is no proof: anyone who can
+// read the disk snapshot's UID can take it. Only the controller reference
+// is (ownVolumeSnapshot); any other VolumeSnapshot under the name, found in
+// the cache or by the create's AlreadyExists, is never observed, changed or
+// deleted, and the snapshot waits (NameConflict) until its deadline.
+//
+// A running VM with a guest agent is locked through its
+// status.snapshotInProgress ("VirtualDiskSnapshot/<name>") before it is
+// frozen, and only the holder of the lock thaws it, so VM and disk
+// snapshots of one VM take turns and never thaw each other.
 //
 // The source claim needs no finalizer of ours: external-snapshotter's
 // snapshot.storage.kubernetes.io/pvc-as-source-protection keeps it from the
@@ -83,6 +90,11 @@ const (
 	ReasonSourceReplaced   = "SourceReplaced"
 	ReasonDeleting         = "Deleting"
 	ReasonWaitingToFreeze  = "WaitingToFreeze"
+	// ReasonNameConflict: a VolumeSnapshot this disk snapshot did not
+	// create has its VolumeSnapshot's name. The name follows from the UID,
+	// which anyone who can read the disk snapshot sees; the snapshot waits,
+	// leaves that VolumeSnapshot alone and fails at its deadline.
+	ReasonNameConflict = "NameConflict"
 )
 
 // Reasons naming the step whose API call failed, in the conditions while it
@@ -108,8 +120,10 @@ var everything = labels.Everything()
 
 // VolumeSnapshotName is the name of the VolumeSnapshot of a disk snapshot.
 func VolumeSnapshotName(snap *snapshotapi.VirtualDiskSnapshot) string {
-	return "vdsnapshot-" + string(snap.UID)
+	return volumeSnapshotPrefix + string(snap.UID)
 }
+
+const volumeSnapshotPrefix = "vdsnapshot-"
 
 // LockHolder is the name a disk snapshot holds its VM's lock under.
 func LockHolder(snap *snapshotapi.VirtualDiskSnapshot) string {
@@ -259,6 +273,18 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 // named it before the freeze.
 func (c *Controller) progress(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, deadline controller.Deadline, now time.Time) (time.Duration, error) {
 	vs := c.knownVolumeSnapshot(snap, now)
+	if vs == nil && controller.ReadyReason(snap.Status.Conditions) == ReasonNameConflict {
+		// The cache may not show yet the VolumeSnapshot a create's
+		// AlreadyExists found: ask the API before locking and freezing again.
+		var err error
+		if vs, err = c.liveVolumeSnapshot(ctx, snap); err != nil {
+			return 0, err
+		}
+	}
+	if vs != nil && !ownVolumeSnapshot(snap, vs) {
+		// Seen before anything is locked or frozen.
+		return c.nameConflict(ctx, snap, vs.Name, deadline, now)
+	}
 	switch {
 	case vs == nil && snap.Status.CreationTime != nil:
 		// Cut and gone: making it again would cut another point in time.
@@ -274,10 +300,63 @@ func (c *Controller) progress(ctx context.Context, snap *snapshotapi.VirtualDisk
 	return c.observe(ctx, snap, vs, deadline, now)
 }
 
+// ownVolumeSnapshot reports whether the snapshot created the VolumeSnapshot:
+// only its controller reference proves it, never the name or the labels.
+func ownVolumeSnapshot(snap *snapshotapi.VirtualDiskSnapshot, vs *snapshotv1.VolumeSnapshot) bool {
+	return metav1.IsControlledBy(vs, snap)
+}
+
+// nameTaken is a create answered AlreadyExists for a VolumeSnapshot the
+// snapshot did not create.
+type nameTaken struct{ name string }
+
+func (e *nameTaken) Error() string {
+	return fmt.Sprintf("VolumeSnapshot %s exists and was not created by this disk snapshot", e.name)
+}
+
+// nameConflict keeps the snapshot waiting, or fails it at its deadline,
+// while a VolumeSnapshot it did not create has its VolumeSnapshot's name.
+// That one is left alone; a VM this snapshot locked or froze is released,
+// since nothing can be cut for it until the name is free. Once its own was
+// cut, the snapshot fails at once: cutting again would take another point
+// in time.
+func (c *Controller) nameConflict(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot, name string,
+	deadline controller.Deadline, now time.Time,
+) (time.Duration, error) {
+	if snap.Status.CreationTime != nil {
+		c.fail(snap, now, ReasonNameConflict, fmt.Sprintf("VolumeSnapshot %s was deleted and replaced by one this disk snapshot did not create; "+
+			"that one is left alone, and the disk snapshot cannot be restored", name))
+		return 0, nil
+	}
+	if err := c.thawIfNeeded(ctx, snap); err != nil {
+		return 0, err
+	}
+	if err := c.unlockVM(ctx, snap); err != nil {
+		return 0, err
+	}
+	snap.Status.VolumeSnapshotName = nil // names only the snapshot's own
+	klog.FromContext(ctx).V(2).Info("The VolumeSnapshot's name is taken by one this snapshot did not create", "volumeSnapshot", klog.KRef(snap.Namespace, name))
+	return c.wait(snap, deadline, now, blocker{ReasonNameConflict, fmt.Sprintf(
+		"VolumeSnapshot %s exists and was not created by this disk snapshot (it has no controller reference to it); "+
+			"it is left alone, and the snapshot cannot start while it has the name", name)}), nil
+}
+
+// liveVolumeSnapshot reads the VolumeSnapshot under the snapshot's name from
+// the API; nil if there is none.
+func (c *Controller) liveVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (*snapshotv1.VolumeSnapshot, error) {
+	name := VolumeSnapshotName(snap)
+	vs, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	return vs, stepErr(ReasonNameConflict, err, "reading VolumeSnapshot %s", name)
+}
+
 // knownVolumeSnapshot returns the snapshot's VolumeSnapshot if it exists:
 // the cache's, or the one this process created that the cache does not
 // show yet. A restart empties the record of creates, and then the cache,
 // listed after every create of the process before, is the whole truth.
+// What it returns is only under the snapshot's name: check ownVolumeSnapshot.
 func (c *Controller) knownVolumeSnapshot(snap *snapshotapi.VirtualDiskSnapshot, now time.Time) *snapshotv1.VolumeSnapshot {
 	name := VolumeSnapshotName(snap)
 	cached, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name)
@@ -318,6 +397,12 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualDiskSna
 	if vs == nil {
 		var err error
 		if vs, err = c.createVolumeSnapshot(ctx, snap, next.claim.Name, next.class, now); err != nil {
+			// Taken since the cache was looked at, maybe while frozen.
+			var taken *nameTaken
+			if errors.As(err, &taken) {
+				requeue, err := c.nameConflict(ctx, snap, taken.name, deadline, now)
+				return nil, requeue, err
+			}
 			return nil, 0, err
 		}
 		klog.FromContext(ctx).V(2).Info("Created the VolumeSnapshot", "volumeSnapshot", klog.KObj(vs), "class", next.class,
@@ -464,8 +549,12 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	created, err := client.Create(ctx, vs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		// Made by a sync whose create answered with an error, or by a
-		// process before a restart, and not in the cache yet.
+		// process before a restart, and not in the cache yet; or by
+		// someone else, which only the controller reference tells.
 		created, err = client.Get(ctx, vs.Name, metav1.GetOptions{})
+		if err == nil && !ownVolumeSnapshot(snap, created) {
+			return nil, &nameTaken{name: vs.Name}
+		}
 	}
 	if err != nil {
 		return nil, stepErr(ReasonCreateFailed, err, "creating VolumeSnapshot %s of PersistentVolumeClaim %s", vs.Name, claimName)
@@ -601,6 +690,14 @@ func (c *Controller) syncReady(ctx context.Context, snap *snapshotapi.VirtualDis
 	if err != nil {
 		return err
 	}
+	if !ownVolumeSnapshot(snap, vs) {
+		// Ours was deleted and the name taken: not our data to offer.
+		snap.Status.ReadyToUse = ptr.To(false)
+		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonNameConflict,
+			fmt.Sprintf("VolumeSnapshot %s was not created by this disk snapshot, whose own is gone; the disk snapshot cannot be restored", name),
+			snap.Generation, now)
+		return nil
+	}
 	ready := vs.Status != nil && ptr.Deref(vs.Status.ReadyToUse, false)
 	snap.Status.ReadyToUse = ptr.To(ready)
 	if ready {
@@ -670,7 +767,7 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 // whether it is gone.
 func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi.VirtualDiskSnapshot) (bool, error) {
 	vs := c.knownVolumeSnapshot(snap, c.clock.Now())
-	if vs == nil || !metav1.IsControlledBy(vs, snap) {
+	if vs == nil || !ownVolumeSnapshot(snap, vs) {
 		return true, nil // gone, or not ours to delete
 	}
 	if vs.DeletionTimestamp != nil {
