@@ -76,6 +76,9 @@ const (
 	// ReasonStorageError: still in progress, but a VolumeSnapshot reports an
 	// error (the snapshot fails with it at its deadline, if it has one).
 	ReasonStorageError = "VolumeSnapshotError"
+	// ReasonThawFailed: every volume is cut, but the guest could not be
+	// thawed; the thaw is retried until the deadline.
+	ReasonThawFailed = "ThawFailed"
 )
 
 var everything = labels.Everything()
@@ -471,7 +474,12 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		// process started after the freeze does not know whether the guest
 		// is still frozen: it thaws, as the holder of the VM lock.
 		if err := c.thawIfNeeded(ctx, snap); err != nil {
-			return 0, err
+			// Said in the status, retried, and failed at the deadline like
+			// any step: a thaw that keeps failing must not hold the
+			// snapshot InProgress for good.
+			message := fmt.Sprintf("all %d volumes are cut; thawing the guest failed, retrying: %v", len(content.Spec.VolumeBackups), err)
+			c.setConditions(snap, now, metav1.ConditionTrue, ReasonThawFailed, message, metav1.ConditionFalse, ReasonThawFailed, message)
+			return c.requeueOrFail(snap, deadline, now, err)
 		}
 		snap.Status.CreationTime = ptr.To(metav1.NewTime(observed.lastCut))
 		if len(content.Spec.VolumeBackups) == 0 {
