@@ -139,13 +139,17 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 		content.Spec.SecretBackups = append(content.Spec.SecretBackups, snapshotapi.SecretBackup{
 			Name:             s.secret.Name,
 			VolumeNames:      s.volumes,
-			BackupSecretName: secretBackupName(snap.UID, s.secret.Name),
+			BackupSecretName: SecretBackupName(snap.UID, s.secret.Name),
 		})
 	}
 
 	created, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Create(ctx, content, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
+		// Made by a sync whose answer was lost, or by another user.
 		created, err = c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Get(ctx, content.Name, metav1.GetOptions{})
+		if err == nil && !ownContent(snap, created) {
+			return nil, &nameConflict{kind: "VirtualMachineSnapshotContent", name: content.Name}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("creating VirtualMachineSnapshotContent %s: %w", content.Name, err)
@@ -181,8 +185,11 @@ func (c *Controller) ensureSecretCopies(ctx context.Context, snap *snapshotapi.V
 		return nil
 	}
 	for _, b := range content.Spec.SecretBackups {
-		_, err := c.kube.CoreV1().Secrets(snap.Namespace).Get(ctx, b.BackupSecretName, metav1.GetOptions{})
+		existing, err := c.kube.CoreV1().Secrets(snap.Namespace).Get(ctx, b.BackupSecretName, metav1.GetOptions{})
 		if err == nil {
+			if !metav1.IsControlledBy(existing, content) {
+				return &nameConflict{kind: "Secret", name: existing.Name}
+			}
 			continue
 		}
 		if !apierrors.IsNotFound(err) {
@@ -206,7 +213,7 @@ func (c *Controller) copySecret(ctx context.Context, snap *snapshotapi.VirtualMa
 ) error {
 	backup := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      secretBackupName(snap.UID, secret.Name),
+			Name:      SecretBackupName(snap.UID, secret.Name),
 			Namespace: snap.Namespace,
 			Labels:    map[string]string{LabelSnapshotName: snap.Name},
 			Annotations: map[string]string{
@@ -220,7 +227,18 @@ func (c *Controller) copySecret(ctx context.Context, snap *snapshotapi.VirtualMa
 		Immutable: ptr.To(true),
 	}
 	_, err := c.kube.CoreV1().Secrets(snap.Namespace).Create(ctx, backup, metav1.CreateOptions{})
-	if err != nil && !apierrors.IsAlreadyExists(err) {
+	if apierrors.IsAlreadyExists(err) {
+		// Made by a sync whose answer was lost, or by another user.
+		existing, getErr := c.kube.CoreV1().Secrets(snap.Namespace).Get(ctx, backup.Name, metav1.GetOptions{})
+		if getErr != nil {
+			return fmt.Errorf("reading the copy %s of Secret %s, which exists already: %w", backup.Name, secret.Name, getErr)
+		}
+		if !metav1.IsControlledBy(existing, content) {
+			return &nameConflict{kind: "Secret", name: backup.Name}
+		}
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("copying Secret %s: %w", secret.Name, err)
 	}
 	return nil

@@ -191,7 +191,7 @@ func TestLostStatusWriteAfterTheContentLosesNothing(t *testing.T) {
 				len(st.SnapshotVolumes.ExcludedVolumes) != 1 || st.SnapshotVolumes.ExcludedVolumes[0].Name != "cloudinit" {
 				t.Errorf("snapshotVolumes %+v, want root included and cloudinit excluded", st.SnapshotVolumes)
 			}
-			copyName := secretBackupName(snap.UID, "userdata")
+			copyName := SecretBackupName(snap.UID, "userdata")
 			if c, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), copyName, metav1.GetOptions{}); err != nil || string(c.Data["userdata"]) != "#cloud-config" {
 				t.Errorf("Secret copy %s: %v, %v; want it made with the Secret's data", copyName, c, err)
 			}

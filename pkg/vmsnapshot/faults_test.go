@@ -178,7 +178,7 @@ func requireCompleteSnapshot(t *testing.T, f *fixture, guest *guestLog) {
 	if _, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotContents("ns").Get(ctx, ContentName(newSnapshot(0)), metav1.GetOptions{}); err != nil {
 		t.Errorf("content: %v", err)
 	}
-	if _, err := f.kube.CoreV1().Secrets("ns").Get(ctx, secretBackupName("uid-1", "userdata"), metav1.GetOptions{}); err != nil {
+	if _, err := f.kube.CoreV1().Secrets("ns").Get(ctx, SecretBackupName("uid-1", "userdata"), metav1.GetOptions{}); err != nil {
 		t.Errorf("Secret copy: %v", err)
 	}
 	list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(ctx, metav1.ListOptions{})

@@ -93,8 +93,8 @@ func VolumeSnapshotName(snapUID types.UID, volumeName string) string {
 	return "vmsnapshot-" + string(snapUID) + "-" + volumeName
 }
 
-// secretBackupName is the name of the copy of one Secret the VM uses.
-func secretBackupName(snapUID types.UID, secretName string) string {
+// SecretBackupName is the name of the copy of one Secret the VM uses.
+func SecretBackupName(snapUID types.UID, secretName string) string {
 	sum := sha256.Sum256([]byte(secretName))
 	return "vmsnapshot-" + string(snapUID) + "-secret-" + hex.EncodeToString(sum[:5])
 }
@@ -264,6 +264,10 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 	if err != nil && !apierrors.IsNotFound(err) {
 		return 0, err
 	}
+	if content != nil && !ownContent(snap, content) {
+		conflict := &nameConflict{kind: "VirtualMachineSnapshotContent", name: content.Name}
+		return c.wait(snap, deadline, now, blocker{ReasonNameConflict, conflict.Error()})
+	}
 	if content != nil {
 		deriveFromContent(snap, content)
 	}
@@ -349,6 +353,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 		return nil, err
 	}
 	blockers = append(blockers, secretBlockers...)
+	blockers = append(blockers, c.volumeSnapshotConflicts(snap, plan)...)
 	if len(blockers) > 0 {
 		_, err := c.wait(snap, deadline, now, blockers...)
 		return nil, err
@@ -426,6 +431,10 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	required := snap.Spec.IsConsistencyRequired()
 	guestFrozen := freezesGuest(content)
 
+	if len(observed.foreign) > 0 {
+		// Checked before the freeze: nothing is cut while a name is taken.
+		return c.requeueOrFail(snap, deadline, now, &nameConflict{kind: "VolumeSnapshot", name: observed.foreign[0]})
+	}
 	if len(observed.missing) > 0 && !cutBefore {
 		window := c.freezer.OpenWindow(snap.UID, now)
 		if guestFrozen {
@@ -667,7 +676,9 @@ func (c *Controller) wakeFreezeWaiters(free int) {
 
 // volumeSnapshotsState is what the VolumeSnapshots of a content show.
 type volumeSnapshotsState struct {
-	missing          []string
+	missing []string
+	// foreign are names taken by VolumeSnapshots the content does not control.
+	foreign          []string
 	cut, ready       int
 	allCut, allReady bool
 	lastCut          time.Time
@@ -730,6 +741,10 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 		vs, ok := c.createdVolumeSnapshots.Lookup(content.Namespace+"/"+name, cached, err, c.clock.Now())
 		if !ok {
 			s.missing = append(s.missing, name)
+			continue
+		}
+		if !ownVolumeSnapshot(content, vs) {
+			s.foreign = append(s.foreign, name)
 			continue
 		}
 		window, _ := freeze.WindowOf(vs.Annotations)
@@ -816,7 +831,11 @@ func (c *Controller) createVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	}
 	created, err := c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Create(ctx, vs, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		return nil
+		// Made by a sync whose answer was lost, or by another user.
+		created, err = c.snapshotClient.SnapshotV1().VolumeSnapshots(snap.Namespace).Get(ctx, vs.Name, metav1.GetOptions{})
+		if err == nil && !ownVolumeSnapshot(content, created) {
+			return &nameConflict{kind: "VolumeSnapshot", name: vs.Name}
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("creating VolumeSnapshot %s for volume %s: %w", vs.Name, b.VolumeName, err)
@@ -949,7 +968,7 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 	if err != nil {
 		return false, err
 	}
-	if !metav1.IsControlledBy(content, snap) && ptr.Deref(content.Spec.VirtualMachineSnapshotName, "") != snap.Name {
+	if !ownContent(snap, content) {
 		return true, nil // not ours to delete
 	}
 	if content.DeletionTimestamp != nil {
@@ -1141,6 +1160,17 @@ func (c *Controller) wait(snap *snapshotapi.VirtualMachineSnapshot, deadline con
 func (c *Controller) requeueOrFail(snap *snapshotapi.VirtualMachineSnapshot, deadline controller.Deadline, now time.Time, err error) (time.Duration, error) {
 	if err == nil {
 		return deadline.Remaining(now), nil
+	}
+	if conflict, ok := asNameConflict(err); ok {
+		// Waited out, not retried with backoff: only the user can free the
+		// name, and the cache shows when they do.
+		if deadline.Exceeded(now) {
+			c.fail(snap, now, ReasonNameConflict, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %v", deadline.Length, conflict))
+			return 0, nil
+		}
+		snap.Status.ReadyToUse = ptr.To(false)
+		c.setConditions(snap, now, metav1.ConditionFalse, ReasonNameConflict, conflict.Error(), metav1.ConditionFalse, ReasonNameConflict, conflict.Error())
+		return controller.Sooner(deadline.Remaining(now), nameConflictRecheck), nil
 	}
 	if deadline.Exceeded(now) {
 		c.fail(snap, now, ReasonDeadlineExceeded, fmt.Sprintf("the snapshot did not complete within its failureDeadline of %s: %v", deadline.Length, err))

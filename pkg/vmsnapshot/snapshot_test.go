@@ -379,11 +379,13 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 	}
 	cut := created.Add(2 * time.Second)
 	volumeSnapshot := func(ready bool) *snapshotv1.VolumeSnapshot {
-		return &snapshotv1.VolumeSnapshot{
+		vs := &snapshotv1.VolumeSnapshot{
 			ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns",
 				Annotations: windowAnnotations(created.Add(3 * time.Second))},
 			Status: &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(cut)), ReadyToUse: ptr.To(ready)},
 		}
+		ownedBy(snap, content, vs)
+		return vs
 	}
 
 	for _, tc := range []struct {
@@ -459,6 +461,7 @@ func TestSyncFailedCleansUp(t *testing.T) {
 	}
 	// The VolumeSnapshot exists but was never cut: the storage is stuck.
 	stuck := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"}}
+	ownedBy(snap, content, stuck)
 	f := newFixture(t, created.Add(2*time.Minute), append(storageObjects(), vm, runningVMI(true), snap, content, stuck)...)
 	_ = f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
 	f.writes = nil
@@ -466,7 +469,8 @@ func TestSyncFailedCleansUp(t *testing.T) {
 	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
 		t.Fatal(err)
 	}
-	want := "update virtualmachinesnapshots/status,put virtualmachineinstances/unfreeze,update virtualmachines/status,delete virtualmachinesnapshotcontents"
+	// The content goes once its VolumeSnapshot is gone.
+	want := "update virtualmachinesnapshots/status,put virtualmachineinstances/unfreeze,update virtualmachines/status,delete volumesnapshots"
 	if got := strings.Join(f.actions(), ","); got != want {
 		t.Errorf("actions:\n got %s\nwant %s", got, want)
 	}
@@ -511,6 +515,7 @@ func testFailedFreezeCutsNothing(t *testing.T, status snapshotapi.VirtualMachine
 			PersistentVolumeClaim: snapshotapi.PersistentVolumeClaimTemplate{Name: "root-pvc"},
 		}}},
 	}
+	ownedBy(snap, content)
 	f := newFixture(t, created.Add(20*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content)...)
 	froze := false
 	f.kubevirt.PrependReactor("put", "virtualmachineinstances", func(a kubetesting.Action) (bool, runtime.Object, error) {
@@ -676,6 +681,7 @@ func frozenWithCutContent(t *testing.T, mutate ...func(*snapshotv1.VolumeSnapsho
 	for _, m := range mutate {
 		m(bound)
 	}
+	ownedBy(snap, content, vs)
 	f := newFixture(t, created.Add(3*time.Second), append(storageObjects(), vm, runningVMI(true), snap, content, vs, bound)...)
 	_ = f.c.freezer.Freeze(context.Background(), snap.UID, "ns", "vm")
 	f.writes = nil
@@ -709,6 +715,7 @@ func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"},
 		Status:     &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(cut)), ReadyToUse: ptr.To(false)},
 	}
+	ownedBy(snap, content, vs)
 	f := newFixture(t, created.Add(2*time.Second), append(storageObjects(), vm, snap, content, vs)...)
 
 	requeue, err := f.c.sync(context.Background(), "ns/snap")
@@ -834,4 +841,16 @@ func TestSyncTrustsItsOwnCreates(t *testing.T) {
 // freezer (auto-thaw 30s) held the guest frozen since frozenAt.
 func windowAnnotations(frozenAt time.Time) map[string]string {
 	return (&freeze.Window{FrozenAt: frozenAt, AutoThawAt: frozenAt.Add(30 * time.Second)}).Annotations()
+}
+
+// ownedBy makes a content the snapshot's own, and VolumeSnapshots the
+// content's, as the controller creates them.
+func ownedBy(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent, vss ...*snapshotv1.VolumeSnapshot) {
+	if content.UID == "" {
+		content.UID = "content-uid"
+	}
+	content.OwnerReferences = contentOwners(snap)
+	for _, vs := range vss {
+		vs.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(content, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshotContent"))}
+	}
 }

@@ -1,0 +1,72 @@
+package vmsnapshot
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+)
+
+// ReasonNameConflict: an object the snapshot creates under a name derived
+// from its UID exists already and is not the snapshot's own. Anyone who can
+// create objects in the namespace can read the UID and take the name; the
+// snapshot waits, leaves the object alone, and fails at its deadline.
+const ReasonNameConflict = "NameConflict"
+
+// nameConflictRecheck is how often a snapshot whose child's name is taken
+// looks again: the intruder carries no reference that would wake it.
+const nameConflictRecheck = 10 * time.Second
+
+// nameConflict is a child name taken by an object the snapshot did not make.
+type nameConflict struct {
+	kind, name string
+}
+
+func (e *nameConflict) Error() string {
+	return fmt.Sprintf("%s %s exists and was not created by this snapshot; it is left alone: delete it, or the snapshot fails at its deadline", e.kind, e.name)
+}
+
+// asNameConflict reports whether err says a child's name is taken.
+func asNameConflict(err error) (*nameConflict, bool) {
+	var conflict *nameConflict
+	return conflict, errors.As(err, &conflict)
+}
+
+// ownContent reports whether the snapshot made the content. A content that
+// goes with its snapshot carries the snapshot's controller reference; a
+// retained one carries no owner (so that deleting the snapshot cannot
+// garbage-collect it) and names the snapshot.
+func ownContent(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) bool {
+	if metav1.IsControlledBy(content, snap) {
+		return true
+	}
+	return snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain &&
+		len(content.OwnerReferences) == 0 &&
+		ptr.Deref(content.Spec.VirtualMachineSnapshotName, "") == snap.Name
+}
+
+// ownVolumeSnapshot reports whether the content's snapshot made the
+// VolumeSnapshot: every one it makes is controlled by the content.
+func ownVolumeSnapshot(content *snapshotapi.VirtualMachineSnapshotContent, vs *snapshotv1.VolumeSnapshot) bool {
+	return metav1.IsControlledBy(vs, content)
+}
+
+// volumeSnapshotConflicts lists the planned VolumeSnapshot names that the
+// cache shows taken, checked before the snapshot locks or freezes the VM.
+func (c *Controller) volumeSnapshotConflicts(snap *snapshotapi.VirtualMachineSnapshot, plan volumePlan) []blocker {
+	var out []blocker
+	for _, v := range plan.included {
+		name := VolumeSnapshotName(snap.UID, v.volumeName)
+		if vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name); err == nil {
+			// Not made yet, so not ours whatever it says.
+			conflict := &nameConflict{kind: "VolumeSnapshot", name: vs.Name}
+			out = append(out, blocker{ReasonNameConflict, conflict.Error()})
+		}
+	}
+	return out
+}
