@@ -53,15 +53,17 @@ type Controller struct {
 	kubevirt kubevirtclient.Interface
 	cdi      cdiclient.Interface
 
-	restores        vmsnaplisters.VirtualMachineRestoreLister
-	restoreIndexer  cache.Indexer
-	snapshots       vmsnaplisters.VirtualMachineSnapshotLister
-	contents        vmsnaplisters.VirtualMachineSnapshotContentLister
-	vms             kubevirtinformers.Lister[*kubevirtv1.VirtualMachine]
-	vmis            kubevirtinformers.Lister[*kubevirtv1.VirtualMachineInstance]
-	dataVolumes     kubevirtinformers.Lister[*cdiv1.DataVolume]
-	claims          corelisters.PersistentVolumeClaimLister
-	volumeSnapshots vslisters.VolumeSnapshotLister
+	restores       vmsnaplisters.VirtualMachineRestoreLister
+	restoreIndexer cache.Indexer
+	snapshots      vmsnaplisters.VirtualMachineSnapshotLister
+	contents       vmsnaplisters.VirtualMachineSnapshotContentLister
+	vms            kubevirtinformers.Lister[*kubevirtv1.VirtualMachine]
+	vmis           kubevirtinformers.Lister[*kubevirtv1.VirtualMachineInstance]
+	// vmIndexer and vmiIndexer find VMs and VMIs of every namespace by MAC.
+	vmIndexer, vmiIndexer cache.Indexer
+	dataVolumes           kubevirtinformers.Lister[*cdiv1.DataVolume]
+	claims                corelisters.PersistentVolumeClaimLister
+	volumeSnapshots       vslisters.VolumeSnapshotLister
 
 	volumeSnapshotsOK func() bool
 	kubeVirtOK        func() bool
@@ -129,6 +131,8 @@ func New(cfg Config) (*Controller, error) {
 		contents:        cfg.Contents.Lister(),
 		vms:             kubevirtinformers.VirtualMachineLister(vmInformer),
 		vmis:            kubevirtinformers.VirtualMachineInstanceLister(vmiInformer),
+		vmIndexer:       vmInformer.GetIndexer(),
+		vmiIndexer:      vmiInformer.GetIndexer(),
 		dataVolumes:     kubevirtinformers.DataVolumeLister(dvInformer),
 		claims:          cfg.Claims.Lister(),
 		volumeSnapshots: cfg.VolumeSnapshots.Lister(),
@@ -141,6 +145,11 @@ func New(cfg Config) (*Controller, error) {
 		clock:    cfg.Clock,
 		metrics:  cfg.Metrics,
 		enabled:  cfg.Enabled,
+	}
+	for _, informer := range []cache.SharedIndexInformer{vmInformer, vmiInformer} {
+		if err := addMACIndex(informer); err != nil {
+			return nil, err
+		}
 	}
 	c.createdClaims = controller.NewCreateExpectations[*corev1.PersistentVolumeClaim]()
 	c.createdVMs = controller.NewCreateExpectations[*kubevirtv1.VirtualMachine]()

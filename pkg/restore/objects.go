@@ -110,20 +110,7 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 		targetKey = o.live.vm.Name
 	}
 	o.claimUsers = func(claim string) []string { return c.claimUsers(ns, claim, targetKey) }
-	o.macUser = func(mac string) string {
-		vmis, _ := c.vmis.Namespace(ns).List(everything)
-		for _, vmi := range vmis {
-			if vmi.Name == targetKey {
-				continue
-			}
-			for _, iface := range vmi.Status.Interfaces {
-				if strings.EqualFold(iface.MAC, mac) {
-					return vmi.Name
-				}
-			}
-		}
-		return ""
-	}
+	o.macUser = func(mac string) string { return c.macUser(mac, ns, targetKey) }
 	return o, nil
 }
 
@@ -140,9 +127,9 @@ func errNotOurs(kind, name string) error {
 // (a label is only an index; anyone can copy it). It is not a controller
 // reference, since the VM controls some of the restored disks, and it blocks
 // nothing. A Ready restore hands them over (drops the reference), so that
-// deleting it cannot garbage-collect them. Secrets and DataVolumes carry no
-// owner reference: the controller may not patch or update them (RBAC), so it
-// could not hand them over; for them the label stays the mark.
+// deleting it cannot garbage-collect them. DataVolumes carry no owner
+// reference (the controller may not patch them, so it could not hand them
+// over); the claim each adopts, made under the reference, is the proof.
 func ownerRef(r *snapshotapi.VirtualMachineRestore) metav1.OwnerReference {
 	return metav1.OwnerReference{
 		APIVersion: snapshotapi.SchemeGroupVersion.String(), Kind: "VirtualMachineRestore", Name: r.Name, UID: r.UID,
@@ -152,8 +139,7 @@ func ownerRef(r *snapshotapi.VirtualMachineRestore) metav1.OwnerReference {
 // ours reports whether the restore created an object: it carries the
 // restore's owner reference, or, for the kinds that carry none, its label.
 func ours(r *snapshotapi.VirtualMachineRestore, obj metav1.Object) bool {
-	switch obj.(type) {
-	case *corev1.Secret, *cdiv1.DataVolume:
+	if _, ok := obj.(*cdiv1.DataVolume); ok {
 		return obj.GetLabels()[LabelRestoreUID] == string(r.UID)
 	}
 	return ownedByRestore(r, obj)
@@ -430,6 +416,11 @@ func (c *Controller) createdKinds() []createdKind {
 		},
 		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
 			return c.kube.CoreV1().Secrets(ns).Delete(ctx, name, opts)
+		},
+		disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
+			_, err := c.kube.CoreV1().Secrets(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.JSONPatchType,
+				disownPatch(obj, r.UID), metav1.PatchOptions{})
+			return err
 		},
 	}}
 	if c.kubeVirtOK() {

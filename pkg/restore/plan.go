@@ -66,9 +66,9 @@ type planInput struct {
 	// claimUsers names the VMs of the namespace, other than the target,
 	// whose spec uses a claim (directly or through a DataVolume of its name).
 	claimUsers func(claim string) []string
-	// macUser names a running VM of the namespace, other than the target,
-	// that uses a MAC. MACs are checked within the namespace: that is where
-	// the VM's networks are defined, and where a user can act on a conflict.
+	// macUser names a VM other than the target, running or not, in any
+	// namespace, that uses a MAC: MACs are unique in the cluster, as
+	// KubeMacPool assumes.
 	macUser func(mac string) string
 }
 
@@ -136,9 +136,14 @@ func buildPlan(in planInput) *plan {
 	vmResult, vmMessage := snapshotapi.ResourceCreated, fmt.Sprintf("created stopped from snapshot %s", in.snapshot.Name)
 	switch t := in.target; {
 	case t == nil || ours(r, t):
-	case t.Name == source.Name && (in.snapshot.Status.SourceUID == nil || *in.snapshot.Status.SourceUID == t.UID):
+	case t.Name == source.Name && in.snapshot.Status.SourceUID != nil && *in.snapshot.Status.SourceUID == t.UID:
 		p.inPlace = true
 		vmResult, vmMessage = snapshotapi.ResourceReplaced, fmt.Sprintf("spec replaced by the one in snapshot %s", in.snapshot.Name)
+	case t.Name == source.Name && in.snapshot.Status.SourceUID == nil:
+		// A content the user brought may name any VM: without the UID of
+		// the VM it was taken of, no VM is overwritten in place.
+		p.refused = fmt.Sprintf("snapshot %s does not record the UID of the VM it was taken of, so it is not restored over VirtualMachine %s; "+
+			"restore into a new VM with spec.target or a VirtualMachine nameReplacement, or record spec.sourceUID in its content", in.snapshot.Name, t.Name)
 	case t.Name == source.Name:
 		p.refused = fmt.Sprintf("VirtualMachine %s was deleted and created again since snapshot %s was taken of it (UID %s, now %s); "+
 			"restore into a new VM with spec.target or a VirtualMachine nameReplacement", t.Name, in.snapshot.Name, *in.snapshot.Status.SourceUID, t.UID)
@@ -258,7 +263,7 @@ func buildPlan(in planInput) *plan {
 			if user == "" {
 				continue
 			}
-			message := fmt.Sprintf("MAC address %s of interface %s is used by running VirtualMachine %s", ifaces[i].MacAddress, ifaces[i].Name, user)
+			message := fmt.Sprintf("MAC address %s of interface %s is used by VirtualMachine %s", ifaces[i].MacAddress, ifaces[i].Name, user)
 			if p.conflict(mode, message, true) {
 				ifaces[i].MacAddress = ""
 				vmMessage += "; interface " + ifaces[i].Name + " gets a new MAC address: " + message
@@ -485,6 +490,7 @@ func restoredSecret(r *snapshotapi.VirtualMachineRestore, name string, backup *c
 	s.Name, s.Namespace = name, r.Namespace
 	s.Labels = restoreLabels(r, nil)
 	s.Annotations = restoreAnnotations(r, nil)
+	s.OwnerReferences = []metav1.OwnerReference{ownerRef(r)}
 	return s
 }
 

@@ -394,6 +394,9 @@ func TestPlanConflicts(t *testing.T) {
 		failing   int
 		refused   string
 		vmMAC     string
+		// noSourceUID: the snapshot binds a content the user brought,
+		// which names no source UID.
+		noSourceUID bool
 	}{{
 		name:      "a claim of the name exists and is not ours",
 		restore:   testRestore(newVM),
@@ -470,9 +473,20 @@ func TestPlanConflicts(t *testing.T) {
 		world:     world{target: func() *kubevirtv1.VirtualMachine { vm := liveSourceVM(); vm.UID = "recreated"; return vm }()},
 		want:      map[string]snapshotapi.ResourceResult{"VirtualMachine vm": snapshotapi.ResourceConflict},
 		conflicts: 1, failing: 1, refused: "deleted and created again", vmMAC: sourceMAC,
+	}, {
+		name:      "the snapshot does not record the source VM's UID",
+		restore:   testRestore(),
+		world:     world{target: liveSourceVM()},
+		want:      map[string]snapshotapi.ResourceResult{"VirtualMachine vm": snapshotapi.ResourceConflict},
+		conflicts: 1, failing: 1, refused: "does not record the UID of the VM it was taken of", vmMAC: sourceMAC,
+		noSourceUID: true,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := buildPlan(tc.world.input(tc.restore, testSnapshot(tc.keep)))
+			snap := testSnapshot(tc.keep)
+			if tc.noSourceUID {
+				snap.Status.SourceUID = nil
+			}
+			p := buildPlan(tc.world.input(tc.restore, snap))
 			for key, want := range tc.want {
 				kind, name, _ := strings.Cut(key, " ")
 				got := resultOf(p, kind, name)

@@ -264,14 +264,14 @@ func TestSyncWaitsForTheSnapshotThenFailsAtTheDeadline(t *testing.T) {
 func TestSyncCreatesANewVM(t *testing.T) {
 	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
 		withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
-	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, liveSourceVM())...)
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC())...)
 	if requeue := f.sync(); requeue != 0 {
 		t.Errorf("requeue %s, want none once Ready", requeue)
 	}
 	// Once Ready, the restore hands over what it created, and records that.
 	want := "create secrets,create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
 		"create virtualmachines,create datavolumes,update virtualmachinerestores/status," +
-		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,update virtualmachines," +
+		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,patch secrets,update virtualmachines," +
 		"update virtualmachinerestores/status"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
@@ -756,7 +756,7 @@ func TestSyncFailedCleanupHappensOnceAndSparesWhatItCannotClaim(t *testing.T) {
 func TestSyncTrustsItsOwnCreates(t *testing.T) {
 	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
 		withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
-	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, liveSourceVM())...)
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC())...)
 	lift := f.failWrites(f.cdi, "create", "datavolumes", "")
 	if _, err := f.syncErr(); err == nil {
 		t.Fatal("sync succeeded although its DataVolume create failed")
@@ -852,5 +852,68 @@ func TestFeatureOffMidRestoreSurvivesAFailedWrite(t *testing.T) {
 				f.requireReleased("vm", kubevirtv1.RunStrategyAlways)
 			})
 		}
+	}
+}
+
+// sourceVMWithoutStaticMAC is the snapshot's VM as it is now, with no MAC in
+// its spec (KubeVirt picks one at each start): the MAC the snapshot
+// recorded is free for a new VM.
+func sourceVMWithoutStaticMAC() *kubevirtv1.VirtualMachine {
+	vm := liveSourceVM()
+	vm.Spec.Template.Spec.Domain.Devices.Interfaces[0].MacAddress = ""
+	return vm
+}
+
+// MACs are unique in the cluster: a stopped VM of another namespace whose
+// spec sets the MAC a new VM would get is a conflict, named in the status.
+// (Before, only running VMs of the restore's namespace were checked.)
+func TestSyncMACOfAStoppedVMInAnotherNamespaceIsAConflict(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+		withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+	elsewhere := liveSourceVM()
+	elsewhere.Namespace, elsewhere.Name, elsewhere.UID = "team-b", "their-vm", "their-uid"
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC(), elsewhere)...)
+	f.sync()
+
+	st := f.status()
+	for _, res := range st.Resources {
+		if res.Kind == "VirtualMachine" {
+			if res.Result != snapshotapi.ResourceConflict || !strings.Contains(res.Message, "used by VirtualMachine team-b/their-vm") {
+				t.Errorf("VM vm2: %s (%s); want a conflict naming team-b/their-vm", res.Result, res.Message)
+			}
+		}
+	}
+	if st.Phase != snapshotapi.RestoreFailed || strings.Contains(f.actions(), "create") {
+		t.Errorf("phase %s, writes %s; want Failed (Strict) and nothing created", st.Phase, f.actions())
+	}
+}
+
+// A Secret another user made under a restored Secret's name, with the
+// restore's label copied onto it and data of their own, is never taken as
+// the restore's: it is a conflict, its data never reaches the new VM, and
+// the failed restore's cleanup leaves it alone. (Before, the label was the
+// proof: the Secret was adopted, and deleted by the cleanup.)
+func TestSyncNeverAdoptsASecretByItsLabel(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+		withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+	intruder := secretObject("vm2-ci", "#cloud-config\nusers: [intruder]", map[string]string{LabelRestoreUID: string(restoreUID)})
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC(), intruder)...)
+	f.sync()
+
+	st := f.status()
+	if st.Phase != snapshotapi.RestoreFailed {
+		t.Fatalf("phase %s; want Failed (Strict) on the conflict", st.Phase)
+	}
+	for _, res := range st.Resources {
+		if res.Kind == "Secret" && (res.Result != snapshotapi.ResourceConflict || !strings.Contains(res.Message, "differs")) {
+			t.Errorf("Secret %s: %s (%s); want a conflict", res.Name, res.Result, res.Message)
+		}
+	}
+	if strings.Contains(f.actions(), "secrets") {
+		t.Errorf("writes %s; the intruding Secret must be neither written nor deleted", f.actions())
+	}
+	left, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "vm2-ci", metav1.GetOptions{})
+	if err != nil || string(left.Data["userdata"]) != string(intruder.Data["userdata"]) {
+		t.Errorf("the intruding Secret: %v, %v; want it left as it was", left, err)
 	}
 }

@@ -93,9 +93,12 @@ func secretNames(vol kubevirtv1.Volume) []string {
 
 // createContent creates the content that records the VM, its disks, its
 // network identity and its Secrets, and the Secret copies it owns.
-func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
+// newContent is the content a snapshot creates. Everything later syncs
+// derive the snapshot's status from is recorded here, in the one write
+// that creates the content.
+func newContent(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
 	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, plan volumePlan, secrets []capturedSecret,
-) (*snapshotapi.VirtualMachineSnapshotContent, error) {
+) *snapshotapi.VirtualMachineSnapshotContent {
 	// Everything later syncs derive the snapshot's status from is recorded
 	// here, in the one write that creates the content: a status write lost
 	// after it, or a restart, loses nothing.
@@ -142,7 +145,13 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 			BackupSecretName: SecretBackupName(snap.UID, s.secret.Name),
 		})
 	}
+	return content
+}
 
+// createContent creates the content start planned, then the Secret copies.
+func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, secrets []capturedSecret,
+) (*snapshotapi.VirtualMachineSnapshotContent, error) {
 	created, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Create(ctx, content, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
 		// Made by a sync whose answer was lost, or by another user.
@@ -344,11 +353,9 @@ func (c *Controller) syncBound(ctx context.Context, snap *snapshotapi.VirtualMac
 		}
 	}
 
-	snap.Status.VirtualMachineSnapshotContentName = ptr.To(content.Name)
-	if vm := content.Spec.Source.VirtualMachine; vm != nil && snap.Status.SnapshotVolumes == nil {
-		snap.Status.SnapshotVolumes = &snapshotapi.SnapshotVolumesLists{IncludedVolumes: includedVolumes(content)}
-	}
-	observed := c.observeVolumeSnapshots(content)
+	// The source UID too: an in-place restore overwrites only the VM it names.
+	deriveFromContent(snap, content)
+	observed := c.observeVolumeSnapshots(snap, content)
 	if observed.allReady {
 		snap.Status.Phase = snapshotapi.SnapshotReady
 		snap.Status.ReadyToUse = ptr.To(true)

@@ -1,8 +1,11 @@
 package vmsnapshot
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
@@ -54,6 +57,46 @@ func ownContent(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.V
 // VolumeSnapshot: every one it makes is controlled by the content.
 func ownVolumeSnapshot(content *snapshotapi.VirtualMachineSnapshotContent, vs *snapshotv1.VolumeSnapshot) bool {
 	return metav1.IsControlledBy(vs, content)
+}
+
+// contentHolds reports whether a VolumeSnapshot the content names holds
+// the content's data: one the controller made for it, or, for a content the
+// user brought (an import, bound by a snapshot of it), one the user made,
+// which nothing controls.
+func contentHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent, vs *snapshotv1.VolumeSnapshot) bool {
+	if ownVolumeSnapshot(content, vs) {
+		return true
+	}
+	return snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" && metav1.GetControllerOf(vs) == nil
+}
+
+// ReasonContentTooLarge: the VM has more volumes, Secrets or interfaces
+// than a content holds, or its spec is too large to store.
+const ReasonContentTooLarge = "ContentTooLarge"
+
+// Limits of a content: the MaxItems of its CRD schema, and a size that
+// leaves room under etcd's default 1.5 MiB limit of one object.
+const (
+	maxContentListItems = 256
+	maxContentBytes     = 1 << 20
+)
+
+// contentLimits says why the API server would refuse the content, if it would.
+func contentLimits(content *snapshotapi.VirtualMachineSnapshotContent) []blocker {
+	var out []blocker
+	for what, n := range map[string]int{
+		"volumes to snapshot": len(content.Spec.VolumeBackups), "volumes left out": len(content.Spec.ExcludedVolumes),
+		"Secrets": len(content.Spec.SecretBackups), "interfaces": len(content.Spec.NetworkIdentity),
+	} {
+		if n > maxContentListItems {
+			out = append(out, blocker{ReasonContentTooLarge, fmt.Sprintf("the VM has %d %s; a snapshot holds at most %d", n, what, maxContentListItems)})
+		}
+	}
+	if raw, err := json.Marshal(content); err == nil && len(raw) > maxContentBytes {
+		out = append(out, blocker{ReasonContentTooLarge, fmt.Sprintf("the VM's spec and volumes take %d bytes; a snapshot holds at most %d", len(raw), maxContentBytes)})
+	}
+	slices.SortFunc(out, func(a, b blocker) int { return strings.Compare(a.message, b.message) })
+	return out
 }
 
 // volumeSnapshotConflicts lists the planned VolumeSnapshot names that the

@@ -2,6 +2,7 @@ package vmsnapshot
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
+	kubevirtv1 "kubevirt.io/api/core/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 )
@@ -106,5 +108,45 @@ func TestSyncNeverTakesAForeignSecretAsItsCopy(t *testing.T) {
 	ready := meta(st.Conditions, snapshotapi.ConditionReady)
 	if st.Phase == snapshotapi.SnapshotReady || ready == nil || ready.Reason != ReasonNameConflict || !strings.Contains(ready.Message, foreign.Name) {
 		t.Fatalf("want not Ready, with %s naming Secret %s; got %s %+v", ReasonNameConflict, foreign.Name, st.Phase, ready)
+	}
+}
+
+// A VM whose content the API server would refuse (more volumes than the
+// schema allows, or a spec too large to store) is never locked: the
+// snapshot waits saying why, and fails at its deadline. (Before, the VM was
+// locked first, and stayed locked for good with failureDeadline 0s.)
+func TestSyncChecksTheContentFitsBeforeLockingTheVM(t *testing.T) {
+	manyDisks := vmWithVolumes()
+	objects := storageObjects()
+	for i := range maxContentListItems + 1 {
+		claim := boundClaim(fmt.Sprintf("pvc-%d", i), "fast")
+		objects = append(objects, claim)
+		manyDisks.Spec.Template.Spec.Volumes = append(manyDisks.Spec.Template.Spec.Volumes, pvcVolume(fmt.Sprintf("disk%d", i), claim.Name))
+	}
+	hugeSpec := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	hugeSpec.Annotations = map[string]string{"notes": strings.Repeat("x", maxContentBytes)}
+
+	for name, tc := range map[string]struct {
+		vm      *kubevirtv1.VirtualMachine
+		objects []runtime.Object
+		says    string
+	}{
+		"too many volumes": {manyDisks, objects, "the VM has 257 volumes to snapshot; a snapshot holds at most 256"},
+		"spec too large":   {hugeSpec, storageObjects(), "a snapshot holds at most 1048576"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, created.Add(time.Second), append(tc.objects, tc.vm, newSnapshot(0))...)
+			if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+				t.Errorf("writes %s; want only the status: the VM must not be locked", got)
+			}
+			st := f.status("snap")
+			ready := meta(st.Conditions, snapshotapi.ConditionReady)
+			if st.Phase != snapshotapi.SnapshotPending || ready == nil || ready.Reason != ReasonContentTooLarge || !strings.Contains(ready.Message, tc.says) {
+				t.Errorf("want Pending, %s saying %q; got %s %+v", ReasonContentTooLarge, tc.says, st.Phase, ready)
+			}
+		})
 	}
 }

@@ -354,6 +354,10 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 	}
 	blockers = append(blockers, secretBlockers...)
 	blockers = append(blockers, c.volumeSnapshotConflicts(snap, plan)...)
+	// Everything that can be checked is, before the VM is locked: a content
+	// the API server would refuse must not leave the VM locked.
+	content := newContent(snap, vm, vmi, mode, plan, secrets)
+	blockers = append(blockers, contentLimits(content)...)
 	if len(blockers) > 0 {
 		_, err := c.wait(snap, deadline, now, blockers...)
 		return nil, err
@@ -362,7 +366,7 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 	if err := c.freezer.Lock(ctx, vm, snap.Name); err != nil {
 		return nil, fmt.Errorf("locking VirtualMachine %s for the snapshot: %w", vm.Name, err)
 	}
-	content, err := c.createContent(ctx, snap, vm, vmi, mode, plan, secrets)
+	content, err = c.createContent(ctx, snap, content, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +427,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	content *snapshotapi.VirtualMachineSnapshotContent, vmi *kubevirtv1.VirtualMachineInstance,
 	deadline controller.Deadline, now time.Time,
 ) (time.Duration, error) {
-	observed := c.observeVolumeSnapshots(content)
+	observed := c.observeVolumeSnapshots(snap, content)
 	// Once cut, a snapshot never cuts again: a VolumeSnapshot lost later is
 	// an error, not one to retake at another point in time.
 	_, cutSeen := c.cuts.Load(snap.UID)
@@ -469,7 +473,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing, window); err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
-		observed = c.observeVolumeSnapshots(content)
+		observed = c.observeVolumeSnapshots(snap, content)
 	}
 	if guestFrozen {
 		for _, ind := range observed.cutIndications() {
@@ -622,7 +626,7 @@ func (c *Controller) syncThaw(ctx context.Context, key string) (time.Duration, e
 		return 0, nil
 	}
 	content, err := c.contents.VirtualMachineSnapshotContents(namespace).Get(ContentName(snap))
-	if err != nil || !c.observeVolumeSnapshots(content).allCut {
+	if err != nil || !c.observeVolumeSnapshots(snap, content).allCut {
 		return 0, nil
 	}
 	if err := c.freezer.Thaw(ctx, snap.UID, namespace, snap.Spec.Source.Name); err != nil {
@@ -733,7 +737,7 @@ func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
 	return out
 }
 
-func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineSnapshotContent) volumeSnapshotsState {
+func (c *Controller) observeVolumeSnapshots(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) volumeSnapshotsState {
 	var s volumeSnapshotsState
 	for _, b := range content.Spec.VolumeBackups {
 		name := ptr.Deref(b.VolumeSnapshotName, "")
@@ -743,7 +747,7 @@ func (c *Controller) observeVolumeSnapshots(content *snapshotapi.VirtualMachineS
 			s.missing = append(s.missing, name)
 			continue
 		}
-		if !ownVolumeSnapshot(content, vs) {
+		if !contentHolds(snap, content, vs) {
 			s.foreign = append(s.foreign, name)
 			continue
 		}
@@ -863,7 +867,7 @@ func (c *Controller) syncReady(snap *snapshotapi.VirtualMachineSnapshot) {
 	if !c.volumeSnapshotsOK() {
 		return
 	}
-	observed := c.observeVolumeSnapshots(content)
+	observed := c.observeVolumeSnapshots(snap, content)
 	if len(observed.missing) > 0 {
 		snap.Status.ReadyToUse = ptr.To(false)
 		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonVolumeLost,

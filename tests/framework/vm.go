@@ -18,6 +18,7 @@ package framework
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -164,7 +165,6 @@ func buildVM(namespace, name string, opts ...VMOption) *vmBuild {
 						Devices: kubevirtv1.Devices{
 							Interfaces: []kubevirtv1.Interface{{
 								Name:                   "default",
-								MacAddress:             "02:00:00:00:00:01",
 								InterfaceBindingMethod: kubevirtv1.InterfaceBindingMethod{Masquerade: &kubevirtv1.InterfaceMasquerade{}},
 							}},
 						},
@@ -178,6 +178,23 @@ func buildVM(namespace, name string, opts ...VMOption) *vmBuild {
 		opt(b)
 	}
 	return b
+}
+
+// WithMAC sets the MAC of the VM's interface in its spec, as a user (or
+// KubeMacPool) does. Without it the spec sets none, and each start gets
+// the MAC assignedMAC gives, unique to the VM, as KubeVirt picks one.
+func WithMAC(mac string) VMOption {
+	return func(b *vmBuild) {
+		b.vm.Spec.Template.Spec.Domain.Devices.Interfaces[0].MacAddress = mac
+	}
+}
+
+// assignedMAC is the locally administered MAC of a running VM's interface
+// whose spec sets none: unique to the VM, so that no two test VMs share
+// one, as no two VMs of a cluster do.
+func assignedMAC(vm *kubevirtv1.VirtualMachine, iface int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%s/%d", vm.Namespace, vm.Name, iface)))
+	return fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", sum[0], sum[1], sum[2], sum[3], sum[4])
 }
 
 // CreateVM makes a stopped VM with the options' disks and volumes. It first
@@ -330,8 +347,12 @@ func newRunningVMI(vm *kubevirtv1.VirtualMachine, withAgent bool) *kubevirtv1.Vi
 	var interfaces []kubevirtv1.VirtualMachineInstanceNetworkInterface
 	for i, iface := range vm.Spec.Template.Spec.Domain.Devices.Interfaces {
 		ip := fmt.Sprintf("10.244.0.%d", 10+i)
+		mac := iface.MacAddress
+		if mac == "" {
+			mac = assignedMAC(vm, i)
+		}
 		interfaces = append(interfaces, kubevirtv1.VirtualMachineInstanceNetworkInterface{
-			Name: iface.Name, MAC: iface.MacAddress, IP: ip, IPs: []string{ip},
+			Name: iface.Name, MAC: mac, IP: ip, IPs: []string{ip},
 		})
 	}
 	return &kubevirtv1.VirtualMachineInstance{

@@ -338,8 +338,8 @@ func (w *workload) snapshotVM(ctx context.Context, policy snapshotapi.DeletionPo
 		framework.WithDeletionPolicy(policy),
 		framework.RequiredConsistency(w.consistencyRequired(vm)),
 	}
-	// A new VM restored with the source's MAC conflicts with the running
-	// VMs, which all have the framework's one MAC.
+	// Some snapshots record no MACs: a new VM restored from the others
+	// while its source runs conflicts with the source's MAC.
 	if w.rng.IntN(3) == 0 {
 		opts = append(opts, framework.WithKeepIPAddress(snapshotapi.KeepIPAddressNever))
 	}

@@ -157,9 +157,8 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	}
 	f.WaitForSnapshotPhase("doomed", snapshotapi.SnapshotFailed, time.Minute)
 
-	// Restores: a new VM with renamed disks, then in place. Every test VM
-	// has the same MAC, so the running ones stop first, or the new VM's
-	// MAC would rightly be a conflict.
+	// Restores: a new VM with renamed disks, then in place; the other VMs
+	// are stopped first and take no part.
 	f.StopVM(running)
 	f.StopVM(noAgent)
 	f.CreateRestore("copy", "offline",

@@ -35,6 +35,7 @@ var notExercised = map[permission]string{
 	{"cdi.kubevirt.io", "datavolumes", "delete"}:                       "removing restored DataVolumes on failure, and replaced ones in place",
 	{"", "secrets", "list"}:                                            "a failed or deleted restore finds the Secrets it created by label",
 	{"", "secrets", "delete"}:                                          "a failed or deleted restore removes the Secrets it created",
+	{"", "secrets", "patch"}:                                           "a Ready restore hands over the Secrets it created",
 	{"", "events", "patch"}:                                            "the event recorder patches a repeated event instead of creating it again",
 }
 

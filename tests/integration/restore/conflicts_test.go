@@ -33,14 +33,15 @@ import (
 	"vmsnap.io/vmsnap/tests/framework"
 )
 
-const sourceMAC = "02:00:00:00:00:01" // the MAC the framework gives every VM
+// sourceMAC is the MAC the spec of the conflicting world's VM sets.
+const sourceMAC = "02:00:00:00:00:01"
 
 // conflictingWorld is a snapshot of VM "vm" (two disks, cloud-init), the VM
 // running with its MAC, and a Secret vm2-cloudinit whose data is not the
 // snapshot's.
 func conflictingWorld(t *testing.T, opts ...framework.SnapshotOption) *framework.Framework {
 	f := newTest(t)
-	vm := f.CreateVM("vm", framework.WithPVCDisks(2), framework.WithCloudInit())
+	vm := f.CreateVM("vm", framework.WithPVCDisks(2), framework.WithCloudInit(), framework.WithMAC(sourceMAC))
 	readySnapshot(f, "snap", vm.Name, opts...)
 	f.StartVM(vm, false)
 	other := &corev1.Secret{
@@ -204,5 +205,30 @@ func TestRestoreIntoAnotherVMIsRefused(t *testing.T) {
 	}
 	if n := len(f.ListClaims(ownedBy(r))); n != 0 {
 		t.Errorf("%d claims created by a refused restore", n)
+	}
+}
+
+// MACs are unique in the cluster, as KubeMacPool assumes: a stopped VM of
+// another namespace whose spec sets the MAC a new VM would keep is a
+// conflict, named with its namespace. (Before, only running VMs of the
+// restore's own namespace were checked.)
+func TestMACOfAStoppedVMInAnotherNamespaceIsAConflict(t *testing.T) {
+	f := newTest(t)
+	const mac = "02:00:00:00:0a:0b"
+	vm := f.CreateVM("vm", framework.WithPVCDisks(1), framework.WithMAC(mac))
+	readySnapshot(f, "snap", vm.Name)
+	if err := f.KubeVirt.KubevirtV1().VirtualMachines(f.Namespace).Delete(f.Context(), vm.Name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := framework.New(t)
+	theirs := elsewhere.CreateVM("theirs", framework.WithMAC(mac))
+
+	f.CreateRestore("restore", "snap", framework.Rename("VirtualMachine", "vm", "vm2"), framework.Rename("PersistentVolumeClaim", framework.ClaimName("vm", "disk0"), "vm2-disk0"))
+	r := f.WaitForRestorePhase("restore", snapshotapi.RestoreFailed, framework.DefaultTimeout)
+	if msg := resultOf(r, "VirtualMachine", "vm2").Message; !strings.Contains(msg, "MAC address "+mac) || !strings.Contains(msg, elsewhere.Namespace+"/"+theirs.Name) {
+		t.Errorf("VM vm2 result %q: want a MAC conflict naming %s/%s", msg, elsewhere.Namespace, theirs.Name)
+	}
+	if _, err := f.KubeVirt.KubevirtV1().VirtualMachines(f.Namespace).Get(f.Context(), "vm2", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("VM vm2 exists (err %v); a Strict restore in conflict creates nothing", err)
 	}
 }

@@ -52,7 +52,17 @@ type VirtualMachineSnapshotContent struct {
 	Status VirtualMachineSnapshotContentStatus `json:"status,omitempty"`
 }
 
-// VirtualMachineSnapshotContentSpec is what a VM snapshot captured.
+// VirtualMachineSnapshotContentSpec is what a VM snapshot captured. What
+// it captured is written once, when the content is created: a field can
+// be neither changed nor removed and added back. Only the binding
+// (virtualMachineSnapshotName, deletionPolicy) changes, when a snapshot
+// binds or releases the content.
+// +kubebuilder:validation:XValidation:rule="has(self.sourceUID) == has(oldSelf.sourceUID)",message="sourceUID is immutable: it can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.indications) == has(oldSelf.indications)",message="indications are immutable: it can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.excludedVolumes) == has(oldSelf.excludedVolumes)",message="excludedVolumes are immutable: it can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.volumeBackups) == has(oldSelf.volumeBackups)",message="volumeBackups are immutable: it can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.networkIdentity) == has(oldSelf.networkIdentity)",message="networkIdentity is immutable: it can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.secretBackups) == has(oldSelf.secretBackups)",message="secretBackups are immutable: it can be neither added nor removed"
 type VirtualMachineSnapshotContentSpec struct {
 	// virtualMachineSnapshotName is the VirtualMachineSnapshot this content is
 	// bound to. A retained content whose snapshot is gone can be bound again
@@ -111,6 +121,7 @@ type VirtualMachineSnapshotContentSpec struct {
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="networkIdentity is immutable"
 	NetworkIdentity []InterfaceIdentity `json:"networkIdentity,omitempty"`
 
 	// secretBackups lists the Secrets the VM used (cloud-init user and
@@ -120,6 +131,7 @@ type VirtualMachineSnapshotContentSpec struct {
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="secretBackups are immutable"
 	SecretBackups []SecretBackup `json:"secretBackups,omitempty"`
 }
 
@@ -132,6 +144,8 @@ type SourceSpec struct {
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:pruning:PreserveUnknownFields
 	// +kubebuilder:validation:EmbeddedResource
+	// +kubebuilder:validation:XValidation:rule="self.apiVersion == 'kubevirt.io/v1' && self.kind == 'VirtualMachine'",message="virtualMachine must be a kubevirt.io/v1 VirtualMachine"
+	// +kubebuilder:validation:XValidation:rule="has(self.metadata.name) && size(self.metadata.name) > 0",message="virtualMachine must have metadata.name"
 	VirtualMachine *kubevirtv1.VirtualMachine `json:"virtualMachine,omitempty"`
 }
 

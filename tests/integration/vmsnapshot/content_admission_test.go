@@ -1,0 +1,100 @@
+/*
+Copyright The vmsnap Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package vmsnapshot
+
+import (
+	"strings"
+	"testing"
+
+	"vmsnap.io/vmsnap/tests/framework"
+)
+
+// contentManifest is a content as a user would bring one to import: one
+// disk, one Secret copy, one interface; extra is appended to its spec.
+func contentManifest(name, virtualMachine, extra string) string {
+	if virtualMachine == "" {
+		virtualMachine = "{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {name: vm}, spec: {runStrategy: Halted, template: {spec: {domain: {devices: {}}}}}}"
+	}
+	return `apiVersion: snapshot.vmsnap.io/v1alpha1
+kind: VirtualMachineSnapshotContent
+metadata:
+  name: ` + name + `
+spec:
+  source:
+    virtualMachine: ` + virtualMachine + `
+  volumeBackups:
+  - volumeName: disk0
+    persistentVolumeClaim: {name: vm-disk0, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}
+    volumeSnapshotName: imported-disk0
+  secretBackups:
+  - {name: vm-cloudinit, backupSecretName: imported-cloudinit}
+  networkIdentity:
+  - {name: default, macAddress: "02:00:00:00:00:01"}
+` + extra
+}
+
+// What a content captured is written once: its source must be a
+// VirtualMachine, and no captured field can be changed, removed, or removed
+// and added back. Only the binding changes.
+func TestContentIsWriteOnce(t *testing.T) {
+	f := framework.New(t)
+
+	for _, tc := range []struct {
+		name, virtualMachine, wantMessage string
+	}{
+		{"source of another kind", "{apiVersion: v1, kind: Pod, metadata: {name: vm}, spec: {}}", "virtualMachine must be a kubevirt.io/v1 VirtualMachine"},
+		{"source without a name", "{apiVersion: kubevirt.io/v1, kind: VirtualMachine, metadata: {labels: {a: b}}, spec: {}}", "virtualMachine must have metadata.name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.Kubectl("apply", "-f", writeManifest(t, contentManifest("invalid", tc.virtualMachine, "")))
+			if err == nil {
+				_, _ = f.Kubectl("delete", "vmsnapshotcontent", "invalid", "--wait=false")
+				t.Fatalf("kubectl apply accepted a content whose %s", tc.name)
+			}
+			if !strings.Contains(err.Error(), tc.wantMessage) {
+				t.Errorf("kubectl apply: want an error saying %q; got: %v", tc.wantMessage, err)
+			}
+		})
+	}
+
+	f.MustKubectl("apply", "-f", writeManifest(t, contentManifest("imported", "", "")))
+	for _, tc := range []struct {
+		name, patch, wantMessage string
+	}{
+		{"volumeBackups changed", `[{"op":"replace","path":"/spec/volumeBackups/0/volumeSnapshotName","value":"someone-elses"}]`, "volumeBackups are immutable"},
+		{"volumeBackups removed", `[{"op":"remove","path":"/spec/volumeBackups"}]`, "volumeBackups are immutable"},
+		{"secretBackups pointed at another Secret", `[{"op":"replace","path":"/spec/secretBackups/0/backupSecretName","value":"db-password"}]`, "secretBackups are immutable"},
+		{"secretBackups removed", `[{"op":"remove","path":"/spec/secretBackups"}]`, "secretBackups are immutable"},
+		{"networkIdentity changed", `[{"op":"replace","path":"/spec/networkIdentity/0/macAddress","value":"02:00:00:00:00:02"}]`, "networkIdentity is immutable"},
+		{"networkIdentity removed", `[{"op":"remove","path":"/spec/networkIdentity"}]`, "networkIdentity is immutable"},
+		{"sourceUID added", `[{"op":"add","path":"/spec/sourceUID","value":"someone-elses-vm"}]`, "sourceUID is immutable"},
+		{"indications added", `[{"op":"add","path":"/spec/indications","value":[{"type":"Online"}]}]`, "indications are immutable"},
+		{"source changed", `[{"op":"replace","path":"/spec/source/virtualMachine/metadata/name","value":"other"}]`, "source is immutable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := f.Kubectl("patch", "vmsnapshotcontent", "imported", "--type=json", "-p", tc.patch)
+			if err == nil {
+				t.Fatalf("kubectl patch accepted: %s", tc.name)
+			}
+			if !strings.Contains(err.Error(), tc.wantMessage) {
+				t.Errorf("kubectl patch: want an error saying %q; got: %v", tc.wantMessage, err)
+			}
+		})
+	}
+	// The binding is the one thing that changes, as a snapshot binds the content.
+	f.MustKubectl("patch", "vmsnapshotcontent", "imported", "--type=merge", "-p", `{"spec":{"virtualMachineSnapshotName":"snap","deletionPolicy":"Retain"}}`)
+}
