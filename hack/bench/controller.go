@@ -78,6 +78,8 @@ func startController(binary, kubeconfig, logPath string, extraArgs []string) (*c
 		"--kube-api-burst=400",
 		"--enable-pprof",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", metricsPort),
+		// Scraped and profiled without a token, on loopback.
+		"--metrics-secure=false",
 		fmt.Sprintf("--health-bind-address=127.0.0.1:%d", healthPort),
 		// The deployment manifest's verbosity: logging is part of the cost.
 		"--v=2",

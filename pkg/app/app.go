@@ -5,12 +5,14 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -23,8 +25,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	kubeinformers "k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/client-go/tools/record"
@@ -40,6 +44,7 @@ import (
 	"vmsnap.io/vmsnap/pkg/health"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/metrics"
+	"vmsnap.io/vmsnap/pkg/serving"
 )
 
 // Resources the controller needs. Ours must be served before it starts; the
@@ -96,6 +101,9 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	// Metrics requests are reviewed by every replica, leader or not: their
+	// client stays outside the lease fence.
+	reviewCfg := rest.CopyConfig(cfg)
 	var fence *leaseFence
 	if o.LeaderElection.Enabled {
 		fence = newLeaseFence(o.LeaderElection.RenewDeadline, clock.RealClock{})
@@ -136,10 +144,14 @@ func Run(ctx context.Context, o *Options) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
-	if err := serve(ctx, o.HealthAddr, healthMux(&healthz, &readyz), cancel); err != nil {
+	if err := serve(ctx, o.HealthAddr, healthMux(&healthz, &readyz), nil, cancel); err != nil {
 		return err
 	}
-	if err := serve(ctx, o.MetricsAddr, metricsMux(reg, o.EnablePprof), cancel); err != nil {
+	metricsHandler, metricsTLS, err := secureMetrics(ctx, o, reviewCfg, metricsMux(reg, o.EnablePprof))
+	if err != nil {
+		return err
+	}
+	if err := serve(ctx, o.MetricsAddr, metricsHandler, metricsTLS, cancel); err != nil {
 		return err
 	}
 	go apis.Run(ctx)
@@ -337,9 +349,53 @@ func metricsMux(reg *prometheus.Registry, enablePprof bool) *http.ServeMux {
 	return mux
 }
 
-// serve listens on addr ("0" disables) and serves until ctx is done. A
-// server that fails after start cancels the process.
-func serve(ctx context.Context, addr string, handler http.Handler, fail context.CancelCauseFunc) error {
+// reviewQPS and reviewBurst limit the metrics server's TokenReviews and
+// SubjectAccessReviews. Their client has its own limiter: a flood of
+// requests with made-up tokens must not slow the controllers' calls.
+const (
+	reviewQPS   = 20
+	reviewBurst = 40
+)
+
+// secureMetrics puts handler behind authentication and authorization and
+// returns the TLS configuration to serve it with, unless --metrics-secure is
+// off (the handler is then served as it is, over plain HTTP on loopback).
+func secureMetrics(ctx context.Context, o *Options, cfg *rest.Config, handler http.Handler) (http.Handler, *tls.Config, error) {
+	if !o.MetricsSecure || o.MetricsAddr == "0" || o.MetricsAddr == "" {
+		return handler, nil, nil
+	}
+	logger := klog.FromContext(ctx)
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = reviewQPS, reviewBurst
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	handler = serving.NewAuthorizer(client, clock.RealClock{}).Wrap(handler)
+
+	if o.MetricsCertFile != "" {
+		tlsConfig, err := serving.FileTLSConfig(o.MetricsCertFile, o.MetricsKeyFile, clock.RealClock{}, logger)
+		return handler, tlsConfig, err
+	}
+	hosts := []string{"localhost", "127.0.0.1", "::1"}
+	if name, err := os.Hostname(); err == nil {
+		hosts = append(hosts, name)
+	}
+	if host, _, err := net.SplitHostPort(o.MetricsAddr); err == nil && host != "" && !slices.Contains(hosts, host) {
+		hosts = append(hosts, host)
+	}
+	tlsConfig, err := serving.SelfSignedTLSConfig(hosts, time.Now())
+	if err != nil {
+		return nil, nil, fmt.Errorf("making a self-signed metrics certificate: %w", err)
+	}
+	logger.Info("Serving metrics with a self-signed certificate; mount one and set --metrics-cert-file and --metrics-key-file for scrapers to verify", "hosts", hosts)
+	return handler, tlsConfig, nil
+}
+
+// serve listens on addr ("0" disables) and serves until ctx is done, over
+// TLS when tlsConfig is set. A server that fails after start cancels the
+// process.
+func serve(ctx context.Context, addr string, handler http.Handler, tlsConfig *tls.Config, fail context.CancelCauseFunc) error {
 	if addr == "0" || addr == "" {
 		return nil
 	}
@@ -347,10 +403,16 @@ func serve(ctx context.Context, addr string, handler http.Handler, fail context.
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	klog.FromContext(ctx).Info("Serving", "address", ln.Addr().String())
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
+	klog.FromContext(ctx).Info("Serving", "address", ln.Addr().String(), "https", tlsConfig != nil)
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		var err error
+		if tlsConfig != nil {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
 			fail(fmt.Errorf("server on %s: %w", addr, err))
 		}
 	}()

@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -27,6 +28,14 @@ type Options struct {
 	// Either may be "0" to disable it.
 	MetricsAddr string
 	HealthAddr  string
+	// MetricsSecure serves the metrics address over HTTPS to callers the
+	// API server authenticates and authorizes for the path. Off, it serves
+	// plain HTTP to anyone, and only on a loopback address.
+	MetricsSecure bool
+	// MetricsCertFile and MetricsKeyFile are the certificate served on the
+	// metrics address; without them it is self-signed, made at startup.
+	MetricsCertFile string
+	MetricsKeyFile  string
 	// EnablePprof serves /debug/pprof on the metrics address.
 	EnablePprof bool
 
@@ -74,10 +83,11 @@ func NewOptions() *Options {
 		namespace = "vmsnap-system"
 	}
 	return &Options{
-		QPS:         50,
-		Burst:       100,
-		MetricsAddr: ":8080",
-		HealthAddr:  ":8081",
+		QPS:           50,
+		Burst:         100,
+		MetricsAddr:   ":8080",
+		HealthAddr:    ":8081",
+		MetricsSecure: true,
 		LeaderElection: LeaderElectionOptions{
 			Enabled:   true,
 			Namespace: namespace,
@@ -115,6 +125,11 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.APICompression, "kube-api-compression", o.APICompression,
 		"Ask the API server for gzip-compressed responses and watch streams. Off by default: within a cluster the CPU it costs both ends outweighs the bandwidth it saves.")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "Address serving /metrics; \"0\" disables it.")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure,
+		"Serve the metrics address over HTTPS, only to callers whose bearer token the API server accepts and who may get the path (e.g. nonResourceURLs /metrics). False serves plain HTTP without authentication, on a loopback address only.")
+	fs.StringVar(&o.MetricsCertFile, "metrics-cert-file", o.MetricsCertFile,
+		"PEM certificate served on the metrics address, reread when it changes. Empty: a self-signed certificate made at startup.")
+	fs.StringVar(&o.MetricsKeyFile, "metrics-key-file", o.MetricsKeyFile, "PEM private key of --metrics-cert-file.")
 	fs.StringVar(&o.HealthAddr, "health-bind-address", o.HealthAddr, "Address serving /healthz and /readyz; \"0\" disables it.")
 	fs.BoolVar(&o.EnablePprof, "enable-pprof", o.EnablePprof, "Serve /debug/pprof on the metrics address.")
 
@@ -163,6 +178,7 @@ func (o *Options) Validate() error {
 	if o.APIPollInterval <= 0 {
 		errs = append(errs, fmt.Errorf("--api-poll-interval must be positive"))
 	}
+	errs = append(errs, o.validateMetrics()...)
 	if le := o.LeaderElection; le.Enabled {
 		if le.Namespace == "" || le.Name == "" {
 			errs = append(errs, fmt.Errorf("--leader-elect-namespace and --leader-elect-name must not be empty"))
@@ -174,4 +190,29 @@ func (o *Options) Validate() error {
 	}
 	errs = append(errs, o.FeatureGates.Validate()...)
 	return errors.Join(errs...)
+}
+
+// validateMetrics refuses an unauthenticated metrics address that other
+// hosts can reach: /metrics names namespaces and objects, and pprof would
+// let anyone profile the process.
+func (o *Options) validateMetrics() []error {
+	var errs []error
+	if (o.MetricsCertFile == "") != (o.MetricsKeyFile == "") {
+		errs = append(errs, fmt.Errorf("--metrics-cert-file and --metrics-key-file go together"))
+	}
+	if o.MetricsSecure || o.MetricsAddr == "0" || o.MetricsAddr == "" {
+		return errs
+	}
+	if o.MetricsCertFile != "" {
+		errs = append(errs, fmt.Errorf("--metrics-cert-file needs --metrics-secure=true"))
+	}
+	host, _, err := net.SplitHostPort(o.MetricsAddr)
+	if err != nil {
+		return append(errs, fmt.Errorf("--metrics-bind-address %q: %w", o.MetricsAddr, err))
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		errs = append(errs, fmt.Errorf("--metrics-secure=false serves metrics over plain HTTP without authentication, so --metrics-bind-address must be a loopback address such as 127.0.0.1:8080, got %q; "+
+			"keep --metrics-secure=true to serve other hosts", o.MetricsAddr))
+	}
+	return errs
 }

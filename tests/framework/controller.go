@@ -117,6 +117,7 @@ func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 	}
 	o.HealthAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(healthPort))
 	o.MetricsAddr = "127.0.0.1:0"
+	o.MetricsSecure = false
 	o.WrapTransport = v.Wrap
 	c.variant = v.Configure != nil || v.Wrap != nil
 

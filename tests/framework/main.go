@@ -266,7 +266,10 @@ func controllerOptions(kubeconfig string, opts Options) *app.Options {
 	o := app.NewOptions()
 	o.Kubeconfig = kubeconfig
 	o.LeaderElection.Enabled = false
+	// Nothing scrapes the in-process controller: plain HTTP on loopback
+	// spares it a certificate per start.
 	o.MetricsAddr = "127.0.0.1:0"
+	o.MetricsSecure = false
 	o.HealthAddr = "127.0.0.1:0"
 	o.APIPollInterval = time.Second
 	o.UnfreezeTimeout = 10 * time.Second

@@ -131,6 +131,8 @@ func startReplicas(t *testing.T, f *framework.Framework, n int) *replicaSet {
 			"--kubeconfig", f.Cluster.Kubeconfig(),
 			"--health-bind-address", fmt.Sprintf("127.0.0.1:%d", r.healthPort),
 			"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", r.metricsPort),
+			// The invariants scrape the leader without a token.
+			"--metrics-secure=false",
 			"--leader-elect=true",
 			"--leader-elect-namespace=" + f.Namespace,
 			"--leader-elect-name=" + leaseName,

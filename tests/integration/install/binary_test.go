@@ -3,12 +3,14 @@ package install
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,10 +37,15 @@ type controllerProcess struct {
 	logPath     string
 	healthPort  int
 	metricsPort int
-	exited      chan struct{}
+	// metricsHTTPS is set by --metrics-secure=true; metricsToken is then
+	// the bearer token metric and scrape send.
+	metricsHTTPS bool
+	metricsToken string
+	exited       chan struct{}
 }
 
 // startController runs the binary with the kubeconfig and extra flags.
+// Metrics are plain HTTP on loopback unless args say --metrics-secure=true.
 func startController(t *testing.T, name, kubeconfig string, args ...string) *controllerProcess {
 	t.Helper()
 	root, err := cluster.RepoRoot()
@@ -55,9 +62,11 @@ func startController(t *testing.T, name, kubeconfig string, args ...string) *con
 		"--kubeconfig", kubeconfig,
 		"--health-bind-address", fmt.Sprintf("127.0.0.1:%d", p.healthPort),
 		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", p.metricsPort),
+		"--metrics-secure=false",
 		"--api-poll-interval=1s",
 		"--v=2",
 	}, args...)...)
+	p.metricsHTTPS = slices.Contains(args, "--metrics-secure=true")
 	p.cmd.Stdout, p.cmd.Stderr = logFile, logFile
 	p.cmd.Env = append(os.Environ(), "POD_NAMESPACE="+controllerNamespace)
 	if err := p.cmd.Start(); err != nil {
@@ -93,14 +102,40 @@ func (p *controllerProcess) waitHealthy(ctx context.Context) {
 	}
 }
 
-// metric returns the value of an unlabelled metric, or -1 when absent.
-func (p *controllerProcess) metric(name string) float64 {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metricsPort))
+// metricsGet GETs path on the metrics address with the bearer token (none
+// when empty). Over HTTPS it does not verify the certificate, as the
+// ServiceMonitor does not: the controller makes it at startup.
+func (p *controllerProcess) metricsGet(path, token string) (int, string, error) {
+	scheme, client := "http", http.DefaultClient
+	if p.metricsHTTPS {
+		scheme = "https"
+		client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // self-signed, see above
+		}}
+	}
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, p.metricsPort, path), nil)
 	if err != nil {
-		return -1
+		return 0, "", err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
 	}
 	defer resp.Body.Close()
-	scanner := bufio.NewScanner(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// metric returns the value of an unlabelled metric, or -1 when absent.
+func (p *controllerProcess) metric(name string) float64 {
+	code, body, err := p.metricsGet("/metrics", p.metricsToken)
+	if err != nil || code != http.StatusOK {
+		return -1
+	}
+	scanner := bufio.NewScanner(strings.NewReader(body))
 	for scanner.Scan() {
 		fields := strings.Fields(scanner.Text())
 		if len(fields) == 2 && fields[0] == name {
@@ -115,13 +150,11 @@ func (p *controllerProcess) metric(name string) float64 {
 
 // scrape returns the whole /metrics page.
 func (p *controllerProcess) scrape() string {
-	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metricsPort))
-	if err != nil {
+	code, body, err := p.metricsGet("/metrics", p.metricsToken)
+	if err != nil || code != http.StatusOK {
 		return ""
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return string(body)
+	return body
 }
 
 // kill ends the process at once, as a crashed or evicted pod would end.

@@ -129,14 +129,19 @@ func checkRestricted(t *testing.T, d *appsv1.Deployment) {
 // for a stopped VM, a running VM with a guest agent (freeze and thaw
 // through the subresource API), a failing snapshot, restores to a new VM
 // and in place, and a disk snapshot restored into a claim must be allowed,
-// and its metrics must count what happened.
+// and its metrics, served only to an allowed scraper, must count what
+// happened.
 func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	f := framework.New(t)
 	install(t, f)
 	kubeconfig := serviceAccountKubeconfig(t, f)
 	// -v=6 logs every API call, for the comparison with the role's rules.
-	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--leader-elect-name=vmsnap-rbac-test", "--v=6")
+	// Metrics as the Deployment serves them: HTTPS, reviewed by the API
+	// server with the controller's identity.
+	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--leader-elect-name=vmsnap-rbac-test", "--v=6",
+		"--metrics-secure=true")
 	p.waitHealthy(f.Context())
+	p.metricsToken = checkMetricsAccess(t, f, p)
 
 	stopped := f.CreateVM("stopped", framework.WithPVCDisks(2), framework.WithCloudInit())
 	f.CreateSnapshot("offline", stopped.Name)

@@ -166,6 +166,7 @@ func TestPermissionOf(t *testing.T) {
 		{"GET", "https://h/api/v1/persistentvolumes?watch=true&resourceVersion=1", permission{"", "persistentvolumes", "watch"}, true},
 		{"POST", "https://h/api/v1/namespaces/ns/secrets", permission{"", "secrets", "create"}, true},
 		{"PATCH", "https://h/apis/snapshot.vmsnap.io/v1alpha1/namespaces/ns/virtualmachinesnapshots/s", permission{"snapshot.vmsnap.io", "virtualmachinesnapshots", "patch"}, true},
+		{"POST", "https://h/apis/authentication.k8s.io/v1/tokenreviews", permission{"authentication.k8s.io", "tokenreviews", "create"}, true},
 		{"GET", "https://h/apis/snapshot.storage.k8s.io/v1", permission{}, false},
 		{"GET", "https://h/api", permission{}, false},
 	} {
