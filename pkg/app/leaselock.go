@@ -106,8 +106,9 @@ func (l *advisingLock) diagnose(err error) error {
 			"or run a single local process with --leader-elect=false", l.namespace, lease, l.namespace)
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("not allowed to get, create or update the leader election Lease %s: "+
-			"grant get, create and update on leases.coordination.k8s.io in namespace %q to this process's identity "+
-			"(manifests/rbac holds the Role), or run a single local process with --leader-elect=false: %w", lease, l.namespace, err)
+			"grant create on leases.coordination.k8s.io in namespace %q, and get and update on the Lease %s, to this process's identity "+
+			"(manifests/rbac holds the Role, for the Lease vmsnap-controller), or run a single local process with --leader-elect=false: %w",
+			lease, l.namespace, l.name, err)
 	}
 	return nil
 }

@@ -135,10 +135,11 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	f := framework.New(t)
 	install(t, f)
 	kubeconfig := serviceAccountKubeconfig(t, f)
+	freshLease(t, f)
 	// -v=6 logs every API call, for the comparison with the role's rules.
 	// Metrics as the Deployment serves them: HTTPS, reviewed by the API
 	// server with the controller's identity.
-	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--leader-elect-name=vmsnap-rbac-test", "--v=6",
+	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--v=6",
 		"--metrics-secure=true")
 	p.waitHealthy(f.Context())
 	p.metricsToken = checkMetricsAccess(t, f, p)

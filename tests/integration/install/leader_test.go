@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -23,7 +25,8 @@ func TestLeaderElectionHandsOverInFlightWork(t *testing.T) {
 	f := framework.New(t)
 	install(t, f)
 	kubeconfig := serviceAccountKubeconfig(t, f)
-	args := []string{"--leader-elect=true", "--leader-elect-name=vmsnap-failover-test"}
+	freshLease(t, f)
+	args := []string{"--leader-elect=true"}
 	a := startController(t, "replica-a", kubeconfig, args...)
 	b := startController(t, "replica-b", kubeconfig, args...)
 	a.waitHealthy(f.Context())
@@ -71,5 +74,16 @@ func TestLeaderElectionHandsOverInFlightWork(t *testing.T) {
 	s := f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, 2*time.Minute)
 	if n := len(f.VolumeSnapshotsOf(f.ContentOf(s))); n != 2 {
 		t.Errorf("%d VolumeSnapshots after the handover, want 2 (none duplicated)", n)
+	}
+}
+
+// freshLease deletes the leader election Lease an earlier test left: the
+// Role lets the controller renew only the Lease the manifests name,
+// vmsnap-controller, and a stale holder would delay the first election.
+func freshLease(t *testing.T, f *framework.Framework) {
+	t.Helper()
+	err := f.Kube.CoordinationV1().Leases(controllerNamespace).Delete(f.Context(), "vmsnap-controller", metav1.DeleteOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Fatal(err)
 	}
 }
