@@ -107,7 +107,7 @@ func newContent(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.Virtual
 			Name:            ContentName(snap),
 			Namespace:       snap.Namespace,
 			Labels:          map[string]string{LabelSnapshotName: snap.Name},
-			OwnerReferences: contentOwners(snap),
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))},
 		},
 		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{
 			VirtualMachineSnapshotName: ptr.To(snap.Name),
@@ -173,11 +173,13 @@ func (c *Controller) createContent(ctx context.Context, snap *snapshotapi.Virtua
 	return created, nil
 }
 
-// contentOwners makes a snapshot the owner of its content only when the
-// content goes with it. A retained content must not be the snapshot's
+// contentOwners makes a snapshot the owner of a content it binds only when
+// the content goes with it. A retained content must not be the snapshot's
 // dependent: a foreground deletion of the snapshot (kubectl delete
 // --cascade=foreground, GitOps pruning) would have the garbage collector
-// delete it and its VolumeSnapshots, which Retain promised to keep.
+// delete it and its VolumeSnapshots, which Retain promised to keep. A
+// content the snapshot creates starts as its dependent all the same, as the
+// proof that it made it (see releaseRetainedContent).
 func contentOwners(snap *snapshotapi.VirtualMachineSnapshot) []metav1.OwnerReference {
 	if snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain {
 		return nil

@@ -296,24 +296,46 @@ func TestFailedSnapshotNeverThawsAnotherHoldersFreeze(t *testing.T) {
 }
 
 // Item 6 of the crash-proof issue: a Retain snapshot's content must not be
-// a dependent of the snapshot, or a foreground deletion has the garbage
-// collector delete it with its VolumeSnapshots.
+// a dependent of the snapshot once anything is cut into it, or a foreground
+// deletion has the garbage collector delete it with its VolumeSnapshots. It
+// is created as one, the proof that the snapshot made it, and released
+// before the first VolumeSnapshot, once the status names it.
 func TestRetainedContentIsNoDependentOfItsSnapshot(t *testing.T) {
 	for _, policy := range []snapshotapi.DeletionPolicy{snapshotapi.DeletionPolicyRetain, snapshotapi.DeletionPolicyDelete} {
 		t.Run(string(policy), func(t *testing.T) {
 			vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
 			snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) { s.Spec.DeletionPolicy = policy })
 			f := newFixture(t, created, append(storageObjects(), vm, snap)...)
-			if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
-				t.Fatal(err)
+			content := func() *snapshotapi.VirtualMachineSnapshotContent {
+				t.Helper()
+				c, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotContents("ns").Get(context.Background(), ContentName(snap), metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
 			}
-			content, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotContents("ns").Get(context.Background(), ContentName(snap), metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
+			volumeSnapshots := func() int {
+				list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(context.Background(), metav1.ListOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(list.Items)
 			}
-			owned := metav1.IsControlledBy(content, snap)
-			if want := policy == snapshotapi.DeletionPolicyDelete; owned != want || (!want && len(content.OwnerReferences) > 0) {
-				t.Errorf("content owners %+v with deletionPolicy %s; want owned by the snapshot: %v", content.OwnerReferences, policy, want)
+			for range 2 {
+				if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+					t.Fatal(err)
+				}
+				if owned := metav1.IsControlledBy(content(), snap); owned && policy == snapshotapi.DeletionPolicyRetain && volumeSnapshots() > 0 {
+					t.Fatalf("a VolumeSnapshot was made while the retained content was the snapshot's dependent")
+				}
+				f.catchUp()
+			}
+			owned := metav1.IsControlledBy(content(), snap)
+			if want := policy == snapshotapi.DeletionPolicyDelete; owned != want || (!want && len(content().OwnerReferences) > 0) {
+				t.Errorf("content owners %+v with deletionPolicy %s; want owned by the snapshot: %v", content().OwnerReferences, policy, want)
+			}
+			if volumeSnapshots() != 1 {
+				t.Errorf("%d VolumeSnapshots after two syncs; want the one volume's", volumeSnapshots())
 			}
 		})
 	}

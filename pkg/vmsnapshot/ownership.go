@@ -1,6 +1,7 @@
 package vmsnapshot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,17 +41,19 @@ func asNameConflict(err error) (*nameConflict, bool) {
 	return conflict, errors.As(err, &conflict)
 }
 
-// ownContent reports whether the snapshot made the content. A content that
-// goes with its snapshot carries the snapshot's controller reference; a
-// retained one carries no owner (so that deleting the snapshot cannot
-// garbage-collect it) and names the snapshot.
+// ownContent reports whether the snapshot made the content. Every content
+// is created under the snapshot's controller reference. A retained one
+// loses it before anything is cut (releaseRetainedContent), once the
+// snapshot's status, which only the controller writes, names the content:
+// from then on that is the proof.
 func ownContent(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) bool {
 	if metav1.IsControlledBy(content, snap) {
 		return true
 	}
 	return snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain &&
 		len(content.OwnerReferences) == 0 &&
-		ptr.Deref(content.Spec.VirtualMachineSnapshotName, "") == snap.Name
+		ptr.Deref(content.Spec.VirtualMachineSnapshotName, "") == snap.Name &&
+		ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, "") == content.Name
 }
 
 // ownVolumeSnapshot reports whether the content's snapshot made the
@@ -112,4 +115,30 @@ func (c *Controller) volumeSnapshotConflicts(snap *snapshotapi.VirtualMachineSna
 		}
 	}
 	return out
+}
+
+// releaseRetainedContent makes a retained content independent of its
+// snapshot before anything is cut into it, so that no deletion of the
+// snapshot, not even a foreground one, can garbage-collect what Retain
+// keeps. It drops the snapshot's reference only once the snapshot's status
+// names the content (recorded is the status as synced), so that the
+// content stays provably the snapshot's; until then it reports false, and
+// the sync writes the status first.
+func (c *Controller) releaseRetainedContent(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot,
+	content *snapshotapi.VirtualMachineSnapshotContent, recorded string,
+) (*snapshotapi.VirtualMachineSnapshotContent, bool, error) {
+	if snap.Spec.GetDeletionPolicy() != snapshotapi.DeletionPolicyRetain || !metav1.IsControlledBy(content, snap) {
+		return content, true, nil
+	}
+	if recorded != content.Name {
+		return content, false, nil
+	}
+	released := content.DeepCopy()
+	released.OwnerReferences = slices.DeleteFunc(released.OwnerReferences, func(r metav1.OwnerReference) bool { return r.UID == snap.UID })
+	updated, err := c.client.SnapshotV1alpha1().VirtualMachineSnapshotContents(snap.Namespace).Update(ctx, released, metav1.UpdateOptions{})
+	if err != nil {
+		return content, false, fmt.Errorf("releasing the retained VirtualMachineSnapshotContent %s from the snapshot: %w", content.Name, err)
+	}
+	c.createdContents.ExpectCreated(updated.Namespace+"/"+updated.Name, updated, c.clock.Now())
+	return updated, true, nil
 }

@@ -150,3 +150,23 @@ func TestSyncChecksTheContentFitsBeforeLockingTheVM(t *testing.T) {
 		})
 	}
 }
+
+// A content without an owner that names a Retain snapshot is the
+// snapshot's only if the snapshot's status names it: otherwise anyone
+// could make one before the snapshot starts. (Before, naming the snapshot
+// was enough.)
+func TestSyncNeverAdoptsAnIntruderAsItsRetainedContent(t *testing.T) {
+	snap := newSnapshot(time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) { s.Spec.DeletionPolicy = snapshotapi.DeletionPolicyRetain })
+	intruder := &snapshotapi.VirtualMachineSnapshotContent{ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "intruder"},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VirtualMachineSnapshotName: ptr.To("snap"), DeletionPolicy: snapshotapi.DeletionPolicyRetain}}
+	f := newFixture(t, created.Add(10*time.Second), append(storageObjects(), vmWithVolumes(pvcVolume("root", "root-pvc")), snap, intruder)...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+		t.Errorf("writes %s; want only the status", got)
+	}
+	if ready := meta(f.status("snap").Conditions, snapshotapi.ConditionReady); ready == nil || ready.Reason != ReasonNameConflict {
+		t.Errorf("Ready %+v; want %s", ready, ReasonNameConflict)
+	}
+}

@@ -268,6 +268,8 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 		conflict := &nameConflict{kind: "VirtualMachineSnapshotContent", name: content.Name}
 		return c.wait(snap, deadline, now, blocker{ReasonNameConflict, conflict.Error()})
 	}
+	// The status as synced, before this sync derives anything into it.
+	recorded := ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, "")
 	if content != nil {
 		deriveFromContent(snap, content)
 	}
@@ -288,6 +290,15 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 		}
 	}
 	snap.Status.Phase = snapshotapi.SnapshotInProgress
+	content, released, err := c.releaseRetainedContent(ctx, snap, content, recorded)
+	if err != nil {
+		return c.requeueOrFail(snap, deadline, now, err)
+	}
+	if !released {
+		// Nothing is cut before the status names the content; writing it
+		// wakes the next sync.
+		return c.inProgress(snap, deadline, now, ReasonInProgress, "recording the content before the cut", ReasonDeadlineExceeded), nil
+	}
 	return c.takeVolumeSnapshots(ctx, snap, content, vmi, deadline, now)
 }
 
