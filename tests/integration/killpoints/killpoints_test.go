@@ -147,6 +147,25 @@ func TestKillPointsSnapshotOfAStoppedVM(t *testing.T) {
 	})
 }
 
+// A Retain snapshot's content is created as the snapshot's dependent and
+// released before the cut: wherever the controller dies, the snapshot ends
+// Ready with a content that no longer depends on it.
+func TestKillPointsRetainSnapshotOfAStoppedVM(t *testing.T) {
+	runKillPoints(t, operation{
+		prepare: func(f *framework.Framework) { f.CreateVM("vm", framework.WithPVCDisks(1)) },
+		start: func(f *framework.Framework) {
+			f.CreateSnapshot("snap", "vm", framework.WithDeletionPolicy(snapshotapi.DeletionPolicyRetain))
+		},
+		finish: func(t *testing.T, f *framework.Framework) {
+			snap := f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
+			requireComplete(t, f, snap, 1, true)
+			if content := f.ContentOf(snap); len(content.OwnerReferences) != 0 {
+				t.Errorf("the retained content %s still has owners %+v", content.Name, content.OwnerReferences)
+			}
+		},
+	})
+}
+
 func TestKillPointsSnapshotOfARunningVMWithAgent(t *testing.T) {
 	runKillPoints(t, operation{
 		prepare: func(f *framework.Framework) { f.StartVM(f.CreateVM("vm", framework.WithPVCDisks(2)), true) },
