@@ -16,6 +16,8 @@ import (
 	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
 )
 
 // Kinds a restore creates, as nameReplacements and status.resources name them.
@@ -178,7 +180,7 @@ func buildPlan(in planInput) *plan {
 		case vs == nil:
 			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s does not exist", vsName, b.VolumeName)})
 			continue
-		case !in.holds(vs):
+		case !controller.ContentHolds(in.snapshot, in.content, vs):
 			p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
 				"VolumeSnapshot %s of volume %s was not made for snapshot %s; its data is not restored", vsName, b.VolumeName, in.snapshot.Name)})
 			continue
@@ -229,7 +231,7 @@ func buildPlan(in planInput) *plan {
 				"the copy %s of Secret %s is missing from snapshot %s", sb.BackupSecretName, sb.Name, in.snapshot.Name)})
 			continue
 		}
-		if !in.holds(backup) {
+		if !controller.ContentHolds(in.snapshot, in.content, backup) {
 			p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
 				"the copy %s of Secret %s was not made for snapshot %s; its data is not restored", sb.BackupSecretName, sb.Name, in.snapshot.Name)})
 			continue
@@ -624,17 +626,4 @@ func resultsOf(resources []snapshotapi.RestoredResource) map[snapshotapi.Resourc
 		out[r.Result] = append(out[r.Result], r.Kind+" "+r.Name)
 	}
 	return out
-}
-
-// holds reports whether an object the content names is the content's own:
-// the controller makes every VolumeSnapshot and Secret copy of a snapshot
-// under the content's controller reference. The names are predictable, so
-// one made by anyone else is never restored from. A content the user
-// brought (a snapshot bound to it) names objects the user made, which no
-// one controls.
-func (in planInput) holds(obj metav1.Object) bool {
-	if metav1.IsControlledBy(obj, in.content) {
-		return true
-	}
-	return in.snapshot.Spec.Source.Kind == "VirtualMachineSnapshotContent" && metav1.GetControllerOf(obj) == nil
 }

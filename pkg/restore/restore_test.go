@@ -917,3 +917,39 @@ func TestSyncNeverAdoptsASecretByItsLabel(t *testing.T) {
 		t.Errorf("the intruding Secret: %v, %v; want it left as it was", left, err)
 	}
 }
+
+// The hand-over of a restored Secret (the patch that drops the restore's
+// owner reference once it is Ready) failing once, refused or landed with
+// its answer lost, with a restart right after: the next syncs hand it over
+// still, and the restore stays Ready.
+func TestSecretHandOverSurvivesAFailedPatch(t *testing.T) {
+	for mode, fault := range map[string]*controllertest.Fault{
+		"refused":             {Err: controllertest.APIErrors()["InternalError"], Times: 1},
+		"landed, answer lost": {Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
+	} {
+		t.Run(mode, func(t *testing.T) {
+			r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+				withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+			f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC())...)
+			fault.Verb, fault.Resource = "patch", "secrets"
+			controllertest.Inject(f.kube, fault)
+			_, _ = f.syncErr()
+			if fault.Applied() != 1 {
+				t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
+			}
+			f = f.restarted(created.Add(2 * time.Second))
+			f.sync()
+			f.sync()
+			if st := f.status(); st.Phase != snapshotapi.RestoreReady {
+				t.Errorf("phase %s; want Ready", st.Phase)
+			}
+			secret, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "vm2-ci", metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(secret.OwnerReferences) != 0 {
+				t.Errorf("Secret vm2-ci owners %+v; want it handed over", secret.OwnerReferences)
+			}
+		})
+	}
+}

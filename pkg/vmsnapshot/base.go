@@ -107,6 +107,9 @@ type Controller struct {
 	// does not show yet. Restart: the new informers list every create.
 	createdContents        *controller.CreateExpectations[*snapshotapi.VirtualMachineSnapshotContent]
 	createdVolumeSnapshots *controller.CreateExpectations[*snapshotv1.VolumeSnapshot]
+	// writtenContents are content updates (a retained content's release)
+	// the cache does not show yet. Restart: the new informers show them.
+	writtenContents *controller.Written[*snapshotapi.VirtualMachineSnapshotContent]
 }
 
 // Config is what the controller is built from.
@@ -174,6 +177,7 @@ func New(cfg Config) (*Controller, error) {
 
 		createdContents:        controller.NewCreateExpectations[*snapshotapi.VirtualMachineSnapshotContent](),
 		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
+		writtenContents:        controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
 	}
 	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineSnapshot]{
 		Finalizer: Finalizer,

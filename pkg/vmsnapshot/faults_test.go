@@ -197,6 +197,24 @@ func requireCompleteSnapshot(t *testing.T, f *fixture, guest *guestLog) {
 	}
 }
 
+// A Retain snapshot makes one more write, the release of its content
+// before the cut; every write of it failing once still ends Ready, with a
+// content that depends on nothing.
+func TestEveryWriteOfARetainSnapshotFailingOnce(t *testing.T) {
+	retainWorld := func(t *testing.T) *fixture {
+		vm, secret := vmWithSecret()
+		snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) { s.Spec.DeletionPolicy = snapshotapi.DeletionPolicyRetain })
+		return newFixture(t, created, append(storageObjects(), vm, runningVMI(true), secret, snap)...)
+	}
+	sweepWrites(t, 9, retainWorld, (*fixture).ready, func(t *testing.T, f *fixture, guest *guestLog) {
+		requireCompleteSnapshot(t, f, guest)
+		content, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotContents("ns").Get(context.Background(), ContentName(newSnapshot(0)), metav1.GetOptions{})
+		if err == nil && len(content.OwnerReferences) != 0 {
+			t.Errorf("the retained content still has owners %+v", content.OwnerReferences)
+		}
+	})
+}
+
 func TestEveryWriteOfADeletionFailingOnce(t *testing.T) {
 	deleteReady := func(t *testing.T) *fixture {
 		f := snapshotWorld(t)

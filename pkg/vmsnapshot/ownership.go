@@ -62,17 +62,6 @@ func ownVolumeSnapshot(content *snapshotapi.VirtualMachineSnapshotContent, vs *s
 	return metav1.IsControlledBy(vs, content)
 }
 
-// contentHolds reports whether a VolumeSnapshot the content names holds
-// the content's data: one the controller made for it, or, for a content the
-// user brought (an import, bound by a snapshot of it), one the user made,
-// which nothing controls.
-func contentHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent, vs *snapshotv1.VolumeSnapshot) bool {
-	if ownVolumeSnapshot(content, vs) {
-		return true
-	}
-	return snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" && metav1.GetControllerOf(vs) == nil
-}
-
 // ReasonContentTooLarge: the VM has more volumes, Secrets or interfaces
 // than a content holds, or its spec is too large to store.
 const ReasonContentTooLarge = "ContentTooLarge"
@@ -139,6 +128,6 @@ func (c *Controller) releaseRetainedContent(ctx context.Context, snap *snapshota
 	if err != nil {
 		return content, false, fmt.Errorf("releasing the retained VirtualMachineSnapshotContent %s from the snapshot: %w", content.Name, err)
 	}
-	c.createdContents.ExpectCreated(updated.Namespace+"/"+updated.Name, updated, c.clock.Now())
+	c.writtenContents.Store(updated.Namespace+"/"+updated.Name, content.ResourceVersion, updated)
 	return updated, true, nil
 }

@@ -170,3 +170,30 @@ func TestSyncNeverAdoptsAnIntruderAsItsRetainedContent(t *testing.T) {
 		t.Errorf("Ready %+v; want %s", ready, ReasonNameConflict)
 	}
 }
+
+// The release of a retained content is remembered until the cache shows
+// it: a sync that reads the content before then does not release it again
+// (an update from a stale version, refused with a conflict).
+func TestSyncRemembersTheReleaseOfARetainedContent(t *testing.T) {
+	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) { s.Spec.DeletionPolicy = snapshotapi.DeletionPolicyRetain })
+	f := newFixture(t, created, append(storageObjects(), vmWithVolumes(pvcVolume("root", "root-pvc")), snap)...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	f.catchUp()
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(f.actions(), ","), "update virtualmachinesnapshotcontents") {
+		t.Fatalf("writes %s; want the release", strings.Join(f.actions(), ","))
+	}
+	// The cache still shows the content as the snapshot's dependent.
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(strings.Join(f.actions(), ","), "virtualmachinesnapshotcontents") {
+		t.Errorf("writes %s; the content was released already", strings.Join(f.actions(), ","))
+	}
+}

@@ -330,14 +330,15 @@ func includedVolumes(content *snapshotapi.VirtualMachineSnapshotContent) []strin
 }
 
 // content returns the snapshot's content from the cache, or the one this
-// controller created and the cache does not show yet.
+// controller created or updated and the cache does not show yet.
 func (c *Controller) content(snap *snapshotapi.VirtualMachineSnapshot, now time.Time) (*snapshotapi.VirtualMachineSnapshotContent, error) {
+	key := snap.Namespace + "/" + ContentName(snap)
 	cached, err := c.contents.VirtualMachineSnapshotContents(snap.Namespace).Get(ContentName(snap))
 	if err != nil && !apierrors.IsNotFound(err) {
 		return nil, err
 	}
-	if content, ok := c.createdContents.Lookup(snap.Namespace+"/"+ContentName(snap), cached, err, now); ok {
-		return content, nil
+	if content, ok := c.createdContents.Lookup(key, cached, err, now); ok {
+		return c.writtenContents.Latest(key, content), nil
 	}
 	return nil, err
 }
@@ -758,7 +759,7 @@ func (c *Controller) observeVolumeSnapshots(snap *snapshotapi.VirtualMachineSnap
 			s.missing = append(s.missing, name)
 			continue
 		}
-		if !contentHolds(snap, content, vs) {
+		if !controller.ContentHolds(snap, content, vs) {
 			s.foreign = append(s.foreign, name)
 			continue
 		}
@@ -964,6 +965,7 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 		}
 	}
 	c.freezer.Forget(snap.UID)
+	c.writtenContents.Forget(snap.Namespace + "/" + ContentName(snap))
 	c.cuts.Delete(snap.UID)
 	return true, 0, nil
 }

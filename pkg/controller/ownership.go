@@ -1,0 +1,36 @@
+/*
+Copyright The vmsnap Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controller
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+)
+
+// ContentHolds reports whether an object a snapshot's content names (a
+// VolumeSnapshot or a Secret copy) holds the content's data. The
+// controller makes each under the content's controller reference; their
+// names are predictable, so one made by anyone else is never taken for the
+// content's. A content the user brought (a snapshot bound to it, an
+// import) names objects the user made, which nothing controls.
+func ContentHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent, obj metav1.Object) bool {
+	if metav1.IsControlledBy(obj, content) {
+		return true
+	}
+	return snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" && metav1.GetControllerOf(obj) == nil
+}
