@@ -82,13 +82,11 @@ type Controller struct {
 	// controller wrote that the cache does not show yet. Restart: the new
 	// informers list every write.
 	lifecycle *controller.Lifecycle[*snapshotapi.VirtualMachineRestore]
-	// createdClaims and createdVMs are creates the cache does not show yet,
-	// createdSecrets those of the last ExpectationsTTL (Secrets are read one
-	// by one, never cached). Restart: the new informers list every claim and
-	// VM; a Secret made before is found by its create's AlreadyExists.
-	createdClaims  *controller.CreateExpectations[*corev1.PersistentVolumeClaim]
-	createdVMs     *controller.CreateExpectations[*kubevirtv1.VirtualMachine]
-	createdSecrets *controller.CreateExpectations[*corev1.Secret]
+	// createdClaims and createdVMs are creates the cache does not show yet.
+	// Restart: the new informers list every claim and VM. (Secrets are not
+	// cached: each plan reads them from the API.)
+	createdClaims *controller.CreateExpectations[*corev1.PersistentVolumeClaim]
+	createdVMs    *controller.CreateExpectations[*kubevirtv1.VirtualMachine]
 }
 
 // Config is what the controller is built from.
@@ -153,7 +151,6 @@ func New(cfg Config) (*Controller, error) {
 	}
 	c.createdClaims = controller.NewCreateExpectations[*corev1.PersistentVolumeClaim]()
 	c.createdVMs = controller.NewCreateExpectations[*kubevirtv1.VirtualMachine]()
-	c.createdSecrets = controller.NewCreateExpectations[*corev1.Secret]()
 	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineRestore]{
 		Finalizer: Finalizer,
 		Patch: func(ctx context.Context, r *snapshotapi.VirtualMachineRestore, patch []byte) (*snapshotapi.VirtualMachineRestore, error) {

@@ -122,14 +122,12 @@ func errNotOurs(kind, name string) error {
 	return fmt.Errorf("%s %s appeared during the restore and was not created by it", kind, name)
 }
 
-// ownerRef is the reference to the restore that the claims and the VM it
-// creates carry: the proof, checked by UID, that its cleanup may delete them
-// (a label is only an index; anyone can copy it). It is not a controller
+// ownerRef is the reference to the restore that everything it creates
+// carries: the proof, checked by UID, that its cleanup may delete them (a
+// label is only an index; anyone can copy it). It is not a controller
 // reference, since the VM controls some of the restored disks, and it blocks
 // nothing. A Ready restore hands them over (drops the reference), so that
-// deleting it cannot garbage-collect them. DataVolumes carry no owner
-// reference (the controller may not patch them, so it could not hand them
-// over); the claim each adopts, made under the reference, is the proof.
+// deleting it cannot garbage-collect them.
 func ownerRef(r *snapshotapi.VirtualMachineRestore) metav1.OwnerReference {
 	return metav1.OwnerReference{
 		APIVersion: snapshotapi.SchemeGroupVersion.String(), Kind: "VirtualMachineRestore", Name: r.Name, UID: r.UID,
@@ -137,27 +135,20 @@ func ownerRef(r *snapshotapi.VirtualMachineRestore) metav1.OwnerReference {
 }
 
 // ours reports whether the restore created an object: it carries the
-// restore's owner reference, or, for the kinds that carry none, its label.
+// restore's owner reference.
 func ours(r *snapshotapi.VirtualMachineRestore, obj metav1.Object) bool {
-	if _, ok := obj.(*cdiv1.DataVolume); ok {
-		return obj.GetLabels()[LabelRestoreUID] == string(r.UID)
-	}
-	return ownedByRestore(r, obj)
-}
-
-func ownedByRestore(r *snapshotapi.VirtualMachineRestore, obj metav1.Object) bool {
 	return slices.ContainsFunc(obj.GetOwnerReferences(), func(o metav1.OwnerReference) bool { return o.UID == r.UID })
 }
 
-// createSecrets creates the Secrets of the plan; one that exists already is
-// fine only if this restore made it.
+// createSecrets creates the Secrets of the plan that it did not find made
+// already (the plan reads them from the API each sync: they are never
+// cached); one that exists by now is fine only if this restore made it.
 func (c *Controller) createSecrets(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan) error {
 	for _, s := range p.secrets {
-		key := r.Namespace + "/" + s.Name
-		if _, made := c.createdSecrets.Pending(key, c.clock.Now()); made {
-			continue // made by an earlier sync; Secrets are not cached
+		if p.madeSecrets[s.Name] {
+			continue
 		}
-		created, err := c.kube.CoreV1().Secrets(r.Namespace).Create(ctx, s, metav1.CreateOptions{})
+		_, err := c.kube.CoreV1().Secrets(r.Namespace).Create(ctx, s, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			existing, getErr := c.kube.CoreV1().Secrets(r.Namespace).Get(ctx, s.Name, metav1.GetOptions{})
 			if getErr != nil {
@@ -171,7 +162,7 @@ func (c *Controller) createSecrets(ctx context.Context, r *snapshotapi.VirtualMa
 		if err != nil {
 			return fmt.Errorf("creating Secret %s: %w", s.Name, err)
 		}
-		c.createdSecrets.ExpectCreated(key, created, c.clock.Now())
+		p.madeSecrets[s.Name] = true
 	}
 	return nil
 }
@@ -320,45 +311,57 @@ func (c *Controller) usedByOtherVMs(r *snapshotapi.VirtualMachineRestore) (claim
 // settle deletes each object the restore created, or hands it over (drops
 // the restore's owner reference) when keep says so. Objects that carry the
 // restore's label without its owner reference were not provably made by it
-// and are left alone. It returns a summary for the CleanedUp condition.
+// and are left alone. Secrets, which the controller may not delete, are left
+// to the garbage collector, which removes them with the restore. It returns
+// a summary for the CleanedUp condition.
 func (c *Controller) settle(ctx context.Context, r *snapshotapi.VirtualMachineRestore, keep func(kind, name string) bool) (string, error) {
-	var removed, kept []string
+	var s settled
 	var errs []error
 	for _, k := range c.createdKinds() {
-		objs, err := k.listCreated(ctx, r)
+		objs, err := k.find(ctx, r)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("listing the %ss of the restore: %w", k.kind, err))
+			errs = append(errs, fmt.Errorf("finding the %ss of the restore: %w", k.kind, err))
 			continue
 		}
 		for _, obj := range objs {
+			name := k.kind + " " + obj.GetName()
 			switch {
 			case !ours(r, obj) || obj.GetDeletionTimestamp() != nil:
 			case keep(k.kind, obj.GetName()):
-				kept = append(kept, k.kind+" "+obj.GetName())
-				if k.disown == nil || !ownedByRestore(r, obj) {
-					continue
-				}
+				s.kept = append(s.kept, name)
 				if err := ignoreNotFound(k.disown(ctx, obj, r)); err != nil {
-					errs = append(errs, fmt.Errorf("handing over %s %s: %w", k.kind, obj.GetName(), err))
+					errs = append(errs, fmt.Errorf("handing over %s: %w", name, err))
 				}
+			case k.delete == nil:
+				s.collected = append(s.collected, name)
 			default:
-				removed = append(removed, k.kind+" "+obj.GetName())
+				s.removed = append(s.removed, name)
 				if err := ignoreNotFound(k.delete(ctx, obj.GetNamespace(), obj.GetName(), preconditions(obj.GetUID()))); err != nil {
-					errs = append(errs, fmt.Errorf("deleting %s %s: %w", k.kind, obj.GetName(), err))
+					errs = append(errs, fmt.Errorf("deleting %s: %w", name, err))
 				}
 			}
 		}
 	}
-	return settledSummary(removed, kept), errors.Join(errs...)
+	return s.summary(), errors.Join(errs...)
 }
 
-func settledSummary(removed, kept []string) string {
+// settled is what settle did with the objects a restore created.
+type settled struct {
+	removed   []string
+	kept      []string
+	collected []string
+}
+
+func (s settled) summary() string {
 	parts := []string{}
-	if len(removed) > 0 {
-		parts = append(parts, "removed "+strings.Join(removed, ", "))
+	if len(s.removed) > 0 {
+		parts = append(parts, "removed "+strings.Join(s.removed, ", "))
 	}
-	if len(kept) > 0 {
-		parts = append(parts, "handed over, in use or restored: "+strings.Join(kept, ", "))
+	if len(s.collected) > 0 {
+		parts = append(parts, "left to be removed with the restore by the garbage collector: "+strings.Join(s.collected, ", "))
+	}
+	if len(s.kept) > 0 {
+		parts = append(parts, "handed over, in use or restored: "+strings.Join(s.kept, ", "))
 	}
 	if len(parts) == 0 {
 		return "nothing the restore created was left"
@@ -383,24 +386,26 @@ func disownPatch(obj metav1.Object, uid types.UID) []byte {
 	return patch
 }
 
-// createdKind is one kind of object a restore creates, as settle lists,
-// deletes and hands it over. It lists from the API, not the caches:
+// createdKind is one kind of object a restore creates, as settle finds,
+// deletes and hands it over. It reads from the API, not the caches:
 // settling happens once, and must see what the last sync created.
 type createdKind struct {
-	kind   string
-	list   func(ctx context.Context, namespace string, opts metav1.ListOptions) (runtime.Object, error)
+	kind string
+	// find returns the objects of the kind that the restore may have made;
+	// settle then checks each one's owner reference.
+	find func(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error)
+	// delete is nil for Secrets, which the controller may not delete.
 	delete func(ctx context.Context, namespace, name string, opts metav1.DeleteOptions) error
-	// disown drops the restore's owner reference; nil for the kinds that
-	// carry none (see ownerRef).
+	// disown drops the restore's owner reference.
 	disown func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error
 }
 
 func (c *Controller) createdKinds() []createdKind {
 	kinds := []createdKind{{
 		kind: kindClaim,
-		list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+		find: byLabel(func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
 			return c.kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, opts)
-		},
+		}),
 		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
 			return c.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, name, opts)
 		},
@@ -411,12 +416,7 @@ func (c *Controller) createdKinds() []createdKind {
 		},
 	}, {
 		kind: kindSecret,
-		list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
-			return c.kube.CoreV1().Secrets(ns).List(ctx, opts)
-		},
-		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
-			return c.kube.CoreV1().Secrets(ns).Delete(ctx, name, opts)
-		},
+		find: c.restoredSecrets,
 		disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
 			_, err := c.kube.CoreV1().Secrets(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.JSONPatchType,
 				disownPatch(obj, r.UID), metav1.PatchOptions{})
@@ -426,9 +426,9 @@ func (c *Controller) createdKinds() []createdKind {
 	if c.kubeVirtOK() {
 		kinds = append(kinds, createdKind{
 			kind: kindVirtualMachine,
-			list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+			find: byLabel(func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
 				return c.kubevirt.KubevirtV1().VirtualMachines(ns).List(ctx, opts)
-			},
+			}),
 			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
 				return c.kubevirt.KubevirtV1().VirtualMachines(ns).Delete(ctx, name, opts)
 			},
@@ -445,37 +445,83 @@ func (c *Controller) createdKinds() []createdKind {
 	if c.dataVolumesOK() {
 		kinds = append(kinds, createdKind{
 			kind: kindDataVolume,
-			list: func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
+			find: byLabel(func(ctx context.Context, ns string, opts metav1.ListOptions) (runtime.Object, error) {
 				return c.cdi.CdiV1beta1().DataVolumes(ns).List(ctx, opts)
-			},
+			}),
 			delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
 				return c.cdi.CdiV1beta1().DataVolumes(ns).Delete(ctx, name, opts)
+			},
+			disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
+				_, err := c.cdi.CdiV1beta1().DataVolumes(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.JSONPatchType,
+					disownPatch(obj, r.UID), metav1.PatchOptions{})
+				return err
 			},
 		})
 	}
 	return kinds
 }
 
-// listCreated lists the objects of a kind that carry the restore's label.
-func (k createdKind) listCreated(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
-	selector := labels.SelectorFromSet(labels.Set{LabelRestoreUID: string(r.UID)}).String()
-	list, err := k.list(ctx, r.Namespace, metav1.ListOptions{LabelSelector: selector})
-	if err != nil {
-		return nil, err
-	}
-	items, err := apimeta.ExtractList(list)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]metav1.Object, 0, len(items))
-	for _, item := range items {
-		obj, err := apimeta.Accessor(item)
+// byLabel finds the objects of a kind that carry the restore's label; the
+// label narrows the list, the owner reference then proves each one.
+func byLabel(list func(ctx context.Context, namespace string, opts metav1.ListOptions) (runtime.Object, error)) func(context.Context, *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
+	return func(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
+		selector := labels.SelectorFromSet(labels.Set{LabelRestoreUID: string(r.UID)}).String()
+		list, err := list(ctx, r.Namespace, metav1.ListOptions{LabelSelector: selector})
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, obj)
+		items, err := apimeta.ExtractList(list)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metav1.Object, 0, len(items))
+		for _, item := range items {
+			obj, err := apimeta.Accessor(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, obj)
+		}
+		return out, nil
+	}
+}
+
+// restoredSecrets reads one by one the Secrets a restore may have created:
+// those its status names, and those its snapshot's content has it create.
+// The controller may not list Secrets. One created just before a crash that
+// neither names is still removed with the restore, by the garbage collector.
+func (c *Controller) restoredSecrets(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
+	var out []metav1.Object
+	for _, name := range secretNames(r, c.contentOf(r)) {
+		s, err := c.kube.CoreV1().Secrets(r.Namespace).Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			return nil, fmt.Errorf("reading Secret %s: %w", name, err)
+		default:
+			out = append(out, s)
+		}
 	}
 	return out, nil
+}
+
+// secretNames is every Secret name a restore's status lists and, when its
+// content is known, every name the content's Secret copies restore to.
+func secretNames(r *snapshotapi.VirtualMachineRestore, content *snapshotapi.VirtualMachineSnapshotContent) []string {
+	var out []string
+	for _, res := range r.Status.Resources {
+		if res.Kind == kindSecret {
+			out = append(out, res.Name)
+		}
+	}
+	if content != nil {
+		n := names{&r.Spec}
+		for _, sb := range content.Spec.SecretBackups {
+			out = append(out, n.secret(sb.Name))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // targetOf names the VM a restore writes: the one its status recorded;
@@ -498,15 +544,25 @@ func (c *Controller) targetOf(r *snapshotapi.VirtualMachineRestore) string {
 }
 
 func (c *Controller) targetFromSnapshot(r *snapshotapi.VirtualMachineRestore) string {
-	snap, err := c.snapshots.VirtualMachineSnapshots(r.Namespace).Get(r.Spec.VirtualMachineSnapshotName)
-	if err != nil {
-		return targetName(r, "")
-	}
-	content, err := c.contents.VirtualMachineSnapshotContents(r.Namespace).Get(ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ""))
-	if err != nil || content.Spec.Source.VirtualMachine == nil {
+	content := c.contentOf(r)
+	if content == nil || content.Spec.Source.VirtualMachine == nil {
 		return targetName(r, "")
 	}
 	return targetName(r, content.Spec.Source.VirtualMachine.Name)
+}
+
+// contentOf is the content of the restore's snapshot, from the caches, or
+// nil when either is gone.
+func (c *Controller) contentOf(r *snapshotapi.VirtualMachineRestore) *snapshotapi.VirtualMachineSnapshotContent {
+	snap, err := c.snapshots.VirtualMachineSnapshots(r.Namespace).Get(r.Spec.VirtualMachineSnapshotName)
+	if err != nil {
+		return nil
+	}
+	content, err := c.contents.VirtualMachineSnapshotContents(r.Namespace).Get(ptr.Deref(snap.Status.VirtualMachineSnapshotContentName, ""))
+	if err != nil {
+		return nil
+	}
+	return content
 }
 
 func preconditions(uid types.UID) metav1.DeleteOptions {

@@ -83,8 +83,11 @@ type plan struct {
 	inPlace bool
 	// vm is the VM to create, or whose labels, annotations and spec replace
 	// the target's. Its run strategy is left to the executor.
-	vm          *kubevirtv1.VirtualMachine
-	secrets     []*corev1.Secret
+	vm      *kubevirtv1.VirtualMachine
+	secrets []*corev1.Secret
+	// madeSecrets are the Secrets of secrets that the plan found made by
+	// this restore already (Secrets are read from the API, never cached).
+	madeSecrets map[string]bool
 	claims      []claimStep
 	dataVolumes []dataVolumeStep
 
@@ -131,7 +134,7 @@ func buildPlan(in planInput) *plan {
 		return &plan{blockers: []blocker{{ReasonSnapshotNotReady, fmt.Sprintf(
 			"snapshot %s holds no VirtualMachine to restore", in.snapshot.Name)}}}
 	}
-	p := &plan{targetName: targetName(r, source.Name)}
+	p := &plan{targetName: targetName(r, source.Name), madeSecrets: map[string]bool{}}
 	mode := r.Spec.GetMode()
 	n := names{spec: &r.Spec}
 
@@ -241,6 +244,16 @@ func buildPlan(in planInput) *plan {
 		switch {
 		case existing == nil || ours(r, existing):
 			p.secrets = append(p.secrets, restoredSecret(r, name, backup))
+			if existing != nil {
+				p.madeSecrets[name] = true
+			}
+		case heldByAnotherRestore(existing) != "":
+			// A restore that failed keeps what it created until it is
+			// deleted (the controller may not delete Secrets; the garbage
+			// collector does). Using the Secret now would lose it then.
+			p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
+				"Secret %s belongs to VirtualMachineRestore %s and is removed with it; delete that restore first", name, heldByAnotherRestore(existing))})
+			continue
 		case sameData(existing, backup):
 			res.Result, res.Message = snapshotapi.ResourceUnchanged, "exists with the snapshot's data"
 		default:
@@ -482,6 +495,7 @@ func restoredDataVolume(r *snapshotapi.VirtualMachineRestore, source *kubevirtv1
 		}
 	}
 	dv.Labels = restoreLabels(r, dv.Labels)
+	dv.OwnerReferences = []metav1.OwnerReference{ownerRef(r)}
 	dv.Annotations = restoreAnnotations(r, dv.Annotations)
 	dv.Annotations[cdiv1.AnnPrePopulated] = claim.Name
 	return step
@@ -494,6 +508,17 @@ func restoredSecret(r *snapshotapi.VirtualMachineRestore, name string, backup *c
 	s.Annotations = restoreAnnotations(r, nil)
 	s.OwnerReferences = []metav1.OwnerReference{ownerRef(r)}
 	return s
+}
+
+// heldByAnotherRestore names the restore whose owner reference an object
+// carries, if any: deleting that restore garbage-collects the object.
+func heldByAnotherRestore(obj metav1.Object) string {
+	for _, o := range obj.GetOwnerReferences() {
+		if o.Kind == "VirtualMachineRestore" && strings.HasPrefix(o.APIVersion, snapshotapi.GroupName+"/") {
+			return o.Name
+		}
+	}
+	return ""
 }
 
 func sameData(a, b *corev1.Secret) bool {

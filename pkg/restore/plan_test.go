@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -605,4 +606,36 @@ func testSecretCopy() *corev1.Secret {
 	secret := secretObject("copy-ci", "#cloud-config", nil)
 	secret.OwnerReferences = heldByTestContent()
 	return secret
+}
+
+// A Secret that a failed restore left (it is removed with that restore) is
+// not taken as the restored one, even with the snapshot's data: the garbage
+// collector would take it from the new VM. The restore waits for it.
+func TestPlanWaitsForASecretAnotherRestoreHolds(t *testing.T) {
+	left := secretObject("vm2-ci", "#cloud-config", nil)
+	left.OwnerReferences = []metav1.OwnerReference{{APIVersion: snapshotapi.SchemeGroupVersion.String(), Kind: "VirtualMachineRestore", Name: "failed", UID: "failed-uid"}}
+	p := buildPlan(world{secrets: []*corev1.Secret{left}}.input(testRestore(rename("VirtualMachine", "vm", "vm2"), rename("", "vm-ci", "vm2-ci")), testSnapshot("")))
+	if len(p.blockers) != 1 || p.blockers[0].reason != ReasonNameConflict || !strings.Contains(p.blockers[0].message, "Secret vm2-ci belongs to VirtualMachineRestore failed") {
+		t.Errorf("blockers %+v; want one %s naming the Secret and the restore that holds it", p.blockers, ReasonNameConflict)
+	}
+	if len(p.secrets) != 0 {
+		t.Errorf("the plan creates %d Secrets; want none", len(p.secrets))
+	}
+}
+
+func TestSecretNamesComeFromTheStatusAndTheContent(t *testing.T) {
+	r := testRestore(rename("", "vm-ci", "vm2-ci"))
+	r.Status.Resources = []snapshotapi.RestoredResource{
+		{Kind: kindSecret, Name: "listed"}, {Kind: kindClaim, Name: "a-claim"}, {Kind: kindSecret, Name: "vm2-ci"},
+	}
+	if got := secretNames(r, testContent()); !slices.Equal(got, []string{"listed", "vm2-ci"}) {
+		t.Errorf("with the content: %v, want [listed vm2-ci]", got)
+	}
+	if got := secretNames(r, nil); !slices.Equal(got, []string{"listed", "vm2-ci"}) {
+		t.Errorf("without the content: %v, want [listed vm2-ci]", got)
+	}
+	r.Status.Resources = nil
+	if got := secretNames(r, testContent()); !slices.Equal(got, []string{"vm2-ci"}) {
+		t.Errorf("with no status: %v, want the content's [vm2-ci]", got)
+	}
 }

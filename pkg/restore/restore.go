@@ -262,7 +262,13 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 			c.fail(r, now, p.blockers[0].reason, "the snapshot became unusable during the restore: "+joinBlockers(p.blockers))
 			return 0, nil
 		}
-		return c.wait(r, deadline, now, p.blockers...)
+		requeue, err := c.wait(r, deadline, now, p.blockers...)
+		if slices.ContainsFunc(p.blockers, func(b blocker) bool { return b.reason == ReasonNameConflict }) {
+			// Secrets are not watched: nothing wakes the restore when the
+			// one in its way is gone.
+			requeue = controller.Sooner(requeue, safetyRequeue)
+		}
+		return requeue, err
 	}
 
 	mode := r.Spec.GetMode()

@@ -272,7 +272,7 @@ func TestSyncCreatesANewVM(t *testing.T) {
 	want := "create secrets,create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
 		"create virtualmachines,create datavolumes,update virtualmachinerestores/status," +
 		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,patch secrets,update virtualmachines," +
-		"update virtualmachinerestores/status"
+		"patch datavolumes,update virtualmachinerestores/status"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
 	}
@@ -378,7 +378,7 @@ func TestSyncRestoresAStoppedVMInPlace(t *testing.T) {
 	want := "create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
 		"update virtualmachines,create datavolumes,delete persistentvolumeclaims," +
 		"update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status," +
-		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,update virtualmachinerestores/status"
+		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,patch datavolumes,update virtualmachinerestores/status"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
 	}
@@ -720,12 +720,26 @@ func TestSyncFailedCleanupHappensOnceAndSparesWhatItCannotClaim(t *testing.T) {
 	volume(other, "disk0").PersistentVolumeClaim.ClaimName = attached
 	failed := func(r *snapshotapi.VirtualMachineRestore) {
 		r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreFailed, ptr.To("vm")
+		r.Status.Resources = []snapshotapi.RestoredResource{{Kind: kindSecret, Name: "unused-ci", Result: snapshotapi.ResourceCreated}}
 	}
 	f := newFixture(t, created.Add(time.Minute), append(snapshotWorld(), restoreObject(5*time.Minute, failed), lockedVM(), other,
 		restoreOwned(claimObject(attached, nil)), claimObject(labelled, map[string]string{LabelRestoreUID: string(restoreUID)}),
-		restoreOwned(claimObject(unused, nil)))...)
+		restoreOwned(claimObject(unused, nil)), restoreOwned(secretObject("vm-ci", "#cloud-config", nil)), restoreOwned(secretObject("unused-ci", "#cloud-config", nil)))...)
 
+	f.kube.ClearActions()
 	f.sync()
+	for _, a := range f.kube.Actions() {
+		if a.GetResource().Resource == "secrets" && (a.GetVerb() == "list" || a.GetVerb() == "delete") {
+			t.Errorf("the cleanup called %s on secrets; the controller may only read them by name", a.GetVerb())
+		}
+	}
+	// The Secrets are found by name, from the status and from the content.
+	if secret, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "unused-ci", metav1.GetOptions{}); err != nil || !ours(testRestore(), secret) {
+		t.Errorf("Secret unused-ci, the restore's and unused: %v; want it left under the restore's owner reference for the garbage collector", err)
+	}
+	if secret, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "vm-ci", metav1.GetOptions{}); err != nil || ours(testRestore(), secret) {
+		t.Errorf("Secret vm-ci, which VM vm uses: %v; want it kept and no longer owned by the restore", err)
+	}
 	if claim := f.claim(attached); claim == nil || ours(testRestore(), claim) {
 		t.Errorf("claim %s, attached to VM other: %v; want it kept and no longer owned by the restore", attached, claim)
 	}
@@ -739,7 +753,8 @@ func TestSyncFailedCleanupHappensOnceAndSparesWhatItCannotClaim(t *testing.T) {
 		t.Error("the VM is still locked by the failed restore")
 	}
 	cleaned := apimeta.FindStatusCondition(f.status().Conditions, ConditionCleanedUp)
-	if cleaned == nil || cleaned.Status != metav1.ConditionTrue || !strings.Contains(cleaned.Message, unused) || !strings.Contains(cleaned.Message, attached) {
+	if cleaned == nil || cleaned.Status != metav1.ConditionTrue || !strings.Contains(cleaned.Message, unused) || !strings.Contains(cleaned.Message, attached) ||
+		!strings.Contains(cleaned.Message, "garbage collector: Secret unused-ci") {
 		t.Fatalf("condition %s: %+v; want True, naming what was removed and what was kept", ConditionCleanedUp, cleaned)
 	}
 
@@ -918,38 +933,51 @@ func TestSyncNeverAdoptsASecretByItsLabel(t *testing.T) {
 	}
 }
 
-// The hand-over of a restored Secret (the patch that drops the restore's
-// owner reference once it is Ready) failing once, refused or landed with
-// its answer lost, with a restart right after: the next syncs hand it over
-// still, and the restore stays Ready.
-func TestSecretHandOverSurvivesAFailedPatch(t *testing.T) {
-	for mode, fault := range map[string]*controllertest.Fault{
-		"refused":             {Err: controllertest.APIErrors()["InternalError"], Times: 1},
-		"landed, answer lost": {Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
-	} {
-		t.Run(mode, func(t *testing.T) {
-			r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
-				withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
-			f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC())...)
-			fault.Verb, fault.Resource = "patch", "secrets"
-			controllertest.Inject(f.kube, fault)
-			_, _ = f.syncErr()
-			if fault.Applied() != 1 {
-				t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
-			}
-			f = f.restarted(created.Add(2 * time.Second))
-			f.sync()
-			f.sync()
-			if st := f.status(); st.Phase != snapshotapi.RestoreReady {
-				t.Errorf("phase %s; want Ready", st.Phase)
-			}
-			secret, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "vm2-ci", metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(secret.OwnerReferences) != 0 {
-				t.Errorf("Secret vm2-ci owners %+v; want it handed over", secret.OwnerReferences)
-			}
-		})
+// The hand-over of a restored Secret or DataVolume (the patch that drops
+// the restore's owner reference once it is Ready) failing once, refused or
+// landed with its answer lost, with a restart right after: the next syncs
+// hand it over still, and the restore stays Ready.
+func TestHandOverSurvivesAFailedPatch(t *testing.T) {
+	for _, resource := range []string{"secrets", "datavolumes"} {
+		for mode, fault := range map[string]*controllertest.Fault{
+			"refused":             {Err: controllertest.APIErrors()["InternalError"], Times: 1},
+			"landed, answer lost": {Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
+		} {
+			t.Run(resource+" "+mode, func(t *testing.T) {
+				r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+					withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+				f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC())...)
+				fault.Verb, fault.Resource = "patch", resource
+				if resource == "secrets" {
+					controllertest.Inject(f.kube, fault)
+				} else {
+					controllertest.Inject(f.cdi, fault)
+				}
+				_, _ = f.syncErr()
+				if fault.Applied() != 1 {
+					t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
+				}
+				f = f.restarted(created.Add(2 * time.Second))
+				f.sync()
+				f.sync()
+				if st := f.status(); st.Phase != snapshotapi.RestoreReady {
+					t.Errorf("phase %s; want Ready", st.Phase)
+				}
+				secret, err := f.kube.CoreV1().Secrets("ns").Get(context.Background(), "vm2-ci", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(secret.OwnerReferences) != 0 {
+					t.Errorf("Secret vm2-ci owners %+v; want it handed over", secret.OwnerReferences)
+				}
+				dv, err := f.cdi.CdiV1beta1().DataVolumes("ns").Get(context.Background(), "vm2-dv1", metav1.GetOptions{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ours(r, dv) {
+					t.Errorf("DataVolume vm2-dv1 owners %+v; want it handed over", dv.OwnerReferences)
+				}
+			})
+		}
 	}
 }

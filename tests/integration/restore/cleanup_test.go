@@ -24,6 +24,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -118,4 +119,52 @@ func TestDeletingAReadyRestoreKeepsWhatItRestored(t *testing.T) {
 	f.DeleteRestore("restore")
 	f.WaitForRestoreGone("restore")
 	requireSurvives(f, claims, "vm2")
+}
+
+// A failed restore cannot delete the Secrets it made (the controller may
+// not delete Secrets): they stay under its owner reference. A new restore
+// that would recreate one waits with NameConflict rather than take it,
+// since the garbage collector would take it from the new VM; deleting the
+// failed restore lets the collector remove it, and the new restore goes on.
+func TestAFailedRestoresSecretsGoWithIt(t *testing.T) {
+	f := newTest(t)
+	vm := f.CreateVM("vm", framework.WithPVCDisks(2), framework.WithCloudInit())
+	readySnapshot(f, "snap", vm.Name)
+	secretName := framework.CloudInitSecretName("vm2")
+
+	lift := f.DenyClaimCreation("-disk1")
+	f.CreateRestore("failed", "snap", append(renameAll("vm2"), framework.RestoreDeadline(10*time.Second))...)
+	failed := f.WaitForRestoreCondition("failed", restore.ConditionCleanedUp, metav1.ConditionTrue, restore.ReasonCleanedUp, framework.DefaultTimeout)
+	lift()
+	if failed.Status.Phase != snapshotapi.RestoreFailed {
+		t.Fatalf("want Failed at the deadline; got %s", framework.DescribeRestore(failed))
+	}
+	secret, err := f.Kube.CoreV1().Secrets(f.Namespace).Get(f.Context(), secretName, metav1.GetOptions{})
+	if err != nil || !ownerOf(failed, secret) {
+		t.Fatalf("Secret %s of the failed restore: %v; want it left under the restore's owner reference", secretName, err)
+	}
+	cleaned := apimeta.FindStatusCondition(failed.Status.Conditions, restore.ConditionCleanedUp)
+	if !strings.Contains(cleaned.Message, "garbage collector: Secret "+secretName) || !strings.Contains(cleaned.Message, "removed PersistentVolumeClaim vm2-disk0") {
+		t.Errorf("CleanedUp: %q; want it to name the claim removed and the Secret left to the garbage collector", cleaned.Message)
+	}
+
+	f.CreateRestore("retry", "snap", renameAll("vm2")...)
+	retry := f.WaitForRestoreCondition("retry", snapshotapi.ConditionReady, metav1.ConditionFalse, restore.ReasonNameConflict, framework.DefaultTimeout)
+	if ready := apimeta.FindStatusCondition(retry.Status.Conditions, snapshotapi.ConditionReady); !strings.Contains(ready.Message, "Secret "+secretName+" belongs to VirtualMachineRestore failed") {
+		t.Errorf("Ready: %q; want it to name the Secret and the restore that holds it", ready.Message)
+	}
+	if retry.Status.Phase != snapshotapi.RestorePending {
+		t.Errorf("want the new restore Pending while the Secret is held; got %s", framework.DescribeRestore(retry))
+	}
+
+	f.DeleteRestore("failed")
+	f.WaitForRestoreGone("failed")
+	retry = waitReady(t, f, "retry")
+	secret, err = f.Kube.CoreV1().Secrets(f.Namespace).Get(f.Context(), secretName, metav1.GetOptions{})
+	if err != nil || ownerOf(failed, secret) || string(secret.Data["userdata"]) == "" {
+		t.Fatalf("Secret %s after the retry: %v %+v; want it recreated by the new restore", secretName, err, secret)
+	}
+	if got := cloudInitSecretOf(f.GetVM("vm2")); got != secretName {
+		t.Errorf("VM vm2 cloud-init Secret %s, want %s", got, secretName)
+	}
 }

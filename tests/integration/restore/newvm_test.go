@@ -17,8 +17,10 @@ limitations under the License.
 package restore
 
 import (
+	"strings"
 	"testing"
 
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 
@@ -191,4 +193,14 @@ func TestRestoreDataVolumeDisk(t *testing.T) {
 		t.Errorf("new VM volume data on DataVolume %s, want vm2-data", got)
 	}
 	requireResults(t, r, map[string]snapshotapi.ResourceResult{"DataVolume vm2-data": snapshotapi.ResourceCreated})
+
+	// The DataVolume was made under the restore's owner reference (its
+	// proof), and handed over with the rest once Ready.
+	r = f.WaitForRestoreCondition("restore", restore.ConditionCleanedUp, metav1.ConditionTrue, restore.ReasonHandedOver, framework.DefaultTimeout)
+	if !strings.Contains(apimeta.FindStatusCondition(r.Status.Conditions, restore.ConditionCleanedUp).Message, "DataVolume vm2-data") {
+		t.Errorf("CleanedUp %+v; want it to name DataVolume vm2-data as handed over", r.Status.Conditions)
+	}
+	if dv, err = f.CDI.CdiV1beta1().DataVolumes(f.Namespace).Get(f.Context(), "vm2-data", metav1.GetOptions{}); err != nil || ownerOf(r, dv) {
+		t.Errorf("DataVolume vm2-data after the hand-over: %v, owners %+v; want it no longer the restore's", err, dv.OwnerReferences)
+	}
 }
