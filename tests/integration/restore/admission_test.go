@@ -20,65 +20,21 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/tests/framework"
 )
 
-// The apiserver refuses invalid restores, saying why, before the controller
-// ever sees them; and a restore's spec cannot change.
+// A restore's spec cannot change once it is created, and one name for
+// objects of different kinds is no collision. (Malformed new restores:
+// TestMalformedManifestsAreRefused in the vmsnapshot suite, whose cluster
+// serves every kind.)
 func TestInvalidRestoresAreRejected(t *testing.T) {
 	f := newTest(t)
-	for _, tc := range []struct {
-		name   string
-		mutate func(*snapshotapi.VirtualMachineRestoreSpec)
-		want   string
-	}{
-		{"no snapshot", func(s *snapshotapi.VirtualMachineRestoreSpec) { s.VirtualMachineSnapshotName = "" }, "spec.virtualMachineSnapshotName"},
-		{"target of another kind", func(s *snapshotapi.VirtualMachineRestoreSpec) {
-			s.Target = &corev1.TypedLocalObjectReference{APIGroup: ptr.To(""), Kind: "Pod", Name: "p"}
-		}, "target must be {apiGroup: kubevirt.io, kind: VirtualMachine}"},
-		{"target without a name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
-			s.Target = &corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine"}
-		}, "target.name must not be empty"},
-		{"target with an invalid name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
-			s.Target = &corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine", Name: "Not_A_VM"}
-		}, "target.name must be a valid VirtualMachine name"},
-		{"negative failureDeadline", func(s *snapshotapi.VirtualMachineRestoreSpec) {
-			s.FailureDeadline = &metav1.Duration{Duration: -time.Second}
-		}, "failureDeadline must not be negative"},
-		{"unknown mode", func(s *snapshotapi.VirtualMachineRestoreSpec) { s.Mode = "Sometimes" }, "spec.mode"},
-		{"unknown targetReadinessPolicy", func(s *snapshotapi.VirtualMachineRestoreSpec) { s.TargetReadinessPolicy = "Never" }, "spec.targetReadinessPolicy"},
-		{"unknown volumeRestorePolicy", func(s *snapshotapi.VirtualMachineRestoreSpec) { s.VolumeRestorePolicy = "Random" }, "spec.volumeRestorePolicy"},
-		{"nameReplacement to an invalid name", framework.Rename("", "vm", "Not_A_Name"), "spec.nameReplacements[0].to"},
-		{"nameReplacement of an unknown kind", framework.Rename("ConfigMap", "vm", "vm2"), "spec.nameReplacements[0].from.kind"},
-		{"nameReplacement without a name", framework.Rename("", "", "vm2"), "spec.nameReplacements[0].from.name"},
-		{"two claims renamed to one name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
-			framework.Rename("PersistentVolumeClaim", "disk0", "shared")(s)
-			framework.Rename("PersistentVolumeClaim", "disk1", "shared")(s)
-		}, "nameReplacements rename two objects of the same kind to the same name"},
-		{"a claim and an object of any kind renamed to one name", func(s *snapshotapi.VirtualMachineRestoreSpec) {
-			framework.Rename("PersistentVolumeClaim", "disk0", "shared")(s)
-			framework.Rename("", "ci", "shared")(s)
-		}, "nameReplacements rename two objects of the same kind to the same name"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := f.NewRestore("invalid", "snap")
-			tc.mutate(&r.Spec)
-			_, err := f.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(f.Namespace).Create(f.Context(), r, metav1.CreateOptions{})
-			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("creating a restore with %s: got %v; want Invalid mentioning %q", tc.name, err, tc.want)
-			}
-		})
-	}
-
 	t.Run("one name for objects of different kinds is accepted", func(t *testing.T) {
 		r := f.NewRestore("different-kinds", "snap", framework.Rename("VirtualMachine", "vm", "same"),
 			framework.Rename("PersistentVolumeClaim", "vm-disk0", "same"), framework.Rename("Secret", "vm-ci", "same"))

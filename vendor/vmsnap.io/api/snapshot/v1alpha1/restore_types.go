@@ -74,13 +74,15 @@ type VirtualMachineRestoreSpec struct {
 	// matches an object's kind (or any kind, when from.kind is empty) and
 	// name gives its new name. Every reference to a renamed object is
 	// rewritten too. Two objects of one kind cannot be renamed to the same
-	// name: two disks would be restored into one claim.
+	// name: two disks would be restored into one claim; nor can one object
+	// be renamed twice.
 	// +optional
 	// +listType=atomic
 	// At most 128 entries: the check compares every pair, within the API
 	// server's cost budget for a rule.
 	// +kubebuilder:validation:MaxItems=128
 	// +kubebuilder:validation:XValidation:rule="self.all(a, self.all(b, a.to != b.to || a.from.name == b.from.name || (has(a.from.kind) && has(b.from.kind) && a.from.kind != '' && b.from.kind != '' && a.from.kind != b.from.kind)))",message="nameReplacements rename two objects of the same kind to the same name"
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b.from.name == a.from.name && (!has(a.from.kind) || !has(b.from.kind) || a.from.kind == '' || b.from.kind == '' || a.from.kind == b.from.kind)))",message="nameReplacements rename one object twice: only the first would apply"
 	NameReplacements []NameReplacement `json:"nameReplacements,omitempty"`
 
 	// mode: Strict (the default) fails the restore on any conflict and
@@ -115,7 +117,7 @@ type VirtualMachineRestoreSpec struct {
 	// +optional
 	// +kubebuilder:default="5m"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="failureDeadline must not be negative"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="failureDeadline must be a non-negative duration such as 90s or 10m"
 	FailureDeadline *metav1.Duration `json:"failureDeadline,omitempty"`
 }
 

@@ -74,7 +74,7 @@ type VirtualMachineSnapshotSpec struct {
 	// +optional
 	// +kubebuilder:default="5m"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="failureDeadline must not be negative"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="failureDeadline must be a non-negative duration such as 90s or 10m"
 	FailureDeadline *metav1.Duration `json:"failureDeadline,omitempty"`
 
 	// requiredConsistency, when true (the default), takes the snapshot only

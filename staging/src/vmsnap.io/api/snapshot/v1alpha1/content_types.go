@@ -138,8 +138,9 @@ type VirtualMachineSnapshotContentSpec struct {
 // SourceSpec is the captured source of a snapshot.
 type SourceSpec struct {
 	// virtualMachine is the VirtualMachine's metadata and spec at the moment
-	// of the snapshot (server-populated fields removed).
-	// +optional
+	// of the snapshot (server-populated fields removed). A content without
+	// one can never be restored.
+	// +required
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:Type=object
 	// +kubebuilder:pruning:PreserveUnknownFields

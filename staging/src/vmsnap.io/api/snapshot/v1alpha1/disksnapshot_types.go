@@ -85,7 +85,7 @@ type VirtualDiskSnapshotSpec struct {
 	// +optional
 	// +kubebuilder:default="5m"
 	// +kubebuilder:validation:Type=string
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="failureDeadline must not be negative"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s')",message="failureDeadline must be a non-negative duration such as 90s or 10m"
 	FailureDeadline *metav1.Duration `json:"failureDeadline,omitempty"`
 }
 
