@@ -185,27 +185,40 @@ func busyWith(vm *kubevirtv1.VirtualMachine, restore string) (string, bool) {
 	return "", false
 }
 
-// stopTarget locks the VM, records its run strategy and halts it; the
-// restore goes on once its instance is gone (KubeVirt deletes it).
+// stopTarget halts the VM, recording its run strategy and that this restore
+// stopped it, and then locks it; the restore goes on once its instance is
+// gone (KubeVirt deletes it). The halt comes first: KubeVirt refuses a run
+// strategy change while status.restoreInProgress is set.
 func (c *Controller) stopTarget(ctx context.Context, r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine,
 	deadline controller.Deadline, now time.Time,
 ) (time.Duration, error) {
 	r.Status.Phase = snapshotapi.RestoreInProgress
-	vm, err := c.lockVM(ctx, vm, r.Name)
-	if err != nil {
-		return c.requeueOrFail(r, deadline, now, err)
-	}
-	if _, recorded := vm.Annotations[AnnRunStrategyBeforeRestore]; !recorded {
+	if vm.Annotations[AnnStoppedByRestore] != string(r.UID) {
+		if ptr.Deref(vm.Status.RestoreInProgress, "") == r.Name {
+			// Locked, but not halted by this restore (a VM the user started
+			// again): the lock goes first, so that the halt is allowed.
+			if _, err := c.unlockVM(ctx, vm); err != nil {
+				return c.requeueOrFail(r, deadline, now, err)
+			}
+			return c.progress(r, deadline, now, ReasonStoppingTarget, fmt.Sprintf(
+				"VirtualMachine %s runs again; it is stopped again before it is restored", vm.Name))
+		}
 		updated := vm.DeepCopy()
 		if updated.Annotations == nil {
 			updated.Annotations = map[string]string{}
 		}
 		updated.Annotations[AnnRunStrategyBeforeRestore] = string(runStrategyOf(vm))
+		updated.Annotations[AnnStoppedByRestore] = string(r.UID)
 		stopped(&updated.Spec)
-		if _, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
+		halted, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{})
+		if err != nil {
 			return c.requeueOrFail(r, deadline, now, fmt.Errorf("halting VirtualMachine %s: %w", vm.Name, err))
 		}
 		klog.FromContext(ctx).V(2).Info("Stopping the VM to restore it", "vm", klog.KObj(vm), "runStrategyBefore", runStrategyOf(vm))
+		vm = halted
+	}
+	if _, err := c.lockVM(ctx, vm, r.Name); err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
 	}
 	return c.progress(r, deadline, now, ReasonStoppingTarget, fmt.Sprintf(
 		"stopping VirtualMachine %s (targetReadinessPolicy StopTarget); the restore goes on once its instance is gone, and starts it again after", vm.Name))
@@ -289,8 +302,10 @@ func (c *Controller) commit(ctx context.Context, r *snapshotapi.VirtualMachineRe
 	if updated.Annotations == nil {
 		updated.Annotations = map[string]string{}
 	}
-	if before, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
-		updated.Annotations[AnnRunStrategyBeforeRestore] = before
+	for _, kept := range []string{AnnRunStrategyBeforeRestore, AnnStoppedByRestore} {
+		if v, ok := vm.Annotations[kept]; ok {
+			updated.Annotations[kept] = v
+		}
 	}
 	updated.Annotations[AnnLastRestoreUID] = string(r.UID)
 	updated.Spec = *p.vm.Spec.DeepCopy()
@@ -374,32 +389,49 @@ func (c *Controller) lockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine, 
 	return locked, nil
 }
 
-// releaseVM gives a VM the restore holds back the run strategy it stopped it
-// from, if it did, and then clears status.restoreInProgress. A run strategy
+// releaseVM clears the restore's status.restoreInProgress on a VM, and then
+// gives back the run strategy the restore stopped it from, if it did: KubeVirt
+// refuses a run strategy change while the lock is held. A crash between the
+// two leaves the annotations that let the next call finish. A run strategy
 // other than Halted was set by the user after the restore halted the VM:
 // the user's last word wins.
 func (c *Controller) releaseVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, vm *kubevirtv1.VirtualMachine) error {
-	if ptr.Deref(vm.Status.RestoreInProgress, "") != r.Name {
+	if ptr.Deref(vm.Status.RestoreInProgress, "") == r.Name {
+		unlocked, err := c.unlockVM(ctx, vm)
+		if err != nil || unlocked == nil {
+			return err
+		}
+		vm = unlocked
+	}
+	if vm.Annotations[AnnStoppedByRestore] != string(r.UID) {
 		return nil
 	}
-	if before, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
-		updated := vm.DeepCopy()
-		delete(updated.Annotations, AnnRunStrategyBeforeRestore)
-		if runStrategyOf(vm) == kubevirtv1.RunStrategyHalted {
-			updated.Spec.Running = nil
-			updated.Spec.RunStrategy = ptr.To(kubevirtv1.VirtualMachineRunStrategy(before))
-		}
-		var err error
-		if vm, err = c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("giving VirtualMachine %s back its run strategy %s: %w", updated.Name, before, err)
-		}
-		klog.FromContext(ctx).V(2).Info("Gave the VM back its run strategy", "vm", klog.KObj(vm), "runStrategy", before)
+	before := vm.Annotations[AnnRunStrategyBeforeRestore]
+	updated := vm.DeepCopy()
+	delete(updated.Annotations, AnnRunStrategyBeforeRestore)
+	delete(updated.Annotations, AnnStoppedByRestore)
+	if runStrategyOf(vm) == kubevirtv1.RunStrategyHalted && before != "" {
+		updated.Spec.Running = nil
+		updated.Spec.RunStrategy = ptr.To(kubevirtv1.VirtualMachineRunStrategy(before))
 	}
+	if _, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, updated, metav1.UpdateOptions{}); ignoreNotFound(err) != nil {
+		return fmt.Errorf("giving VirtualMachine %s back its run strategy %s: %w", updated.Name, before, err)
+	}
+	klog.FromContext(ctx).V(2).Info("Gave the VM back its run strategy", "vm", klog.KObj(vm), "runStrategy", before)
+	return nil
+}
+
+// unlockVM clears status.restoreInProgress; it returns nil for a VM that is
+// gone.
+func (c *Controller) unlockVM(ctx context.Context, vm *kubevirtv1.VirtualMachine) (*kubevirtv1.VirtualMachine, error) {
 	vm = vm.DeepCopy()
 	vm.Status.RestoreInProgress = nil
-	_, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
-	if err = ignoreNotFound(err); err != nil {
-		return fmt.Errorf("unlocking VirtualMachine %s (status.restoreInProgress): %w", vm.Name, err)
+	unlocked, err := c.kubevirt.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("unlocking VirtualMachine %s (status.restoreInProgress): %w", vm.Name, err)
+	}
+	return unlocked, nil
 }

@@ -73,6 +73,10 @@ const (
 	// AnnRunStrategyBeforeRestore records, on a VM that a restore stopped
 	// (targetReadinessPolicy StopTarget), the run strategy to give it back.
 	AnnRunStrategyBeforeRestore = "snapshot.vmsnap.io/run-strategy-before-restore"
+	// AnnStoppedByRestore is the UID of the restore that stopped the VM, set
+	// in the same update: the proof that gives it back its run strategy,
+	// which happens after the lock is released.
+	AnnStoppedByRestore = "snapshot.vmsnap.io/stopped-by-restore-uid"
 )
 
 // ConditionCleanedUp is True once a finished restore has settled what it

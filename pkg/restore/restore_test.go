@@ -331,8 +331,8 @@ func TestSyncRunningTargetPolicies(t *testing.T) {
 			0, "update virtualmachinerestores/status", false},
 		{"StopTarget records the target first", snapshotapi.TargetReadinessStopTarget, false, snapshotapi.RestoreInProgress, ReasonInProgress,
 			safetyRequeue, "update virtualmachinerestores/status", false},
-		{"StopTarget then locks and halts the VM", snapshotapi.TargetReadinessStopTarget, true, snapshotapi.RestoreInProgress, ReasonStoppingTarget,
-			safetyRequeue, "update virtualmachines/status,update virtualmachines,update virtualmachinerestores/status", true},
+		{"StopTarget then halts and locks the VM", snapshotapi.TargetReadinessStopTarget, true, snapshotapi.RestoreInProgress, ReasonStoppingTarget,
+			safetyRequeue, "update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := restoreObject(5*time.Minute, withSpec(func(s *snapshotapi.VirtualMachineRestoreSpec) { s.TargetReadinessPolicy = tc.policy }))
@@ -352,7 +352,7 @@ func TestSyncRunningTargetPolicies(t *testing.T) {
 			}
 			vm := f.vm("vm")
 			halted := ptr.Deref(vm.Spec.RunStrategy, "") == kubevirtv1.RunStrategyHalted && vm.Annotations[AnnRunStrategyBeforeRestore] == "Always" &&
-				ptr.Deref(vm.Status.RestoreInProgress, "") == "restore"
+				vm.Annotations[AnnStoppedByRestore] == string(restoreUID) && ptr.Deref(vm.Status.RestoreInProgress, "") == "restore"
 			if halted != tc.wantHalted {
 				t.Errorf("VM run strategy %s, annotations %v, restoreInProgress %q; want halted, Always recorded and locked: %v",
 					ptr.Deref(vm.Spec.RunStrategy, ""), vm.Annotations, ptr.Deref(vm.Status.RestoreInProgress, ""), tc.wantHalted)
@@ -364,7 +364,7 @@ func TestSyncRunningTargetPolicies(t *testing.T) {
 func TestSyncRestoresAStoppedVMInPlace(t *testing.T) {
 	vm := liveSourceVM()
 	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
-	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
+	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always", AnnStoppedByRestore: string(restoreUID)}
 	vm.Status.RestoreInProgress = ptr.To("restore")
 	vm.Spec.Template.Spec.Volumes[0].PersistentVolumeClaim.ClaimName = "vm-disk0-later"
 	ownedOld := claimObject("vm-disk0-later", nil)
@@ -377,7 +377,7 @@ func TestSyncRestoresAStoppedVMInPlace(t *testing.T) {
 	f.sync()
 	want := "create persistentvolumeclaims,create persistentvolumeclaims,create persistentvolumeclaims," +
 		"update virtualmachines,create datavolumes,delete persistentvolumeclaims," +
-		"update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status," +
+		"update virtualmachines/status,update virtualmachines,update virtualmachinerestores/status," +
 		"patch persistentvolumeclaims,patch persistentvolumeclaims,patch persistentvolumeclaims,patch datavolumes,update virtualmachinerestores/status"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
@@ -471,7 +471,7 @@ func TestSyncDryRunChangesNothing(t *testing.T) {
 func TestSyncDeletionMidWayCleansUpAndReleasesTheVM(t *testing.T) {
 	vm := liveSourceVM()
 	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
-	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
+	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always", AnnStoppedByRestore: string(restoreUID)}
 	vm.Status.RestoreInProgress = ptr.To("restore")
 	r := restoreObject(5*time.Minute, func(r *snapshotapi.VirtualMachineRestore) {
 		r.Status.Phase, r.Status.TargetName = snapshotapi.RestoreInProgress, ptr.To("vm")
@@ -481,7 +481,7 @@ func TestSyncDeletionMidWayCleansUpAndReleasesTheVM(t *testing.T) {
 		restoreOwned(claimObject(RandomizedClaimName(restoreUID, "disk0"), nil)), claimObject("vm-disk0", nil),
 		secretObject("vm-ci", "#cloud-config", map[string]string{LabelRestoreUID: string(restoreUID)}))...)
 	f.sync()
-	want := "update virtualmachines,update virtualmachines/status,delete persistentvolumeclaims,patch virtualmachinerestores"
+	want := "update virtualmachines/status,update virtualmachines,delete persistentvolumeclaims,patch virtualmachinerestores"
 	if f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
 	}
@@ -553,7 +553,7 @@ func lockedVM() *kubevirtv1.VirtualMachine {
 // still wakes the restore: the requeue is the time left, and at the
 // deadline the restore fails naming the step that failed.
 func TestSyncAPIErrorsRetryUntilTheDeadline(t *testing.T) {
-	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, lockedVM(), targetRecorded)...)
+	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, liveSourceVM(), targetRecorded)...)
 	f.failWrites(f.kubevirt, "update", "virtualmachines", "")
 
 	requeue, err := f.syncErr()
@@ -587,7 +587,7 @@ func TestSyncAPIErrorsRetryUntilTheDeadline(t *testing.T) {
 func haltedVM() *kubevirtv1.VirtualMachine {
 	vm := lockedVM()
 	vm.Spec.RunStrategy = ptr.To(kubevirtv1.RunStrategyHalted)
-	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always"}
+	vm.Annotations = map[string]string{AnnRunStrategyBeforeRestore: "Always", AnnStoppedByRestore: string(restoreUID)}
 	return vm
 }
 
@@ -598,8 +598,10 @@ func (f *fixture) requireReleased(name string, runStrategy kubevirtv1.VirtualMac
 		f.t.Errorf("VM %s run strategy %s restoreInProgress %q; want %s and unlocked", name, ptr.Deref(vm.Spec.RunStrategy, ""),
 			ptr.Deref(vm.Status.RestoreInProgress, ""), runStrategy)
 	}
-	if _, ok := vm.Annotations[AnnRunStrategyBeforeRestore]; ok {
-		f.t.Errorf("VM %s annotations %v: the recorded run strategy must go once it is given back", name, vm.Annotations)
+	for _, ann := range []string{AnnRunStrategyBeforeRestore, AnnStoppedByRestore} {
+		if _, ok := vm.Annotations[ann]; ok {
+			f.t.Errorf("VM %s annotations %v: %s must go once the run strategy is given back", name, vm.Annotations, ann)
+		}
 	}
 }
 
@@ -979,5 +981,27 @@ func TestHandOverSurvivesAFailedPatch(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// A VM the restore locked but did not halt, and that runs (it was started
+// before the lock): the restore releases the lock first, since KubeVirt
+// refuses a run strategy change while it is held, and then halts and locks.
+func TestStopTargetHaltsOnlyAnUnlockedVM(t *testing.T) {
+	f := newFixture(t, created.Add(time.Minute), runningStopTargetWorld(5*time.Minute, lockedVM(), targetRecorded)...)
+	f.sync()
+	if f.actions() != "update virtualmachines/status,update virtualmachinerestores/status" {
+		t.Errorf("first sync: actions %s; want the lock released, alone", f.actions())
+	}
+	f = f.restarted(created.Add(time.Minute)) // the caches catch up
+	f.sync()
+	if f.actions() != "update virtualmachines,update virtualmachines/status,update virtualmachinerestores/status" {
+		t.Errorf("second sync: actions %s; want the halt, then the lock", f.actions())
+	}
+	vm := f.vm("vm")
+	if ptr.Deref(vm.Spec.RunStrategy, "") != kubevirtv1.RunStrategyHalted || ptr.Deref(vm.Status.RestoreInProgress, "") != "restore" ||
+		vm.Annotations[AnnStoppedByRestore] != string(restoreUID) {
+		t.Errorf("VM run strategy %s, lock %q, annotations %v; want halted by the restore, then locked",
+			ptr.Deref(vm.Spec.RunStrategy, ""), ptr.Deref(vm.Status.RestoreInProgress, ""), vm.Annotations)
 	}
 }
