@@ -36,16 +36,26 @@ type capturedSecret struct {
 	volumes []string
 }
 
-// readSecrets reads the Secrets the VM's volumes refer to (cloud-init user
-// and network data, secret volumes). Secrets are read on demand rather than
-// cached: the controller must not hold every Secret of the cluster in memory.
+// readSecrets reads the Secrets the VM refers to: those of its volumes
+// (cloud-init user and network data, secret volumes) and of its
+// accessCredentials (SSH keys, user passwords). Secrets are read on demand
+// rather than cached: the controller must not hold every Secret of the
+// cluster in memory.
 func (c *Controller) readSecrets(ctx context.Context, namespace string, vm *kubevirtv1.VirtualMachine) ([]capturedSecret, []blocker, error) {
 	byName := map[string][]string{}
+	users := map[string][]string{}
 	if vm.Spec.Template != nil {
 		for _, vol := range vm.Spec.Template.Spec.Volumes {
 			for _, name := range secretNames(vol) {
 				byName[name] = append(byName[name], vol.Name)
+				users[name] = append(users[name], "volume "+vol.Name)
 			}
+		}
+		for _, name := range accessCredentialSecrets(vm.Spec.Template.Spec.AccessCredentials) {
+			if _, seen := byName[name]; !seen {
+				byName[name] = nil
+			}
+			users[name] = append(users[name], "accessCredentials")
 		}
 	}
 	names := make([]string, 0, len(byName))
@@ -59,7 +69,7 @@ func (c *Controller) readSecrets(ctx context.Context, namespace string, vm *kube
 		secret, err := c.kube.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			blockers = append(blockers, blocker{ReasonDiskNotReady, fmt.Sprintf(
-				"Secret %s used by volumes %s does not exist", name, strings.Join(byName[name], ", "))})
+				"Secret %s used by %s does not exist", name, strings.Join(slices.Compact(users[name]), ", "))})
 			continue
 		}
 		if err != nil {
@@ -68,6 +78,20 @@ func (c *Controller) readSecrets(ctx context.Context, namespace string, vm *kube
 		out = append(out, capturedSecret{secret: secret, volumes: byName[name]})
 	}
 	return out, blockers, nil
+}
+
+// accessCredentialSecrets names the Secrets of a VM's accessCredentials.
+func accessCredentialSecrets(credentials []kubevirtv1.AccessCredential) []string {
+	var names []string
+	for _, ac := range credentials {
+		if k := ac.SSHPublicKey; k != nil && k.Source.Secret != nil && k.Source.Secret.SecretName != "" {
+			names = append(names, k.Source.Secret.SecretName)
+		}
+		if pw := ac.UserPassword; pw != nil && pw.Source.Secret != nil && pw.Source.Secret.SecretName != "" {
+			names = append(names, pw.Source.Secret.SecretName)
+		}
+	}
+	return names
 }
 
 func secretNames(vol kubevirtv1.Volume) []string {

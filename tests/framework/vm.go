@@ -129,6 +129,30 @@ func WithCloudInit() VMOption {
 	}
 }
 
+// WithAccessCredentials gives the VM an SSH public key from a Secret,
+// propagated by the guest agent, as accessCredentials.
+func WithAccessCredentials() VMOption {
+	return func(b *vmBuild) {
+		name := SSHKeySecretName(b.vm.Name)
+		b.secrets = append(b.secrets, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: b.vm.Namespace},
+			Type:       corev1.SecretTypeOpaque,
+			Data:       map[string][]byte{"key1": []byte(SSHPublicKey)},
+		})
+		spec := &b.vm.Spec.Template.Spec
+		spec.AccessCredentials = append(spec.AccessCredentials, kubevirtv1.AccessCredential{SSHPublicKey: &kubevirtv1.SSHPublicKeyAccessCredential{
+			Source:            kubevirtv1.SSHPublicKeyAccessCredentialSource{Secret: &kubevirtv1.AccessCredentialSecretSource{SecretName: name}},
+			PropagationMethod: kubevirtv1.SSHPublicKeyAccessCredentialPropagationMethod{QemuGuestAgent: &kubevirtv1.QemuGuestAgentSSHPublicKeyAccessCredentialPropagation{Users: []string{"vmsnap"}}},
+		}})
+	}
+}
+
+// SSHPublicKey is the key WithAccessCredentials stores.
+const SSHPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZhaWtlIGtleSBmb3IgdGVzdHMgb25seSBub3QgcmVhbA vmsnap@test"
+
+// SSHKeySecretName is the Secret WithAccessCredentials makes for a VM.
+func SSHKeySecretName(vmName string) string { return vmName + "-ssh" }
+
 // CloudInitUserData is the user data WithCloudInit stores.
 const CloudInitUserData = "#cloud-config\npassword: vmsnap-test\nchpasswd: { expire: False }\n"
 

@@ -204,3 +204,41 @@ func TestRestoreDataVolumeDisk(t *testing.T) {
 		t.Errorf("DataVolume vm2-data after the hand-over: %v, owners %+v; want it no longer the restore's", err, dv.OwnerReferences)
 	}
 }
+
+// The Secret of a VM's accessCredentials (an SSH key) is captured with the
+// snapshot and restored with the VM: as a new VM, under its new name; in
+// place, recreated once it is gone.
+func TestRestoreAccessCredentials(t *testing.T) {
+	f := newTest(t)
+	vm := f.CreateVM("vm", framework.WithContainerDisk(), framework.WithAccessCredentials())
+	content := f.ContentOf(readySnapshot(f, "snap", vm.Name))
+	if len(content.Spec.SecretBackups) != 1 || content.Spec.SecretBackups[0].Name != framework.SSHKeySecretName("vm") {
+		t.Fatalf("secretBackups %+v; want the accessCredentials Secret %s", content.Spec.SecretBackups, framework.SSHKeySecretName("vm"))
+	}
+
+	f.CreateRestore("copy", "snap", framework.Rename("", "vm", "vm2"), framework.Rename("Secret", framework.SSHKeySecretName("vm"), "vm2-ssh"))
+	r := waitReady(t, f, "copy")
+	requireResults(t, r, map[string]snapshotapi.ResourceResult{"Secret vm2-ssh": snapshotapi.ResourceCreated})
+	if got := f.GetVM("vm2").Spec.Template.Spec.AccessCredentials[0].SSHPublicKey.Source.Secret.SecretName; got != "vm2-ssh" {
+		t.Errorf("the new VM's accessCredentials Secret %s, want vm2-ssh", got)
+	}
+	requireSSHKey(t, f, "vm2-ssh")
+
+	if err := f.Kube.CoreV1().Secrets(f.Namespace).Delete(f.Context(), framework.SSHKeySecretName("vm"), metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.CreateRestore("inplace", "snap")
+	waitReady(t, f, "inplace")
+	requireSSHKey(t, f, framework.SSHKeySecretName("vm"))
+}
+
+func requireSSHKey(t *testing.T, f *framework.Framework, name string) {
+	t.Helper()
+	secret, err := f.Kube.CoreV1().Secrets(f.Namespace).Get(f.Context(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("Secret %s: %v", name, err)
+	}
+	if string(secret.Data["key1"]) != framework.SSHPublicKey {
+		t.Errorf("Secret %s data %q, want the snapshot's key", name, secret.Data["key1"])
+	}
+}
