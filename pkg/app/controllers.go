@@ -81,14 +81,16 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 		return nil, err
 	}
 	diskPopulator, err := populator.New(populator.Config{
-		Kube:           cc.Clients.Kube,
-		Claims:         cc.KubeInformers.Core().V1().PersistentVolumeClaims(),
-		Volumes:        cc.KubeInformers.Core().V1().PersistentVolumes(),
-		StorageClasses: cc.KubeInformers.Storage().V1().StorageClasses(),
-		DiskSnapshots:  snapshots.VirtualDiskSnapshots(),
-		Recorder:       cc.Recorder,
-		Queue:          controller.NewQueue(populator.ControllerName, cc.Workqueue),
-		Enabled:        diskSnapshotsOn,
+		Kube:            cc.Clients.Kube,
+		Claims:          cc.KubeInformers.Core().V1().PersistentVolumeClaims(),
+		Volumes:         cc.KubeInformers.Core().V1().PersistentVolumes(),
+		StorageClasses:  cc.KubeInformers.Storage().V1().StorageClasses(),
+		DiskSnapshots:   snapshots.VirtualDiskSnapshots(),
+		VolumeSnapshots: volumeSnapshots.VolumeSnapshots(),
+		APIs:            cc.APIs,
+		Recorder:        cc.Recorder,
+		Queue:           controller.NewQueue(populator.ControllerName, cc.Workqueue),
+		Enabled:         diskSnapshotsOn,
 	})
 	if err != nil {
 		return nil, err

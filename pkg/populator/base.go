@@ -2,10 +2,15 @@ package populator
 
 import (
 	"context"
+	"strings"
 	"sync"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
+	snapshotlisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	coreinformers "k8s.io/client-go/informers/core/v1"
 	storageinformers "k8s.io/client-go/informers/storage/v1"
@@ -21,6 +26,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions/snapshot/v1alpha1"
 	vmsnaplisters "vmsnap.io/client-go/listers/snapshot/v1alpha1"
 
+	"vmsnap.io/vmsnap/pkg/apiwatch"
 	"vmsnap.io/vmsnap/pkg/controller"
 )
 
@@ -39,6 +45,10 @@ type Populator struct {
 	volumes        corelisters.PersistentVolumeLister
 	storageClasses storagelisters.StorageClassLister
 	diskSnapshots  vmsnaplisters.VirtualDiskSnapshotLister
+	// volumeSnapshots proves which VolumeSnapshot a disk snapshot made.
+	// Their API is optional: its informer starts only once it is served.
+	volumeSnapshots   snapshotlisters.VolumeSnapshotLister
+	volumeSnapshotAPI controller.OptionalAPI
 
 	enabled   bool
 	ownSynced []cache.InformerSynced
@@ -58,8 +68,11 @@ type Config struct {
 	Volumes        coreinformers.PersistentVolumeInformer
 	StorageClasses storageinformers.StorageClassInformer
 	DiskSnapshots  vmsnapinformers.VirtualDiskSnapshotInformer
-	Recorder       record.EventRecorder
-	Queue          workqueue.TypedRateLimitingInterface[string]
+	// VolumeSnapshots and APIs: the VolumeSnapshot API, which is optional.
+	VolumeSnapshots snapshotinformers.VolumeSnapshotInformer
+	APIs            *apiwatch.Watcher
+	Recorder        record.EventRecorder
+	Queue           workqueue.TypedRateLimitingInterface[string]
 	// Enabled is the VirtualDiskSnapshot feature gate. When false, claims
 	// to populate only get an event saying the feature is off.
 	Enabled bool
@@ -68,13 +81,16 @@ type Config struct {
 // New builds the populator and registers its informer handlers and indexes.
 func New(cfg Config) (*Populator, error) {
 	p := &Populator{
-		kube:           cfg.Kube,
-		claims:         cfg.Claims.Lister(),
-		claimIndex:     cfg.Claims.Informer().GetIndexer(),
-		volumes:        cfg.Volumes.Lister(),
-		storageClasses: cfg.StorageClasses.Lister(),
-		diskSnapshots:  cfg.DiskSnapshots.Lister(),
-		enabled:        cfg.Enabled,
+		kube:            cfg.Kube,
+		claims:          cfg.Claims.Lister(),
+		claimIndex:      cfg.Claims.Informer().GetIndexer(),
+		volumes:         cfg.Volumes.Lister(),
+		storageClasses:  cfg.StorageClasses.Lister(),
+		diskSnapshots:   cfg.DiskSnapshots.Lister(),
+		volumeSnapshots: cfg.VolumeSnapshots.Lister(),
+		volumeSnapshotAPI: controller.NewOptionalAPI(cfg.APIs, snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
+			cfg.VolumeSnapshots.Informer().HasSynced),
+		enabled: cfg.Enabled,
 		ownSynced: []cache.InformerSynced{
 			cfg.Claims.Informer().HasSynced, cfg.Volumes.Informer().HasSynced,
 			cfg.StorageClasses.Informer().HasSynced, cfg.DiskSnapshots.Informer().HasSynced,
@@ -128,7 +144,7 @@ func populatedFromDiskSnapshot(pvc *corev1.PersistentVolumeClaim) bool {
 }
 
 // enqueueClaim enqueues a claim to populate, and the claim a prime claim
-// works for.
+// works for or whose prime's name it has.
 func (p *Populator) enqueueClaim(obj interface{}) {
 	pvc, ok := obj.(*corev1.PersistentVolumeClaim)
 	if !ok {
@@ -138,8 +154,24 @@ func (p *Populator) enqueueClaim(obj interface{}) {
 		p.queue.Add(pvc.Namespace + "/" + pvc.Name)
 		return
 	}
-	if owner := metav1.GetControllerOf(pvc); owner != nil && owner.Kind == "PersistentVolumeClaim" && pvc.Labels[LabelPopulates] == owner.Name {
+	owner := metav1.GetControllerOf(pvc)
+	if owner != nil && owner.Kind == "PersistentVolumeClaim" && pvc.Labels[LabelPopulates] == owner.Name {
 		p.queue.Add(pvc.Namespace + "/" + owner.Name)
+	}
+	// One made by someone else under a prime's name wakes the claim of that
+	// UID too: to say so, or to go on once it is gone.
+	uid, ok := strings.CutPrefix(pvc.Name, primePrefix)
+	if !ok || (owner != nil && owner.UID == types.UID(uid)) {
+		return
+	}
+	claims, err := p.claims.PersistentVolumeClaims(pvc.Namespace).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, c := range claims {
+		if c.UID == types.UID(uid) {
+			p.queue.Add(c.Namespace + "/" + c.Name)
+		}
 	}
 }
 

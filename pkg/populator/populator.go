@@ -3,8 +3,8 @@
 // {apiGroup: snapshot.vmsnap.io, kind: VirtualDiskSnapshot, name} is
 // populated from it, in the volume-populator pattern:
 //
-//	claim ──(snapshot not Ready, missing, or claim too small)──► stays Pending; an event on the claim says why
-//	  │ snapshot Ready, request ≥ restoreSize
+//	claim ──(snapshot not Ready, missing, or claim too small; a name taken)──► stays Pending; an event on the claim says why
+//	  │ snapshot Ready, its own VolumeSnapshot, request ≥ restoreSize
 //	  ▼
 //	prime claim prime-<claim uid>: dataSource the snapshot's VolumeSnapshot, same class, modes and request
 //	  │ provisioned and Bound by the CSI provisioner
@@ -26,6 +26,13 @@
 // original policy, and the claim's annotation remembers the volume, so a
 // crash anywhere is resumed. The claim's finalizer lets a claim deleted
 // mid-way give back its volume and its prime.
+//
+// Ownership: the names of the VolumeSnapshot (vdsnapshot-<disk snapshot uid>)
+// and of the prime follow from UIDs anyone who reads the objects sees. Only
+// a controller reference proves either is ours: the VolumeSnapshot's to the
+// VirtualDiskSnapshot, the prime's to the claim. Another object under such a
+// name is never restored from, handed over or deleted; the claim waits with
+// a NameConflict event naming it.
 package populator
 
 import (
@@ -81,11 +88,18 @@ const (
 	ReasonPopulating        = "Populating"
 	ReasonPopulated         = "Populated"
 	ReasonVolumeUnavailable = "VolumeUnavailable"
+	// ReasonNameConflict: the disk snapshot's VolumeSnapshot, or the
+	// prime's name, is taken by an object that is not ours.
+	ReasonNameConflict = "NameConflict"
+	// ReasonVolumeSnapshotAPI: the VolumeSnapshot API is not served.
+	ReasonVolumeSnapshotAPI = "VolumeSnapshotAPIMissing"
 )
+
+const primePrefix = "prime-"
 
 // PrimeName is the name of the prime claim that restores a claim.
 func PrimeName(pvc *corev1.PersistentVolumeClaim) string {
-	return "prime-" + string(pvc.UID)
+	return primePrefix + string(pvc.UID)
 }
 
 func (p *Populator) sync(ctx context.Context, key string) (time.Duration, error) {
@@ -116,18 +130,27 @@ func (p *Populator) sync(ctx context.Context, key string) (time.Duration, error)
 			"the VirtualDiskSnapshot feature gate is disabled in the vmsnap controller; this claim is not populated until it is enabled")
 		return 0, nil
 	}
-	return 0, p.populate(ctx, pvc)
+	return p.populate(ctx, pvc)
 }
 
 // populate moves a claim one step towards its volume.
-func (p *Populator) populate(ctx context.Context, pvc *corev1.PersistentVolumeClaim) error {
+func (p *Populator) populate(ctx context.Context, pvc *corev1.PersistentVolumeClaim) (time.Duration, error) {
 	if volumeName := pvc.Annotations[AnnotationVolume]; volumeName != "" {
-		return p.resumeHandOver(ctx, pvc, volumeName)
+		return 0, p.resumeHandOver(ctx, pvc, volumeName)
 	}
 	snap, ok := p.readySnapshot(pvc)
 	if !ok {
-		return nil
+		return 0, nil
 	}
+	if requeue, ok := p.ownVolumeSnapshot(pvc, snap); !ok {
+		return requeue, nil
+	}
+	return 0, p.restoreThroughPrime(ctx, pvc, snap)
+}
+
+// restoreThroughPrime creates the prime, and hands its volume over once
+// it is bound.
+func (p *Populator) restoreThroughPrime(ctx context.Context, pvc *corev1.PersistentVolumeClaim, snap *snapshotapi.VirtualDiskSnapshot) error {
 	selectedNode, ok := p.selectedNode(pvc)
 	if !ok {
 		return nil // WaitForFirstConsumer: the scheduler picks the node first
@@ -143,6 +166,12 @@ func (p *Populator) populate(ctx context.Context, pvc *corev1.PersistentVolumeCl
 	}
 	if err != nil {
 		return err
+	}
+	if !metav1.IsControlledBy(prime, pvc) {
+		p.report(pvc, corev1.EventTypeWarning, ReasonNameConflict, fmt.Sprintf(
+			"PersistentVolumeClaim %s was not made for this claim (it has no controller reference to it), so its volume is not used; "+
+				"it is left alone, and the claim is populated once that name is free", prime.Name))
+		return nil
 	}
 	if prime.Status.Phase != corev1.ClaimBound || prime.Spec.VolumeName == "" || prime.DeletionTimestamp != nil {
 		return nil // woken when the provisioner binds it
@@ -199,6 +228,33 @@ func (p *Populator) readySnapshot(pvc *corev1.PersistentVolumeClaim) (*snapshota
 	return snap, true
 }
 
+// ownVolumeSnapshot reports whether the snapshot's VolumeSnapshot is the
+// one its controller made: the name is no proof, only the controller
+// reference to the snapshot's UID is. Otherwise it tells the claim why not,
+// and when to look again.
+func (p *Populator) ownVolumeSnapshot(pvc *corev1.PersistentVolumeClaim, snap *snapshotapi.VirtualDiskSnapshot) (time.Duration, bool) {
+	if !p.volumeSnapshotAPI.OK() {
+		if !p.volumeSnapshotAPI.CatchingUp() {
+			p.report(pvc, corev1.EventTypeWarning, ReasonVolumeSnapshotAPI,
+				"the VolumeSnapshot API (snapshot.storage.k8s.io/v1) is not served; the claim is populated once it is")
+		}
+		return controller.CacheRecheck, false
+	}
+	name := *snap.Status.VolumeSnapshotName
+	vs, err := p.volumeSnapshots.VolumeSnapshots(pvc.Namespace).Get(name)
+	switch {
+	case err != nil:
+		p.report(pvc, corev1.EventTypeWarning, ReasonSnapshotNotFound, fmt.Sprintf(
+			"VolumeSnapshot %s of VirtualDiskSnapshot %s does not exist; the claim cannot be populated from it", name, snap.Name))
+		return 0, false
+	case !metav1.IsControlledBy(vs, snap):
+		p.report(pvc, corev1.EventTypeWarning, ReasonNameConflict, fmt.Sprintf(
+			"VolumeSnapshot %s was not made by VirtualDiskSnapshot %s; the claim is not populated from it", name, snap.Name))
+		return 0, false
+	}
+	return 0, true
+}
+
 // selectedNode returns the node the scheduler chose for a claim of a
 // WaitForFirstConsumer class, and false while none is chosen.
 func (p *Populator) selectedNode(pvc *corev1.PersistentVolumeClaim) (string, bool) {
@@ -235,6 +291,8 @@ func (p *Populator) createPrime(ctx context.Context, pvc *corev1.PersistentVolum
 	}
 	_, err := p.kube.CoreV1().PersistentVolumeClaims(pvc.Namespace).Create(ctx, prime, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
+		// Ours, which the cache does not show yet, or another's: once the
+		// cache shows it, it wakes the claim, whose sync tells which.
 		return nil
 	}
 	if err != nil {
@@ -277,7 +335,7 @@ func (p *Populator) handOver(ctx context.Context, pvc *corev1.PersistentVolumeCl
 		_, err := p.kube.CoreV1().PersistentVolumes().Update(ctx, pv, metav1.UpdateOptions{})
 		return err // woken by the volume's update
 	}
-	if _, err := p.claims.PersistentVolumeClaims(pvc.Namespace).Get(PrimeName(pvc)); err == nil {
+	if prime, err := p.claims.PersistentVolumeClaims(pvc.Namespace).Get(PrimeName(pvc)); err == nil && metav1.IsControlledBy(prime, pvc) {
 		return p.deletePrime(ctx, pvc) // woken when it is gone
 	}
 	pv = pv.DeepCopy()

@@ -4,12 +4,17 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
+	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	kubeinformers "k8s.io/client-go/informers"
 	kubefake "k8s.io/client-go/kubernetes/fake"
@@ -21,6 +26,9 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 	vmsnapfake "vmsnap.io/client-go/clientset/versioned/fake"
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
+
+	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
 )
 
 // fixture is a populator over fake clients whose caches hold exactly the
@@ -45,19 +53,23 @@ func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 	})
 	kubeInf := kubeinformers.NewSharedInformerFactory(f.kube, 0)
 	vmsnapInf := vmsnapinformers.NewSharedInformerFactory(vmsnapfake.NewSimpleClientset(), 0)
+	snapInf := snapshotinformers.NewSharedInformerFactory(snapshotfake.NewSimpleClientset(), 0)
 	p, err := New(Config{
-		Kube:           f.kube,
-		Claims:         kubeInf.Core().V1().PersistentVolumeClaims(),
-		Volumes:        kubeInf.Core().V1().PersistentVolumes(),
-		StorageClasses: kubeInf.Storage().V1().StorageClasses(),
-		DiskSnapshots:  vmsnapInf.Snapshot().V1alpha1().VirtualDiskSnapshots(),
-		Recorder:       f.recorder,
-		Queue:          workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
-		Enabled:        true,
+		Kube:            f.kube,
+		Claims:          kubeInf.Core().V1().PersistentVolumeClaims(),
+		Volumes:         kubeInf.Core().V1().PersistentVolumes(),
+		StorageClasses:  kubeInf.Storage().V1().StorageClasses(),
+		DiskSnapshots:   vmsnapInf.Snapshot().V1alpha1().VirtualDiskSnapshots(),
+		VolumeSnapshots: snapInf.Snapshot().V1().VolumeSnapshots(),
+		APIs:            apiwatch.New(nil, time.Second),
+		Recorder:        f.recorder,
+		Queue:           workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
+		Enabled:         true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.volumeSnapshotAPI = controller.NewOptionalAPI(served(true), volumeSnapshotsResource)
 	f.p = p
 	for _, o := range objects {
 		var indexer interface{ Add(interface{}) error }
@@ -72,6 +84,8 @@ func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 			indexer = kubeInf.Storage().V1().StorageClasses().Informer().GetIndexer()
 		case *snapshotapi.VirtualDiskSnapshot:
 			indexer = vmsnapInf.Snapshot().V1alpha1().VirtualDiskSnapshots().Informer().GetIndexer()
+		case *snapshotv1.VolumeSnapshot:
+			indexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
 		default:
 			t.Fatalf("fixture cannot hold %T", o)
 		}
@@ -82,12 +96,21 @@ func newFixture(t *testing.T, objects ...runtime.Object) *fixture {
 	return f
 }
 
-func (f *fixture) sync() {
+func (f *fixture) sync() time.Duration {
 	f.t.Helper()
-	if _, err := f.p.sync(context.Background(), "ns/restored"); err != nil {
+	requeue, err := f.p.sync(context.Background(), "ns/restored")
+	if err != nil {
 		f.t.Fatalf("sync: %v", err)
 	}
+	return requeue
 }
+
+var volumeSnapshotsResource = snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots")
+
+// served is a controller.ServedChecker that serves every resource, or none.
+type served bool
+
+func (s served) Served(schema.GroupVersionResource) bool { return bool(s) }
 
 func (f *fixture) actions() string { return strings.Join(f.writes, ",") }
 
@@ -144,7 +167,7 @@ func populating(c *corev1.PersistentVolumeClaim) { c.Finalizers = []string{Final
 
 func diskSnapshot(phase snapshotapi.SnapshotPhase) *snapshotapi.VirtualDiskSnapshot {
 	s := &snapshotapi.VirtualDiskSnapshot{
-		ObjectMeta: metav1.ObjectMeta{Name: "snap", Namespace: "ns"},
+		ObjectMeta: metav1.ObjectMeta{Name: "snap", Namespace: "ns", UID: "snap-uid"},
 		Status:     snapshotapi.VirtualDiskSnapshotStatus{Phase: phase},
 	}
 	if phase == snapshotapi.SnapshotReady {
@@ -153,6 +176,25 @@ func diskSnapshot(phase snapshotapi.SnapshotPhase) *snapshotapi.VirtualDiskSnaps
 		s.Status.RestoreSize = ptr.To(resource.MustParse("1Gi"))
 	}
 	return s
+}
+
+// volumeSnapshotOf is the VolumeSnapshot the disk snapshot controller made
+// for a Ready snapshot: under its controller reference.
+func volumeSnapshotOf(snap *snapshotapi.VirtualDiskSnapshot, mutate ...func(*snapshotv1.VolumeSnapshot)) *snapshotv1.VolumeSnapshot {
+	vs := &snapshotv1.VolumeSnapshot{ObjectMeta: metav1.ObjectMeta{
+		Name: *snap.Status.VolumeSnapshotName, Namespace: snap.Namespace,
+		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualDiskSnapshot"))},
+	}}
+	for _, m := range mutate {
+		m(vs)
+	}
+	return vs
+}
+
+// ready is a Ready disk snapshot and its own VolumeSnapshot.
+func ready() []runtime.Object {
+	snap := diskSnapshot(snapshotapi.SnapshotReady)
+	return []runtime.Object{snap, volumeSnapshotOf(snap)}
 }
 
 func storageClass(mode storagev1.VolumeBindingMode) *storagev1.StorageClass {
@@ -228,7 +270,7 @@ func TestSyncWaitsWithAnEvent(t *testing.T) {
 }
 
 func TestSyncCreatesThePrimeClaim(t *testing.T) {
-	f := newFixture(t, diskSnapshot(snapshotapi.SnapshotReady), restoreClaim("2Gi"), storageClass(storagev1.VolumeBindingImmediate))
+	f := newFixture(t, append(ready(), restoreClaim("2Gi"), storageClass(storagev1.VolumeBindingImmediate))...)
 	f.sync()
 	if want := "patch persistentvolumeclaims,create persistentvolumeclaims"; f.actions() != want {
 		t.Errorf("actions:\n got %s\nwant %s", f.actions(), want)
@@ -254,16 +296,158 @@ func TestSyncCreatesThePrimeClaim(t *testing.T) {
 }
 
 func TestSyncWaitsForTheNodeOfAWaitForFirstConsumerClaim(t *testing.T) {
-	f := newFixture(t, diskSnapshot(snapshotapi.SnapshotReady), restoreClaim("1Gi"), storageClass(storagev1.VolumeBindingWaitForFirstConsumer))
+	f := newFixture(t, append(ready(), restoreClaim("1Gi"), storageClass(storagev1.VolumeBindingWaitForFirstConsumer))...)
 	f.sync()
 	if f.actions() != "" {
 		t.Fatalf("actions %s: want nothing before the scheduler picks a node", f.actions())
 	}
-	f = newFixture(t, diskSnapshot(snapshotapi.SnapshotReady), storageClass(storagev1.VolumeBindingWaitForFirstConsumer),
-		restoreClaim("1Gi", func(c *corev1.PersistentVolumeClaim) { c.Annotations = map[string]string{annSelectedNode: "node-a"} }))
+	f = newFixture(t, append(ready(), storageClass(storagev1.VolumeBindingWaitForFirstConsumer),
+		restoreClaim("1Gi", func(c *corev1.PersistentVolumeClaim) { c.Annotations = map[string]string{annSelectedNode: "node-a"} }))...)
 	f.sync()
 	if got := f.claim("prime-claim-uid").Annotations[annSelectedNode]; got != "node-a" {
 		t.Errorf("prime selected node %q, want node-a", got)
+	}
+}
+
+// The VolumeSnapshot under the disk snapshot's status.volumeSnapshotName
+// is restored only when the snapshot's controller made it: a claim is never
+// populated from one anyone else made under that name. The claim waits,
+// saying so once, and nothing is written.
+func TestSyncRestoresOnlyTheSnapshotsOwnVolumeSnapshot(t *testing.T) {
+	snap := diskSnapshot(snapshotapi.SnapshotReady)
+	otherSnap := snap.DeepCopy()
+	otherSnap.UID = "another-snap-uid"
+	for _, tc := range []struct {
+		name      string
+		objects   []runtime.Object
+		wantEvent string
+		says      []string
+	}{
+		{"no VolumeSnapshot", nil, "Warning " + ReasonSnapshotNotFound, []string{"VolumeSnapshot vdsnapshot-1", "does not exist"}},
+		{"one with no controller", []runtime.Object{volumeSnapshotOf(snap, func(vs *snapshotv1.VolumeSnapshot) {
+			vs.OwnerReferences = nil
+			vs.Labels = map[string]string{"snapshot.vmsnap.io/vdsnapshot": "snap"} // a label is no proof
+		})}, "Warning " + ReasonNameConflict, []string{"VolumeSnapshot vdsnapshot-1 was not made by VirtualDiskSnapshot snap"}},
+		{"one of an earlier snapshot of the same name", []runtime.Object{volumeSnapshotOf(otherSnap)},
+			"Warning " + ReasonNameConflict, []string{"VolumeSnapshot vdsnapshot-1 was not made by VirtualDiskSnapshot snap"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, append(tc.objects, snap, restoreClaim("1Gi"), storageClass(storagev1.VolumeBindingImmediate))...)
+			f.sync()
+			if requeue := f.sync(); requeue != 0 {
+				t.Errorf("requeue %s: the claim is woken by its disk snapshot, not polled", requeue)
+			}
+			if f.actions() != "" {
+				t.Errorf("actions %s: want no finalizer and no prime claim", f.actions())
+			}
+			got := f.events()
+			if len(got) != 1 || !strings.HasPrefix(got[0], tc.wantEvent) {
+				t.Fatalf("events %q; want exactly one %s", got, tc.wantEvent)
+			}
+			for _, say := range tc.says {
+				if !strings.Contains(got[0], say) {
+					t.Errorf("event %q does not say %q", got[0], say)
+				}
+			}
+		})
+	}
+}
+
+// Without the VolumeSnapshot API's cache no VolumeSnapshot can be proven
+// the snapshot's: the claim waits, and is looked at again.
+func TestSyncWaitsForTheVolumeSnapshotAPI(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		served     bool
+		wantEvents int
+	}{
+		{"not served", false, 1},
+		{"catching up", true, 0}, // right after a start: nothing to say
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, append(ready(), restoreClaim("1Gi"), storageClass(storagev1.VolumeBindingImmediate))...)
+			f.p.volumeSnapshotAPI = controller.NewOptionalAPI(served(tc.served), volumeSnapshotsResource, func() bool { return false })
+			if requeue := f.sync(); requeue != controller.CacheRecheck {
+				t.Errorf("requeue %s, want %s", requeue, controller.CacheRecheck)
+			}
+			if f.actions() != "" {
+				t.Errorf("actions %s: want none", f.actions())
+			}
+			got := f.events()
+			if len(got) != tc.wantEvents || (tc.wantEvents == 1 && !strings.HasPrefix(got[0], "Warning "+ReasonVolumeSnapshotAPI)) {
+				t.Errorf("events %q; want %d %s", got, tc.wantEvents, ReasonVolumeSnapshotAPI)
+			}
+		})
+	}
+}
+
+// foreignPrime is a claim someone else made under the prime's name, bound
+// to a volume of theirs. It even carries the prime's label.
+func foreignPrime(owner *corev1.PersistentVolumeClaim) *corev1.PersistentVolumeClaim {
+	prime := boundPrime(owner)
+	prime.UID = "foreign-uid"
+	prime.OwnerReferences = nil
+	prime.Labels = map[string]string{LabelPopulates: owner.Name}
+	return prime
+}
+
+// A claim under the prime's name that the claim does not control is
+// never taken for the prime: its volume is not handed over, and it is not
+// deleted, not even when the claim is. The claim waits, saying so once.
+func TestSyncLeavesAPrimeItDidNotMake(t *testing.T) {
+	claim := restoreClaim("1Gi", populating)
+	prime := foreignPrime(claim)
+	f := newFixture(t, append(ready(), storageClass(storagev1.VolumeBindingImmediate), claim, prime, volumeOf(prime.Name, prime.UID))...)
+	f.sync()
+	f.sync()
+	if f.actions() != "" {
+		t.Errorf("actions %s: want the other claim and its volume untouched", f.actions())
+	}
+	got := f.events()
+	if len(got) != 1 || !strings.HasPrefix(got[0], "Warning "+ReasonNameConflict) || !strings.Contains(got[0], "PersistentVolumeClaim "+prime.Name) {
+		t.Errorf("events %q; want exactly one %s naming %s", got, ReasonNameConflict, prime.Name)
+	}
+	if pv := f.volume("pv-1"); pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete || len(pv.Annotations) != 0 {
+		t.Errorf("volume %+v; want it as it was", pv)
+	}
+
+	deleting := restoreClaim("1Gi", populating, func(c *corev1.PersistentVolumeClaim) { c.DeletionTimestamp = ptr.To(metav1.Now()) })
+	f = newFixture(t, append(ready(), deleting, prime, volumeOf(prime.Name, prime.UID))...)
+	f.sync()
+	if want := "patch persistentvolumeclaims"; f.actions() != want {
+		t.Errorf("deleting the claim: actions %s, want only its finalizer released (%s)", f.actions(), want)
+	}
+	if f.claim(prime.Name).UID != prime.UID {
+		t.Errorf("the other claim was replaced")
+	}
+}
+
+// A create answered AlreadyExists proves nothing: the claim waits for the
+// cache to show what has the name, which wakes it.
+func TestSyncPrimeNameTakenBeforeTheCreate(t *testing.T) {
+	claim := restoreClaim("1Gi", populating)
+	prime := foreignPrime(claim)
+	f := newFixture(t, append(ready(), storageClass(storagev1.VolumeBindingImmediate), claim)...)
+	if err := f.kube.Tracker().Add(prime); err != nil { // in the API, not yet in the cache
+		t.Fatal(err)
+	}
+	f.sync()
+	if want := "create persistentvolumeclaims"; f.actions() != want {
+		t.Errorf("actions %s, want %s", f.actions(), want)
+	}
+	if got := f.events(); len(got) != 0 {
+		t.Errorf("events %q; want none until the cache shows which claim has the name", got)
+	}
+	if f.claim(prime.Name).UID != prime.UID {
+		t.Errorf("the other claim was replaced")
+	}
+	prime.Labels = nil // no index at all
+	f.p.enqueueClaim(prime)
+	if f.p.queue.Len() != 1 {
+		t.Fatalf("the claim under the prime's name woke %d claims, want the claim of its UID", f.p.queue.Len())
+	}
+	if key, _ := f.p.queue.Get(); key != "ns/restored" {
+		t.Errorf("woke %s, want ns/restored", key)
 	}
 }
 
@@ -276,7 +460,7 @@ func TestSyncHandsTheVolumeOver(t *testing.T) {
 	})
 	prime := boundPrime(claim)
 
-	f := newFixture(t, diskSnapshot(snapshotapi.SnapshotReady), storageClass(storagev1.VolumeBindingImmediate), claim, prime, volumeOf(prime.Name, "prime-uid"))
+	f := newFixture(t, append(ready(), storageClass(storagev1.VolumeBindingImmediate), claim, prime, volumeOf(prime.Name, "prime-uid"))...)
 	f.sync()
 	if want := "patch persistentvolumeclaims,update persistentvolumes"; f.actions() != want {
 		t.Errorf("step 1 actions:\n got %s\nwant %s", f.actions(), want)
@@ -296,13 +480,17 @@ func TestSyncHandsTheVolumeOver(t *testing.T) {
 		t.Errorf("step 2 actions:\n got %s\nwant %s", f.actions(), want)
 	}
 
-	f = newFixture(t, diskSnapshot(snapshotapi.SnapshotReady), annotated, volumeOf(prime.Name, "prime-uid", handingOver))
-	f.sync()
-	if want := "update persistentvolumes"; f.actions() != want {
-		t.Errorf("step 3 actions:\n got %s\nwant %s", f.actions(), want)
-	}
-	if ref := f.volume("pv-1").Spec.ClaimRef; ref.Name != "restored" || ref.UID != "claim-uid" {
-		t.Errorf("step 3 claimRef %+v, want the claim", ref)
+	for _, other := range [][]runtime.Object{nil, {foreignPrime(claim)}} {
+		// Once the prime is gone, another claim that takes its name does
+		// not hold the hand-over up: it is not the prime.
+		f = newFixture(t, append(other, diskSnapshot(snapshotapi.SnapshotReady), annotated, volumeOf(prime.Name, "prime-uid", handingOver))...)
+		f.sync()
+		if want := "update persistentvolumes"; f.actions() != want {
+			t.Errorf("step 3 actions:\n got %s\nwant %s", f.actions(), want)
+		}
+		if ref := f.volume("pv-1").Spec.ClaimRef; ref.Name != "restored" || ref.UID != "claim-uid" {
+			t.Errorf("step 3 claimRef %+v, want the claim", ref)
+		}
 	}
 
 	// Then the PV binder binds the claim; the populator waits meanwhile.
