@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -88,8 +89,8 @@ type Freezer struct {
 	mu     sync.Mutex
 	states map[types.UID]*state
 
-	// vms are the VM status writes of Lock and Unlock the cache may not
-	// show yet.
+	// vms are the VM writes of Lock, Unlock, Protect and Unprotect the
+	// cache may not show yet.
 	vms *controller.Written[*kubevirtv1.VirtualMachine]
 
 	// maxFrozen bounds the VMs frozen at once (0: no bound); onThaw hears
@@ -299,7 +300,50 @@ func (f *Freezer) Lock(ctx context.Context, cached *kubevirtv1.VirtualMachine, h
 	return f.writeVMStatus(ctx, cached, vm)
 }
 
-// Unlock clears the cached VM's status.snapshotInProgress if it names holder.
+// SourceProtection is the finalizer a VM snapshot puts on its VM while it
+// holds the VM's lock and has not cut every disk: deleting the VM then
+// waits for the cut. Once cut, the snapshot needs nothing of the VM.
+const SourceProtection = "snapshot.vmsnap.io/source-protection"
+
+// Protect puts SourceProtection on a VM whose lock holder holds. A VM
+// already being deleted cannot take a finalizer; the caller checks that
+// before it locks.
+func (f *Freezer) Protect(ctx context.Context, cached *kubevirtv1.VirtualMachine, holder string) error {
+	vm := f.LatestVM(cached)
+	if ptr.Deref(vm.Status.SnapshotInProgress, "") != holder || slices.Contains(vm.Finalizers, SourceProtection) || vm.DeletionTimestamp != nil {
+		return nil
+	}
+	vm = vm.DeepCopy()
+	vm.Finalizers = append(vm.Finalizers, SourceProtection)
+	return f.writeVM(ctx, cached, vm)
+}
+
+// Unprotect removes SourceProtection from a VM, if it is there.
+func (f *Freezer) Unprotect(ctx context.Context, cached *kubevirtv1.VirtualMachine) error {
+	vm := f.LatestVM(cached)
+	if !slices.Contains(vm.Finalizers, SourceProtection) {
+		return nil
+	}
+	vm = vm.DeepCopy()
+	vm.Finalizers = slices.DeleteFunc(vm.Finalizers, func(s string) bool { return s == SourceProtection })
+	if err := f.writeVM(ctx, cached, vm); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+func (f *Freezer) writeVM(ctx context.Context, cached, vm *kubevirtv1.VirtualMachine) error {
+	updated, err := f.client.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, vm, metav1.UpdateOptions{})
+	if err != nil {
+		return err
+	}
+	f.vms.Store(cached.Namespace+"/"+cached.Name, cached.ResourceVersion, updated)
+	return nil
+}
+
+// Unlock clears the cached VM's status.snapshotInProgress if it names
+// holder, after it removes SourceProtection: a crash between the two
+// leaves the lock, and so the next Unlock.
 func (f *Freezer) Unlock(ctx context.Context, cached *kubevirtv1.VirtualMachine, holder string) error {
 	if cached == nil {
 		return nil
@@ -308,7 +352,10 @@ func (f *Freezer) Unlock(ctx context.Context, cached *kubevirtv1.VirtualMachine,
 	if ptr.Deref(vm.Status.SnapshotInProgress, "") != holder {
 		return nil
 	}
-	vm = vm.DeepCopy()
+	if err := f.Unprotect(ctx, cached); err != nil {
+		return err
+	}
+	vm = f.LatestVM(cached).DeepCopy()
 	vm.Status.SnapshotInProgress = nil
 	err := f.writeVMStatus(ctx, cached, vm)
 	if apierrors.IsNotFound(err) {

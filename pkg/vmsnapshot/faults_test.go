@@ -19,6 +19,7 @@ package vmsnapshot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/pkg/controller/controllertest"
+	"vmsnap.io/vmsnap/pkg/freeze"
 )
 
 // These tests make every write the controller makes fail once, refused or
@@ -124,9 +126,10 @@ func (f *fixture) ready() bool {
 	return st.Phase == snapshotapi.SnapshotReady && f.vmUnlocked()
 }
 
+// vmUnlocked: the lock is released and the source protection gone.
 func (f *fixture) vmUnlocked() bool {
 	vm, err := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(context.Background(), "vm", metav1.GetOptions{})
-	return err == nil && vm.Status.SnapshotInProgress == nil
+	return err == nil && vm.Status.SnapshotInProgress == nil && !slices.Contains(vm.Finalizers, freeze.SourceProtection)
 }
 
 // sweepWrites runs an operation clean to list its writes (at least

@@ -253,11 +253,7 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 		return controller.Sooner(requeue, controller.CacheRecheck), err
 	}
 	vm, err := c.vms.Namespace(snap.Namespace).Get(snap.Spec.Source.Name)
-	if apierrors.IsNotFound(err) {
-		return c.wait(snap, deadline, now, blocker{ReasonSourceNotFound,
-			fmt.Sprintf("VirtualMachine %s does not exist", snap.Spec.Source.Name)})
-	}
-	if err != nil {
+	if err != nil && !apierrors.IsNotFound(err) {
 		return 0, err
 	}
 	content, err := c.content(snap, now)
@@ -273,7 +269,18 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 	if content != nil {
 		deriveFromContent(snap, content)
 	}
-	if snap.Status.SourceUID != nil && *snap.Status.SourceUID != vm.UID {
+	if vm == nil || (snap.Status.SourceUID != nil && *snap.Status.SourceUID != vm.UID) {
+		if content != nil && c.cut(snap, content) {
+			// The VM went after the cut (its source protection is removed
+			// then): the content and the VolumeSnapshots hold all the
+			// snapshot needs, and it completes from them.
+			snap.Status.Phase = snapshotapi.SnapshotInProgress
+			return c.takeVolumeSnapshots(ctx, snap, content, nil, deadline, now)
+		}
+		if vm == nil {
+			return c.wait(snap, deadline, now, blocker{ReasonSourceNotFound,
+				fmt.Sprintf("VirtualMachine %s does not exist", snap.Spec.Source.Name)})
+		}
 		c.fail(snap, now, ReasonSourceReplaced, fmt.Sprintf("VirtualMachine %s was deleted and created again during the snapshot", vm.Name))
 		return 0, nil
 	}
@@ -300,6 +307,12 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 		return c.inProgress(snap, deadline, now, ReasonInProgress, "recording the content before the cut", ReasonDeadlineExceeded), nil
 	}
 	return c.takeVolumeSnapshots(ctx, snap, content, vmi, deadline, now)
+}
+
+// cut reports whether every volume of the content was cut: the status or
+// the content says so, or every VolumeSnapshot has its creation time.
+func (c *Controller) cut(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) bool {
+	return snap.Status.CreationTime != nil || content.Status.CreationTime != nil || c.observeVolumeSnapshots(snap, content).allCut
 }
 
 // deriveFromContent sets what the content recorded at the start of the
@@ -353,6 +366,11 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 			"VirtualMachineRestore %s is restoring the VM; the snapshot waits until it is done", restore)})
 		return nil, err
 	}
+	if vm.DeletionTimestamp != nil {
+		_, err := c.wait(snap, deadline, now, blocker{ReasonSourceNotFound, fmt.Sprintf(
+			"VirtualMachine %s is being deleted", vm.Name)})
+		return nil, err
+	}
 	if holder, busy := freeze.HeldByOther(c.freezer.LatestVM(vm), snap.Name); busy {
 		_, err := c.wait(snap, deadline, now, blocker{ReasonWaitingForVM, fmt.Sprintf(
 			"snapshot %s of the same VM is in progress; this one waits its turn", holder)})
@@ -377,6 +395,11 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 
 	if err := c.freezer.Lock(ctx, vm, snap.Name); err != nil {
 		return nil, fmt.Errorf("locking VirtualMachine %s for the snapshot: %w", vm.Name, err)
+	}
+	// The VM cannot be deleted before its disks are cut; the content is
+	// made only once it is protected.
+	if err := c.freezer.Protect(ctx, vm, snap.Name); err != nil {
+		return nil, fmt.Errorf("protecting VirtualMachine %s from deletion until the cut: %w", vm.Name, err)
 	}
 	content, err = c.createContent(ctx, snap, content, secrets)
 	if err != nil {
@@ -504,6 +527,9 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			// snapshot InProgress for good.
 			message := fmt.Sprintf("all %d volumes are cut; thawing the guest failed, retrying: %v", len(content.Spec.VolumeBackups), err)
 			c.setConditions(snap, now, metav1.ConditionTrue, ReasonThawFailed, message, metav1.ConditionFalse, ReasonThawFailed, message)
+			return c.requeueOrFail(snap, deadline, now, err)
+		}
+		if err := c.unprotectVM(ctx, snap); err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
 		snap.Status.CreationTime = ptr.To(metav1.NewTime(observed.lastCut))
@@ -1140,6 +1166,21 @@ func (c *Controller) holdsVMLock(snap *snapshotapi.VirtualMachineSnapshot) bool 
 		return false
 	}
 	return c.freezer.Holder(vm) == snap.Name
+}
+
+// unprotectVM lets the VM be deleted once every disk is cut.
+func (c *Controller) unprotectVM(ctx context.Context, snap *snapshotapi.VirtualMachineSnapshot) error {
+	vm, err := c.vms.Namespace(snap.Namespace).Get(snap.Spec.Source.Name)
+	if apierrors.IsNotFound(err) || (err == nil && snap.Status.SourceUID != nil && vm.UID != *snap.Status.SourceUID) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.freezer.Unprotect(ctx, vm); err != nil {
+		return fmt.Errorf("removing the source protection of VirtualMachine %s after the cut: %w", vm.Name, err)
+	}
+	return nil
 }
 
 // unlockVM clears the VM's status.snapshotInProgress if it names this snapshot.

@@ -3,6 +3,7 @@ package vmsnapshot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -281,9 +282,14 @@ func TestSyncStartsAnOfflineSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "update virtualmachines/status,create virtualmachinesnapshotcontents,create volumesnapshots,update virtualmachinesnapshots/status"
+	// The lock, the source protection (a finalizer on the VM), the content,
+	// the cut; the protection goes at the cut, once CSI reports it.
+	want := "update virtualmachines/status,update virtualmachines,create virtualmachinesnapshotcontents,create volumesnapshots,update virtualmachinesnapshots/status"
 	if got := strings.Join(f.actions(), ","); got != want {
 		t.Errorf("actions:\n got %s\nwant %s", got, want)
+	}
+	if live, _ := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(context.Background(), "vm", metav1.GetOptions{}); !slices.Contains(live.Finalizers, freeze.SourceProtection) {
+		t.Errorf("VM finalizers %v; want the source protection until the cut", live.Finalizers)
 	}
 	if requeue != 4*time.Minute {
 		t.Errorf("requeue %s, want the 4m left before the deadline", requeue)
