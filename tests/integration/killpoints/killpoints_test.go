@@ -19,6 +19,7 @@ package killpoints
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,6 +31,8 @@ import (
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
+	"vmsnap.io/vmsnap/pkg/freeze"
+	"vmsnap.io/vmsnap/pkg/restore"
 	"vmsnap.io/vmsnap/tests/framework"
 )
 
@@ -86,10 +89,12 @@ func runKillPoints(t *testing.T, op operation) {
 // settled waits until the VM is no longer locked by a snapshot or restore
 // of the preparation, whose last write (the unlock) follows Ready.
 func settled(f *framework.Framework) {
-	f.Eventually("VM "+f.Namespace+"/vm", "unlocked", framework.DefaultTimeout, func(ctx context.Context) (bool, string, error) {
+	f.Eventually("VM "+f.Namespace+"/vm", "unlocked, unprotected, its run strategy its own", framework.DefaultTimeout, func(ctx context.Context) (bool, string, error) {
 		vm := f.GetVM("vm")
-		return vm.Status.SnapshotInProgress == nil && vm.Status.RestoreInProgress == nil, fmt.Sprintf("snapshotInProgress=%v restoreInProgress=%v",
-			ptr.Deref(vm.Status.SnapshotInProgress, ""), ptr.Deref(vm.Status.RestoreInProgress, "")), nil
+		_, stopped := vm.Annotations[restore.AnnStoppedByRestore]
+		return vm.Status.SnapshotInProgress == nil && vm.Status.RestoreInProgress == nil && !slices.Contains(vm.Finalizers, freeze.SourceProtection) && !stopped,
+			fmt.Sprintf("snapshotInProgress=%v restoreInProgress=%v finalizers=%v annotations=%v",
+				ptr.Deref(vm.Status.SnapshotInProgress, ""), ptr.Deref(vm.Status.RestoreInProgress, ""), vm.Finalizers, vm.Annotations), nil
 	})
 }
 
