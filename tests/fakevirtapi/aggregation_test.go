@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 	virtv1 "kubevirt.io/api/core/v1"
 	kubevirtv1 "kubevirt.io/client-go/kubevirt/typed/core/v1"
 
@@ -65,15 +66,22 @@ func TestThroughAggregator(t *testing.T) {
 	if err := fakevirtapi.Register(ctx, config, server.Port(), server.CACertPEM()); err != nil {
 		t.Fatal(err)
 	}
+	if err := server.RegisterVMValidator(ctx, config); err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(config)
 	t.Cleanup(func() {
 		// The test's context is already cancelled when cleanups run.
 		if err := fakevirtapi.Unregister(context.Background(), config); err != nil {
 			t.Error(err)
 		}
+		_, err := kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(context.Background(), fakevirtapi.ValidatorName, metav1.GetOptions{})
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("after Unregister, reading ValidatingWebhookConfiguration %s returned %v, want not found", fakevirtapi.ValidatorName, err)
+		}
 	})
 
 	const namespace = "aggregation"
-	kube := kubernetes.NewForConfigOrDie(config)
 	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +161,24 @@ func TestThroughAggregator(t *testing.T) {
 		server.SetBehavior(namespace, "vm1", fakevirtapi.Behavior{})
 	})
 
+	t.Run("the VM validator refuses a run strategy change under restore", func(t *testing.T) {
+		vms := kubevirt.VirtualMachines(namespace)
+		vm, err := vms.Create(ctx, heldVM("held"), metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm.Status.RestoreInProgress = ptr.To("restore1")
+		if vm, err = vms.UpdateStatus(ctx, vm, metav1.UpdateOptions{}); err != nil {
+			t.Fatalf("a status write must pass the validator: %v", err)
+		}
+		vm.Spec.RunStrategy = ptr.To(virtv1.RunStrategyAlways)
+		_, err = vms.Update(ctx, vm, metav1.UpdateOptions{})
+		want := `admission webhook "virtualmachine-validator.kubevirt.io" denied the request: Cannot update VM runStrategy until restore "restore1" completes`
+		if !apierrors.IsInvalid(err) || err.Error() != want {
+			t.Errorf("the update returned %v, want the Invalid error %q", err, want)
+		}
+	})
+
 	t.Run("kubectl shows KubeVirt's columns", func(t *testing.T) {
 		out, err := c.Kubectl(ctx, "get", "vmi", "--namespace", namespace)
 		if err != nil {
@@ -177,6 +203,17 @@ func runningVMI(name string, agentConnected bool) *virtv1.VirtualMachineInstance
 		}}
 	}
 	return vmi
+}
+
+// heldVM is a stopped VM that KubeVirt's schema accepts.
+func heldVM(name string) *virtv1.VirtualMachine {
+	return &virtv1.VirtualMachine{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: virtv1.VirtualMachineSpec{
+			RunStrategy: ptr.To(virtv1.RunStrategyHalted),
+			Template:    &virtv1.VirtualMachineInstanceTemplateSpec{Spec: virtv1.VirtualMachineInstanceSpec{Domain: virtv1.DomainSpec{Devices: virtv1.Devices{}}}},
+		},
+	}
 }
 
 func callsFor(server *fakevirtapi.Server, namespace, name string) []fakevirtapi.Call {

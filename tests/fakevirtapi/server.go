@@ -9,6 +9,10 @@
 // launcher and the guest agent do (see freeze and unfreeze), records every
 // call, and fails, delays or hangs calls on demand (SetBehavior).
 //
+// It also serves virt-api's validating admission webhook for
+// VirtualMachines, with the rules that guard a VM while a snapshot or a
+// restore holds it (see vmUpdateCauses and RegisterVMValidator).
+//
 // The server listens on loopback only and does not authenticate its
 // callers: it trusts whatever reaches it, as a test fixture may.
 package fakevirtapi
@@ -24,6 +28,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -72,6 +77,8 @@ type Server struct {
 	reportFreezeStatus bool
 	clock              clock.WithDelayedExecution
 	mux                *http.ServeMux
+	// vmReviews counts the VirtualMachine admission reviews answered.
+	vmReviews atomic.Uint64
 
 	mu sync.Mutex
 	// logger serves what runs outside of requests; requests log through
@@ -114,6 +121,7 @@ func New(opts Options) *Server {
 	vmiPath := "/apis/" + Group + "/" + Version + "/namespaces/{namespace}/virtualmachineinstances/{name}/"
 	s.mux.HandleFunc("PUT "+vmiPath+"freeze", s.serveVMI(OpFreeze, s.serveFreeze))
 	s.mux.HandleFunc("PUT "+vmiPath+"unfreeze", s.serveVMI(OpUnfreeze, s.serveUnfreeze))
+	s.mux.HandleFunc("POST "+VMValidatePath, s.serveVMValidation)
 	return s
 }
 

@@ -17,7 +17,8 @@ limitations under the License.
 // Package framework runs vmsnap's integration tests against the real stack:
 // one local control plane with the CSI snapshot stack per test binary
 // (package cluster), the fake virt-api behind the apiserver's aggregation
-// layer (package fakevirtapi), and the vmsnap controller in-process, started
+// layer and as KubeVirt's validating webhook for VirtualMachines (package
+// fakevirtapi), and the vmsnap controller in-process, started
 // through pkg/app exactly as the binary starts it.
 //
 // A test binary calls Main from TestMain; each test calls New for a fresh
@@ -218,6 +219,10 @@ func start(dir, binDir string, crdDirs []string, opts Options) (_ *suite, _ *os.
 	if err := fakevirtapi.Register(ctx, s.cluster.RESTConfig(), s.virtAPI.Port(), s.virtAPI.CACertPEM()); err != nil {
 		return nil, logFile, err
 	}
+	// Every test writes VMs under KubeVirt's admission rules, as in production.
+	if err := s.virtAPI.RegisterVMValidator(ctx, s.cluster.RESTConfig()); err != nil {
+		return nil, logFile, err
+	}
 
 	if !opts.NoController {
 		s.controller = newController(controllerOptions(s.cluster.Kubeconfig(), opts))
@@ -308,8 +313,9 @@ func newClients(config *rest.Config) (clients, error) {
 }
 
 // stop tears down in reverse order: controller, registration, fake
-// virt-api, cluster. The APIService goes before the server so that the
-// apiserver never points at a server that is gone.
+// virt-api, cluster. The webhook and the APIService go before the server so
+// that the apiserver never points at a server that is gone: the webhook
+// would refuse every VM write, the APIService stall namespace deletion.
 func (s *suite) stop() error {
 	if s.controller != nil {
 		s.controller.Stop()

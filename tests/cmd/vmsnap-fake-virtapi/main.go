@@ -3,9 +3,10 @@
 // local test cluster.
 //
 // With --kubeconfig it registers itself as the cluster's
-// subresources.kubevirt.io/v1 API, answers only for VMIs that exist, run and
-// have a connected guest agent, keeps their status.fsFreezeStatus, and
-// removes the registration on exit. With
+// subresources.kubevirt.io/v1 API and as KubeVirt's validating webhook for
+// VirtualMachines (unless --vm-validator=false), answers only for VMIs that
+// exist, run and have a connected guest agent, keeps their
+// status.fsFreezeStatus, and removes the registrations on exit. With
 // --control-addr it serves the control API (GET /calls, GET /windows,
 // POST /behavior; see fakevirtapi.Server.ControlHandler) on that loopback
 // address:
@@ -42,17 +43,18 @@ func main() {
 	address := flag.String("address", "127.0.0.1:0", "loopback address to serve the API on")
 	controlAddress := flag.String("control-addr", "", "loopback address to serve the control API on; none if empty")
 	useVMIs := flag.Bool("vmis", true, "with --kubeconfig, answer as virt-api does for VMIs that are missing, not running or have no connected agent, and keep their status.fsFreezeStatus")
+	vmValidator := flag.Bool("vm-validator", true, "with --kubeconfig, validate VirtualMachine creates and updates as virt-api's webhook does while a snapshot or restore holds the VM")
 	flag.Parse()
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	if err := run(ctx, *kubeconfig, *address, *controlAddress, *useVMIs); err != nil {
+	if err := run(ctx, *kubeconfig, *address, *controlAddress, *useVMIs, *vmValidator); err != nil {
 		klog.ErrorS(err, "vmsnap-fake-virtapi failed")
 		klog.FlushAndExit(klog.ExitFlushTimeout, 1)
 	}
 }
 
-func run(ctx context.Context, kubeconfig, address, controlAddress string, useVMIs bool) error {
+func run(ctx context.Context, kubeconfig, address, controlAddress string, useVMIs, vmValidator bool) error {
 	logger := klog.FromContext(ctx)
 	for _, addr := range []string{address, controlAddress} {
 		if err := requireLoopback(addr); err != nil {
@@ -102,6 +104,12 @@ func run(ctx context.Context, kubeconfig, address, controlAddress string, useVMI
 		}
 		defer unregister(config)
 		fmt.Printf("registered APIService %s\n", fakevirtapi.APIServiceName)
+		if vmValidator {
+			if err := server.RegisterVMValidator(ctx, config); err != nil {
+				return err
+			}
+			fmt.Printf("registered webhook %s in ValidatingWebhookConfiguration %s\n", fakevirtapi.VMValidatorWebhookName, fakevirtapi.ValidatorName)
+		}
 	}
 
 	<-ctx.Done()
