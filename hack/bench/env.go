@@ -106,6 +106,10 @@ func setUp(ctx context.Context, root, dir string, controllerArgs []string) (_ *e
 	if err := fakevirtapi.Register(ctx, config, e.virtAPI.Port(), e.virtAPI.CACertPEM()); err != nil {
 		return nil, err
 	}
+	// VMs are written under KubeVirt's admission rules, as in production.
+	if err := e.virtAPI.RegisterVMValidator(ctx, config); err != nil {
+		return nil, err
+	}
 
 	e.tracker = newTracker()
 	var watchCtx context.Context
