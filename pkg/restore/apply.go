@@ -2,14 +2,17 @@ package restore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 	kubevirtv1 "kubevirt.io/api/core/v1"
@@ -42,6 +45,11 @@ func (c *Controller) restoreNewVM(ctx context.Context, r *snapshotapi.VirtualMac
 	vm, err := c.createVM(ctx, r, p)
 	if err != nil {
 		return c.requeueOrFail(r, deadline, now, err)
+	}
+	if step := p.persistentState; step != nil && step.claim != nil {
+		if err := c.createClaim(ctx, r, controlledBy(step.claim, vm)); err != nil {
+			return c.requeueOrFail(r, deadline, now, err)
+		}
 	}
 	if err := c.createDataVolumes(ctx, r, p, vm); err != nil {
 		return c.requeueOrFail(r, deadline, now, err)
@@ -131,6 +139,9 @@ func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualM
 		if vm, err = c.commit(ctx, r, p, vm); err != nil {
 			return c.requeueOrFail(r, deadline, now, err)
 		}
+	}
+	if err := c.replacePersistentState(ctx, r, p, vm); err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
 	}
 	if err := c.createDataVolumes(ctx, r, p, vm); err != nil {
 		return c.requeueOrFail(r, deadline, now, err)
@@ -273,7 +284,65 @@ func (c *Controller) restoreClaims(ctx context.Context, r *snapshotapi.VirtualMa
 			return nil, err
 		}
 	}
+	if step := p.persistentState; step != nil && step.claim != nil && len(waiting) == 0 {
+		// Without the label until the VM's own claims are deleted
+		// (replacePersistentState): KubeVirt must never see two.
+		unlabelled := controlledBy(step.claim, vm)
+		delete(unlabelled.Labels, controller.LabelPersistentStateFor)
+		if err := c.createClaim(ctx, r, unlabelled); err != nil {
+			return nil, err
+		}
+	}
 	return waiting, nil
+}
+
+// controlledBy is a copy of a restored backend-storage claim controlled by
+// the VM, as KubeVirt makes them: it goes when the VM is deleted.
+func controlledBy(claim *corev1.PersistentVolumeClaim, vm *kubevirtv1.VirtualMachine) *corev1.PersistentVolumeClaim {
+	claim = claim.DeepCopy()
+	claim.OwnerReferences = append(claim.OwnerReferences, *metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind))
+	return claim
+}
+
+// replacePersistentState, after the commit, deletes the VM's own
+// backend-storage claims and then labels the restored one for the VM, so
+// that KubeVirt finds it. Each step is repeated until it is seen done: a
+// claim being deleted is one KubeVirt no longer takes.
+func (c *Controller) replacePersistentState(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan, vm *kubevirtv1.VirtualMachine) error {
+	step := p.persistentState
+	if step == nil {
+		return nil
+	}
+	for _, old := range step.replaces {
+		if old.DeletionTimestamp != nil {
+			continue
+		}
+		if err := ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(old.Namespace).Delete(ctx, old.Name, preconditions(old.UID))); err != nil {
+			return fmt.Errorf("deleting the VM's persistent TPM and EFI state, PersistentVolumeClaim %s, to replace it: %w", old.Name, err)
+		}
+		klog.FromContext(ctx).V(2).Info("Deleted the VM's backend-storage claim to replace it by the snapshot's", "claim", klog.KObj(old))
+	}
+	if step.claim == nil {
+		return nil
+	}
+	restored := c.knownClaim(r.Namespace, step.claim.Name)
+	if restored == nil {
+		return c.createClaim(ctx, r, controlledBy(step.claim, vm))
+	}
+	if !ours(r, restored) {
+		return errNotOurs(kindClaim, restored.Name)
+	}
+	if restored.Labels[controller.LabelPersistentStateFor] == vm.Name {
+		return nil
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]string{controller.LabelPersistentStateFor: vm.Name}}})
+	if err != nil {
+		return err
+	}
+	if _, err := c.kube.CoreV1().PersistentVolumeClaims(r.Namespace).Patch(ctx, restored.Name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		return fmt.Errorf("labelling PersistentVolumeClaim %s as the persistent TPM and EFI state of VirtualMachine %s: %w", restored.Name, vm.Name, err)
+	}
+	return nil
 }
 
 // controlledByVM reports whether the claim a VM volume uses now is
@@ -332,7 +401,9 @@ func (c *Controller) deleteOldDisks(ctx context.Context, r *snapshotapi.VirtualM
 		return nil, err
 	}
 	for _, claim := range claims {
-		if old(claim) {
+		// The VM's backend storage is KubeVirt's, used though no volume
+		// names it; only replacePersistentState replaces it.
+		if old(claim) && !controller.IsPersistentStateClaimOf(claim, vm.Name) {
 			if err := ignoreNotFound(c.kube.CoreV1().PersistentVolumeClaims(vm.Namespace).Delete(ctx, claim.Name, preconditions(claim.UID))); err != nil {
 				return nil, fmt.Errorf("deleting the VM's old PersistentVolumeClaim %s: %w", claim.Name, err)
 			}

@@ -24,6 +24,8 @@ import (
 	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
 )
 
 // targetState is the live target VM and its instance.
@@ -111,6 +113,10 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 	}
 	o.claimUsers = func(claim string) []string { return c.claimUsers(ns, claim, targetKey) }
 	o.macUser = func(mac string) string { return c.macUser(mac, ns, targetKey) }
+	o.persistentStateClaims = func(vmName string) []*corev1.PersistentVolumeClaim {
+		claims, _ := c.claims.PersistentVolumeClaims(ns).List(everything)
+		return controller.PersistentStateClaims(claims, vmName)
+	}
 	return o, nil
 }
 
@@ -299,10 +305,22 @@ func (c *Controller) usedByOtherVMs(r *snapshotapi.VirtualMachineRestore) (claim
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing VirtualMachines: %w", err)
 	}
+	var all []*corev1.PersistentVolumeClaim
 	for _, vm := range vms {
-		if !ours(r, vm) {
-			maps.Copy(claims, claimsOf(vm))
-			maps.Copy(secrets, secretsOf(vm))
+		if ours(r, vm) {
+			continue
+		}
+		maps.Copy(claims, claimsOf(vm))
+		maps.Copy(secrets, secretsOf(vm))
+		if all == nil {
+			if all, err = c.claims.PersistentVolumeClaims(r.Namespace).List(everything); err != nil {
+				return nil, nil, fmt.Errorf("listing PersistentVolumeClaims: %w", err)
+			}
+		}
+		// A backend-storage claim is used by the VM KubeVirt finds it for;
+		// one restored in place is labelled for it only after the commit.
+		for _, claim := range controller.PersistentStateClaims(all, vm.Name) {
+			claims[claim.Name] = true
 		}
 	}
 	return claims, secrets, nil

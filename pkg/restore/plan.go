@@ -2,6 +2,8 @@ package restore
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
@@ -68,6 +70,9 @@ type planInput struct {
 	// claimUsers names the VMs of the namespace, other than the target,
 	// whose spec uses a claim (directly or through a DataVolume of its name).
 	claimUsers func(claim string) []string
+	// persistentStateClaims are the claims KubeVirt would take as the
+	// backend storage of a VM of the name (controller.PersistentStateClaims).
+	persistentStateClaims func(vmName string) []*corev1.PersistentVolumeClaim
 	// macUser names a VM other than the target, running or not, in any
 	// namespace, that uses a MAC: MACs are unique in the cluster, as
 	// KubeMacPool assumes.
@@ -90,6 +95,9 @@ type plan struct {
 	madeSecrets map[string]bool
 	claims      []claimStep
 	dataVolumes []dataVolumeStep
+	// persistentState is the target's backend-storage claim, when the
+	// snapshot holds one or recorded that the VM had none yet.
+	persistentState *persistentStateStep
 
 	resources []snapshotapi.RestoredResource
 	restores  []snapshotapi.VolumeRestore
@@ -112,6 +120,20 @@ type claimStep struct {
 	// replaces is the target's own claim of the same name, which must be
 	// deleted before the restored one can be created.
 	replaces *corev1.PersistentVolumeClaim
+}
+
+// persistentStateStep restores the claim where KubeVirt keeps the state of
+// a persistent TPM or of persistent EFI variables (backend storage). KubeVirt
+// finds it by its label, so at no moment may two claims not being deleted
+// carry the label for the target: in place, the restored claim is created
+// without it, the VM's own ones are deleted once its spec is restored, and
+// the label comes last.
+type persistentStateStep struct {
+	// claim is labelled for the target; nil when the snapshot recorded that
+	// the VM had no state yet (it had never run).
+	claim *corev1.PersistentVolumeClaim
+	// replaces are the target's backend-storage claims (in place).
+	replaces []*corev1.PersistentVolumeClaim
 }
 
 // dataVolumeStep is one DataVolume that adopts a restored claim.
@@ -168,6 +190,10 @@ func buildPlan(in planInput) *plan {
 	claimOfVolume := map[string]string{}     // volume name -> restored claim
 	dataVolumeRenames := map[string]string{} // snapshot's DataVolume -> restored one
 	for _, b := range in.content.Spec.VolumeBackups {
+		if b.VolumeName == controller.PersistentStateVolumeName {
+			planPersistentState(p, in, b)
+			continue
+		}
 		name := n.claim(b, p.inPlace, p.targetName, r.UID)
 		claimOfVolume[b.VolumeName] = name
 		vsName := ptr.Deref(b.VolumeSnapshotName, "")
@@ -178,17 +204,8 @@ func buildPlan(in planInput) *plan {
 		}
 		p.restores = append(p.restores, vr)
 
-		vs := in.volumeSnapshot(vsName)
-		switch {
-		case vs == nil:
-			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s does not exist", vsName, b.VolumeName)})
-			continue
-		case !controller.ContentHolds(in.snapshot, in.content, vs):
-			p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
-				"VolumeSnapshot %s of volume %s was not made for snapshot %s; its data is not restored", vsName, b.VolumeName, in.snapshot.Name)})
-			continue
-		case vs.Status == nil || !ptr.Deref(vs.Status.ReadyToUse, false):
-			p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s is not ready to use", vsName, b.VolumeName)})
+		vs := usableVolumeSnapshot(p, in, b)
+		if vs == nil {
 			continue
 		}
 		desired := restoredClaim(r, b, name, vs)
@@ -223,6 +240,15 @@ func buildPlan(in planInput) *plan {
 		if dvRes.Result != snapshotapi.ResourceConflict && res.Result != snapshotapi.ResourceConflict {
 			p.dataVolumes = append(p.dataVolumes, dvStep)
 		}
+	}
+
+	if p.persistentState == nil && p.inPlace && slices.ContainsFunc(in.content.Spec.ExcludedVolumes, func(e snapshotapi.ExcludedVolume) bool {
+		return e.Name == controller.PersistentStateVolumeName
+	}) {
+		// The VM had not run when the snapshot was taken: it had no state,
+		// and it gets none; KubeVirt makes a fresh claim when it starts.
+		p.persistentState = &persistentStateStep{replaces: replacedPersistentState(p, in, fmt.Sprintf(
+			"deleted once the VM's spec is restored: VirtualMachine %s had no persistent TPM or EFI state when snapshot %s was taken", p.targetName, in.snapshot.Name))}
 	}
 
 	// Secrets: recreated from the snapshot's copies, or found identical.
@@ -296,6 +322,89 @@ func buildPlan(in planInput) *plan {
 	p.conflicts = slices.Insert(p.conflicts, 0, conflictMessages(p.refused)...)
 	p.resources = slices.Insert(p.resources, 0, resourceEntry(kindVirtualMachine, kubevirtv1.SchemeGroupVersion.String(), p.targetName, vmResult, vmMessage))
 	return p
+}
+
+// usableVolumeSnapshot returns the VolumeSnapshot of a volume backup, or
+// nil after recording why it cannot be restored from.
+func usableVolumeSnapshot(p *plan, in planInput, b snapshotapi.VolumeBackup) *snapshotv1.VolumeSnapshot {
+	vsName := ptr.Deref(b.VolumeSnapshotName, "")
+	vs := in.volumeSnapshot(vsName)
+	switch {
+	case vs == nil:
+		p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s does not exist", vsName, b.VolumeName)})
+	case !controller.ContentHolds(in.snapshot, in.content, vs):
+		p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
+			"VolumeSnapshot %s of volume %s was not made for snapshot %s; its data is not restored", vsName, b.VolumeName, in.snapshot.Name)})
+	case vs.Status == nil || !ptr.Deref(vs.Status.ReadyToUse, false):
+		p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s is not ready to use", vsName, b.VolumeName)})
+	default:
+		return vs
+	}
+	return nil
+}
+
+// planPersistentState restores the backend-storage claim of the snapshot
+// (persistentStateStep) under the name KubeVirt gives them, with a suffix of
+// the restore's UID, labelled for the target. Name replacements do not
+// apply: KubeVirt finds the claim by its label, not its name. A new VM
+// must have no such claim already; in place, the VM's own are replaced.
+func planPersistentState(p *plan, in planInput, b snapshotapi.VolumeBackup) {
+	name := PersistentStateClaimName(p.targetName, in.restore.UID)
+	vsName := ptr.Deref(b.VolumeSnapshotName, "")
+	p.restores = append(p.restores, snapshotapi.VolumeRestore{VolumeName: b.VolumeName, PersistentVolumeClaimName: name, VolumeSnapshotName: vsName})
+	vs := usableVolumeSnapshot(p, in, b)
+	if vs == nil {
+		return
+	}
+	claim := restoredClaim(in.restore, b, name, vs)
+	claim.Labels[controller.LabelPersistentStateFor] = p.targetName
+	res := resourceEntry(kindClaim, corev1.SchemeGroupVersion.String(), name, snapshotapi.ResourceCreated, fmt.Sprintf(
+		"restored from VolumeSnapshot %s: the persistent TPM and EFI state of VirtualMachine %s", vsName, p.targetName))
+	if existing := in.claim(name); existing != nil && !ours(in.restore, existing) {
+		res.Result, res.Message = snapshotapi.ResourceConflict, existsMessage(kindClaim, name, nil)
+		p.conflict(in.restore.Spec.GetMode(), res.Message, false)
+		p.resources = append(p.resources, res)
+		return
+	}
+	step := &persistentStateStep{claim: claim}
+	if p.inPlace {
+		step.replaces = replacedPersistentState(p, in, "the VM's persistent TPM and EFI state, replaced by "+name+" once the VM's spec is restored")
+	} else {
+		for _, existing := range in.persistentStateClaims(p.targetName) {
+			if ours(in.restore, existing) {
+				continue
+			}
+			message := fmt.Sprintf("PersistentVolumeClaim %s exists and holds the persistent TPM and EFI state of a VM named %s; "+
+				"KubeVirt would not know which claim to use", existing.Name, p.targetName)
+			res.Result, res.Message = snapshotapi.ResourceConflict, message
+			p.conflict(in.restore.Spec.GetMode(), message, false)
+		}
+	}
+	p.resources = append(p.resources, res)
+	if res.Result != snapshotapi.ResourceConflict {
+		p.persistentState = step
+	}
+}
+
+// replacedPersistentState lists, as replaced resources, the in-place target's
+// backend-storage claims that the restore did not make.
+func replacedPersistentState(p *plan, in planInput, message string) []*corev1.PersistentVolumeClaim {
+	var out []*corev1.PersistentVolumeClaim
+	for _, existing := range in.persistentStateClaims(p.targetName) {
+		if !ours(in.restore, existing) {
+			out = append(out, existing)
+			p.resources = append(p.resources, resourceEntry(kindClaim, corev1.SchemeGroupVersion.String(), existing.Name, snapshotapi.ResourceReplaced, message))
+		}
+	}
+	return out
+}
+
+// PersistentStateClaimName is the backend-storage claim a restore creates
+// for its target VM: KubeVirt's prefix, then a suffix derived from the
+// restore's UID, so that a retry finds the claim it made.
+func PersistentStateClaimName(vmName string, restoreUID types.UID) string {
+	sum := sha256.Sum256([]byte(restoreUID))
+	return controller.LegacyPersistentStateClaimName(vmName) + "-" + hex.EncodeToString(sum[:4])
 }
 
 // disposition classifies an existing object of a restored disk's name:

@@ -15,6 +15,8 @@ import (
 	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
 )
 
 const (
@@ -171,6 +173,9 @@ func (w world) input(r *snapshotapi.VirtualMachineRestore, snap *snapshotapi.Vir
 		secret:         func(name string) *corev1.Secret { return find(secrets, name) },
 		claimUsers:     func(claim string) []string { return w.users[claim] },
 		macUser:        func(mac string) string { return w.macUsers[mac] },
+		persistentStateClaims: func(vmName string) []*corev1.PersistentVolumeClaim {
+			return controller.PersistentStateClaims(w.claims, vmName)
+		},
 	}
 	if !w.noDataVolumes {
 		in.dataVolume = func(name string) *cdiv1.DataVolume { return find(w.dataVolumes, name) }

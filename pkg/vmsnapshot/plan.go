@@ -66,6 +66,9 @@ type planInputs struct {
 	dataVolume      func(name string) *cdiv1.DataVolume // nil func when CDI is not installed
 	storageClass    func(name string) *storagev1.StorageClass
 	snapshotClasses []*snapshotv1.VolumeSnapshotClass
+	// persistentStateClaims are the claims KubeVirt would take as the VM's
+	// backend storage (controller.PersistentStateClaims).
+	persistentStateClaims func() []*corev1.PersistentVolumeClaim
 }
 
 // planVolumes decides which of the VM's volumes are snapshotted, which are
@@ -84,16 +87,7 @@ func planVolumes(in planInputs) volumePlan {
 			plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{Name: vol.Name, Reason: why})
 			continue
 		}
-		pv, b, excludedWhy := planDisk(in, vol.Name, claimName, dataVolumeName)
-		switch {
-		case b != nil:
-			plan.blockers = append(plan.blockers, *b)
-		case excludedWhy != "":
-			plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{Name: vol.Name, Reason: excludedWhy})
-			plan.partial = append(plan.partial, vol.Name)
-		default:
-			plan.included = append(plan.included, pv)
-		}
+		plan.addDisk(vol.Name)(planDisk(in, vol.Name, claimName, dataVolumeName))
 	}
 	// Volumes hotplugged into the running VMI only are not part of the VM.
 	if in.vmi != nil {
@@ -106,12 +100,69 @@ func planVolumes(in planInputs) volumePlan {
 			}
 		}
 	}
+	planPersistentState(in, &plan, inVMSpec)
 	if c := condition(in.vm.Status.Conditions, kubevirtv1.VirtualMachineRestartRequired); c != nil && c.Status == corev1.ConditionTrue {
 		plan.blockers = append(plan.blockers, blocker{ReasonRestartRequired,
 			"the VM has changes that wait for a restart (RestartRequired); restart or revert it first"})
 	}
 	sort.Slice(plan.excluded, func(i, j int) bool { return plan.excluded[i].Name < plan.excluded[j].Name })
 	return plan
+}
+
+// planPersistentState adds the VM's backend-storage claim, where KubeVirt
+// keeps a persistent TPM's or EFI variables' state, as one more volume
+// (controller.PersistentStateVolumeName): it is cut with the disks, in the
+// same freeze window, and chosen a class like any claim. A VM that never
+// ran has no such claim yet, and so no state: that is recorded as an
+// exclusion, not waited for.
+func planPersistentState(in planInputs, plan *volumePlan, inVMSpec map[string]bool) {
+	if in.vm.Spec.Template == nil || !controller.NeedsPersistentState(&in.vm.Spec.Template.Spec) {
+		return
+	}
+	name := controller.PersistentStateVolumeName
+	if inVMSpec[name] {
+		plan.blockers = append(plan.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
+			"the VM has a volume named %s, the name a snapshot reserves for its persistent TPM or EFI state; rename the volume", name)})
+		return
+	}
+	var claims []*corev1.PersistentVolumeClaim
+	if in.persistentStateClaims != nil {
+		claims = in.persistentStateClaims()
+	}
+	switch len(claims) {
+	case 0:
+		plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{Name: name, Reason: fmt.Sprintf(
+			"the VM keeps a persistent TPM or EFI state, but KubeVirt has not made its PersistentVolumeClaim (label %s=%s) yet: "+
+				"the VM has never run, so there is no state to keep", controller.LabelPersistentStateFor, in.vm.Name)})
+		return
+	case 1:
+	default:
+		names := make([]string, 0, len(claims))
+		for _, c := range claims {
+			names = append(names, c.Name)
+		}
+		plan.blockers = append(plan.blockers, blocker{ReasonDiskNotReady, fmt.Sprintf(
+			"PersistentVolumeClaims %s all carry the label %s=%s (a migration is under way?); the snapshot waits until one holds the VM's persistent state",
+			strings.Join(names, ", "), controller.LabelPersistentStateFor, in.vm.Name)})
+		return
+	}
+	plan.addDisk(name)(planDisk(in, name, claims[0].Name, ""))
+}
+
+// addDisk returns the function that records planDisk's answer for a volume:
+// included, waited for, or (snapshottable-only selection) left out.
+func (plan *volumePlan) addDisk(volumeName string) func(plannedVolume, *blocker, string) {
+	return func(pv plannedVolume, b *blocker, excludedWhy string) {
+		switch {
+		case b != nil:
+			plan.blockers = append(plan.blockers, *b)
+		case excludedWhy != "":
+			plan.excluded = append(plan.excluded, snapshotapi.ExcludedVolume{Name: volumeName, Reason: excludedWhy})
+			plan.partial = append(plan.partial, volumeName)
+		default:
+			plan.included = append(plan.included, pv)
+		}
+	}
 }
 
 // persistentClaim returns the claim behind a persistent volume, or why the

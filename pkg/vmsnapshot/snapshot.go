@@ -424,6 +424,10 @@ func (c *Controller) plan(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirt
 			return sc
 		},
 		snapshotClasses: classes,
+		persistentStateClaims: func() []*corev1.PersistentVolumeClaim {
+			claims, _ := c.claims.PersistentVolumeClaims(snap.Namespace).List(everything)
+			return controller.PersistentStateClaims(claims, vm.Name)
+		},
 	}
 	if c.dataVolumesOK() {
 		in.dataVolume = func(name string) *cdiv1.DataVolume {
