@@ -272,6 +272,11 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 			// one in its way is gone.
 			requeue = controller.Sooner(requeue, safetyRequeue)
 		}
+		if slices.ContainsFunc(p.blockers, func(b blocker) bool { return b.reason == ReasonAPIMissing }) {
+			// No event says that the DataVolume API appeared: look again
+			// as the waits for the other APIs do.
+			requeue = controller.Sooner(requeue, controller.CacheRecheck)
+		}
 		return requeue, err
 	}
 

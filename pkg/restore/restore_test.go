@@ -32,6 +32,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 )
@@ -1003,5 +1004,20 @@ func TestStopTargetHaltsOnlyAnUnlockedVM(t *testing.T) {
 		vm.Annotations[AnnStoppedByRestore] != string(restoreUID) {
 		t.Errorf("VM run strategy %s, lock %q, annotations %v; want halted by the restore, then locked",
 			ptr.Deref(vm.Spec.RunStrategy, ""), ptr.Deref(vm.Status.RestoreInProgress, ""), vm.Annotations)
+	}
+}
+
+// A restore of a DataVolume disk waits while CDI is not served, and looks
+// again within CacheRecheck: nothing else wakes it when the API appears.
+func TestSyncRechecksTheDataVolumeAPISoon(t *testing.T) {
+	r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")))
+	f := newFixture(t, created.Add(time.Second), append(snapshotWorld(), r, sourceVMWithoutStaticMAC())...)
+	f.c.dataVolumesOK = func() bool { return false }
+	requeue := f.sync()
+	if st := f.status(); st.Phase != snapshotapi.RestorePending || ready(st).Reason != ReasonAPIMissing {
+		t.Fatalf("phase %s, Ready %+v; want Pending with reason %s", st.Phase, ready(st), ReasonAPIMissing)
+	}
+	if requeue <= 0 || requeue > controller.CacheRecheck {
+		t.Errorf("requeue %s; want at most %s, not the deadline", requeue, controller.CacheRecheck)
 	}
 }

@@ -81,6 +81,9 @@ type Options struct {
 	// NoController leaves the in-process controller out, for suites that run
 	// the built binary themselves (install, RBAC, leader election).
 	NoController bool
+	// WithoutCDI starts the cluster without CDI's CRDs (the DataVolume
+	// API); a test installs them with InstallCDI.
+	WithoutCDI bool
 }
 
 // suite is what Main starts once per test binary.
@@ -201,7 +204,8 @@ func start(dir, binDir string, crdDirs []string, opts Options) (_ *suite, _ *os.
 		}
 	}()
 	started := time.Now()
-	s.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs})
+	s.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs,
+		WithoutCRDGroups: opts.leftOutCRDGroups()})
 	if err != nil {
 		return nil, logFile, err
 	}

@@ -223,7 +223,8 @@ func assignedMAC(vm *kubevirtv1.VirtualMachine, iface int) string {
 
 // CreateVM makes a stopped VM with the options' disks and volumes. It first
 // makes their claims (provisioned by the real csi-provisioner, waited for
-// until Bound), DataVolumes and Secrets, as a user would.
+// until Bound), DataVolumes and Secrets, as a user would; after it, the
+// DataVolumes of its dataVolumeTemplates, as KubeVirt would.
 func (f *Framework) CreateVM(name string, opts ...VMOption) *kubevirtv1.VirtualMachine {
 	f.t.Helper()
 	b := buildVM(f.Namespace, name, opts...)
@@ -247,42 +248,19 @@ func (f *Framework) CreateVM(name string, opts ...VMOption) *kubevirtv1.VirtualM
 	if err != nil {
 		f.t.Fatalf("creating VirtualMachine %s: %v", name, err)
 	}
+	f.createTemplateDataVolumes(vm)
 	return vm
 }
 
-// createDataVolume makes a DataVolume and does what CDI would: its claim,
-// bound by the real provisioner, and the Succeeded phase.
+// createDataVolume makes a blank DataVolume on storageClass and does what
+// CDI would: its claim, bound by the real provisioner, and the Succeeded
+// phase.
 func (f *Framework) createDataVolume(name, storageClass string) {
 	f.t.Helper()
-	dv := &cdiv1.DataVolume{
+	f.makeDataVolume(&cdiv1.DataVolume{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: f.Namespace},
-		Spec: cdiv1.DataVolumeSpec{
-			Source: &cdiv1.DataVolumeSource{Blank: &cdiv1.DataVolumeBlankImage{}},
-			Storage: &cdiv1.StorageSpec{
-				AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-				StorageClassName: ptr.To(storageClass),
-				Resources: corev1.VolumeResourceRequirements{
-					Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(DiskSize)},
-				},
-			},
-		},
-	}
-	created, err := f.CDI.CdiV1beta1().DataVolumes(f.Namespace).Create(f.ctx, dv, metav1.CreateOptions{})
-	if err != nil {
-		f.t.Fatalf("creating DataVolume %s: %v", name, err)
-	}
-	claim := f.newClaim(name, storageClass)
-	claim.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(created, cdiv1.SchemeGroupVersion.WithKind("DataVolume"))}
-	if _, err := f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Create(f.ctx, claim, metav1.CreateOptions{}); err != nil {
-		f.t.Fatalf("creating the claim of DataVolume %s: %v", name, err)
-	}
-	f.WaitForClaimBound(name)
-	created.Status.Phase = cdiv1.Succeeded
-	created.Status.Progress = "100.0%"
-	created.Status.ClaimName = name
-	if _, err := f.CDI.CdiV1beta1().DataVolumes(f.Namespace).UpdateStatus(f.ctx, created, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatalf("marking DataVolume %s Succeeded: %v", name, err)
-	}
+		Spec:       dataVolumeSpec(storageClass),
+	})
 }
 
 // GetVM reads a VM of the test's namespace.

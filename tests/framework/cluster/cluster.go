@@ -44,6 +44,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,6 +83,10 @@ type Config struct {
 	// to install in addition to the VolumeSnapshot ones; other documents in
 	// them are ignored.
 	CRDDirs []string
+	// WithoutCRDGroups are API groups whose CRDs in CRDDirs Start leaves
+	// out, for a cluster without an optional API (CDI, say); a test
+	// installs them later with InstallLeftOutCRDs.
+	WithoutCRDGroups []string
 	// DriverName is the CSI driver's name; DefaultDriverName if empty.
 	DriverName string
 	// Detach starts the components in sessions of their own that outlive
@@ -99,6 +104,8 @@ type Cluster struct {
 	pki     *pki
 	rest    *rest.Config
 	tempDir string // holds the CSI socket when Dir is too deep for one
+	// leftOutCRDs are the CRDs of Config.WithoutCRDGroups.
+	leftOutCRDs []*apiextensionsv1.CustomResourceDefinition
 
 	mu        sync.Mutex
 	processes map[string]*process
@@ -141,6 +148,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	crds, leftOut := splitCRDs(crds, cfg.WithoutCRDGroups)
 
 	// Ports are picked free but only bound by the components a moment
 	// later; another cluster starting at the same time may win the race.
@@ -155,6 +163,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.leftOutCRDs = leftOut
 	logger.Info("Local cluster is ready", "host", c.rest.Host, "dir", cfg.Dir, "duration", time.Since(started).Round(time.Millisecond))
 	return c, nil
 }
@@ -222,6 +231,27 @@ func loadCRDs(ctx context.Context, dirs []string) ([]*apiextensionsv1.CustomReso
 		return nil, err
 	}
 	return readCRDs(append(files, extra...))
+}
+
+// splitCRDs separates the CRDs of the given API groups from the others.
+func splitCRDs(crds []*apiextensionsv1.CustomResourceDefinition, groups []string) (kept, leftOut []*apiextensionsv1.CustomResourceDefinition) {
+	for _, crd := range crds {
+		if slices.Contains(groups, crd.Spec.Group) {
+			leftOut = append(leftOut, crd)
+		} else {
+			kept = append(kept, crd)
+		}
+	}
+	return kept, leftOut
+}
+
+// InstallLeftOutCRDs installs the CRDs that Config.WithoutCRDGroups left
+// out at start, and returns once the apiserver serves them.
+func (c *Cluster) InstallLeftOutCRDs(ctx context.Context) error {
+	if len(c.leftOutCRDs) == 0 {
+		return fmt.Errorf("no CRDs were left out at start (Config.WithoutCRDGroups %v)", c.cfg.WithoutCRDGroups)
+	}
+	return installCRDs(ctx, c.rest, c.leftOutCRDs)
 }
 
 // prepare clears old state and writes the credentials and the kubeconfig.
