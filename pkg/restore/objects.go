@@ -615,6 +615,8 @@ func secretsOf(vm *kubevirtv1.VirtualMachine) map[string]bool {
 			add(v.CloudInitConfigDrive.NetworkDataSecretRef)
 		case v.Secret != nil:
 			out[v.Secret.SecretName] = true
+		case v.Sysprep != nil:
+			add(v.Sysprep.Secret)
 		}
 	}
 	for _, ac := range vm.Spec.Template.Spec.AccessCredentials {

@@ -720,6 +720,8 @@ func rewriteVolume(v *kubevirtv1.Volume, n names, claims map[string]string) {
 		replaceSecretRef(v.CloudInitConfigDrive.NetworkDataSecretRef, n)
 	case v.Secret != nil:
 		v.Secret.SecretName = n.secret(v.Secret.SecretName)
+	case v.Sysprep != nil:
+		replaceSecretRef(v.Sysprep.Secret, n)
 	}
 }
 

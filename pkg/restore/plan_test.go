@@ -644,3 +644,19 @@ func TestSecretNamesComeFromTheStatusAndTheContent(t *testing.T) {
 		t.Errorf("with no status: %v, want the content's [vm2-ci]", got)
 	}
 }
+
+// A sysprep Secret follows its nameReplacement in the restored VM, and is
+// among the Secrets a VM uses.
+func TestSysprepSecretIsRenamed(t *testing.T) {
+	v := kubevirtv1.Volume{Name: "sysprep", VolumeSource: kubevirtv1.VolumeSource{Sysprep: &kubevirtv1.SysprepSource{Secret: &corev1.LocalObjectReference{Name: "unattend"}}}}
+	r := testRestore(rename("Secret", "unattend", "unattend2"))
+	rewriteVolume(&v, names{&r.Spec}, nil)
+	if got := v.Sysprep.Secret.Name; got != "unattend2" {
+		t.Errorf("sysprep Secret %s, want unattend2", got)
+	}
+	vm := capturedVM()
+	vm.Spec.Template.Spec.Volumes = append(vm.Spec.Template.Spec.Volumes, v)
+	if !secretsOf(vm)["unattend2"] {
+		t.Errorf("secretsOf %v; want the sysprep Secret unattend2", secretsOf(vm))
+	}
+}

@@ -37,7 +37,7 @@ type capturedSecret struct {
 }
 
 // readSecrets reads the Secrets the VM refers to: those of its volumes
-// (cloud-init user and network data, secret volumes) and of its
+// (cloud-init user and network data, sysprep, secret volumes) and of its
 // accessCredentials (SSH keys, user passwords). Secrets are read on demand
 // rather than cached: the controller must not hold every Secret of the
 // cluster in memory.
@@ -111,6 +111,9 @@ func secretNames(vol kubevirtv1.Volume) []string {
 	}
 	if s := vol.Secret; s != nil && s.SecretName != "" {
 		names = append(names, s.SecretName)
+	}
+	if sp := vol.Sysprep; sp != nil {
+		add(sp.Secret)
 	}
 	return slices.Compact(names)
 }
