@@ -35,6 +35,7 @@ import (
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
+	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/restore"
 	"vmsnap.io/vmsnap/tests/csidriver"
 	"vmsnap.io/vmsnap/tests/fakevirtapi"
@@ -212,7 +213,7 @@ func checkFinal(o *world) []string {
 	return out
 }
 
-// checkVMs: no VM is locked, and each runs as the test left it (the VMs it
+// checkVMs: no VM is locked or protected, and each runs as the test left it (the VMs it
 // made) or is stopped (those restored as new VMs).
 func (w *workload) checkVMs(o *world) []string {
 	var out []string
@@ -222,6 +223,12 @@ func (w *workload) checkVMs(o *world) []string {
 		}
 		if holder := ptr.Deref(vm.Status.RestoreInProgress, ""); holder != "" {
 			out = append(out, fmt.Sprintf("VM %s: status.restoreInProgress=%s", vm.Name, holder))
+		}
+		if slices.Contains(vm.Finalizers, freeze.SourceProtection) {
+			out = append(out, fmt.Sprintf("VM %s: still protected from deletion (%s)", vm.Name, freeze.SourceProtection))
+		}
+		if by, ok := vm.Annotations[restore.AnnStoppedByRestore]; ok {
+			out = append(out, fmt.Sprintf("VM %s: still marked stopped by restore %s", vm.Name, by))
 		}
 		want := w.recordOf(vm.Name).runStrategy
 		if got := ptr.Deref(vm.Spec.RunStrategy, ""); got != want || vm.Spec.Running != nil {
