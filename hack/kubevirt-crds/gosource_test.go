@@ -12,8 +12,8 @@ func TestReadStringMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 {
-		t.Errorf("got %d entries, want 3", len(got))
+	if len(got) != 7 {
+		t.Errorf("got %d entries, want 7", len(got))
 	}
 	if want := "openAPIV3Schema:\n  type: object\n"; got["virtualmachineinstancemigration"] != want {
 		t.Errorf("interpreted string literal: got %q, want %q", got["virtualmachineinstancemigration"], want)

@@ -7,6 +7,7 @@ import (
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	virtv1 "kubevirt.io/api/core/v1"
+	instancetypev1beta1 "kubevirt.io/api/instancetype/v1beta1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -25,15 +26,26 @@ var (
 
 // kubevirtShell is what KubeVirt's operator puts around a generated schema
 // (pkg/virt-operator/resource/generate/components/crds.go): names, printer
-// columns and subresources, the same for every served version.
+// columns and subresources, the same for every served version. The kinds of
+// kubevirt.io are served in all of KubeVirt's API versions; an instancetype
+// shell says its own group, version and scope.
 type kubevirtShell struct {
 	names          extv1.CustomResourceDefinitionNames
 	columns        []extv1.CustomResourceColumnDefinition
 	statusResource bool
+	instancetype   *instancetypeShell
+}
+
+// instancetypeShell is where an instancetype or preference kind is served:
+// instancetype.kubevirt.io, in one version, namespaced or cluster-wide.
+type instancetypeShell struct {
+	scope extv1.ResourceScope
 }
 
 // kubevirtShells lists the kinds vmsnap needs. The VirtualMachineInstance has
 // no status subresource in KubeVirt: its status is written with the object.
+// The instancetypes and preferences are there for the tests to make VMs
+// that use them, as KubeVirt stores their ControllerRevisions.
 var kubevirtShells = []kubevirtShell{
 	{
 		names: extv1.CustomResourceDefinitionNames{
@@ -82,6 +94,44 @@ var kubevirtShells = []kubevirtShell{
 		},
 		statusResource: true,
 	},
+	{
+		names: extv1.CustomResourceDefinitionNames{
+			Plural:     "virtualmachineinstancetypes",
+			Singular:   "virtualmachineinstancetype",
+			Kind:       "VirtualMachineInstancetype",
+			ShortNames: []string{"vminstancetype", "vminstancetypes", "vmf", "vmfs"},
+			Categories: []string{"all"},
+		},
+		instancetype: &instancetypeShell{scope: extv1.NamespaceScoped},
+	},
+	{
+		names: extv1.CustomResourceDefinitionNames{
+			Plural:     "virtualmachineclusterinstancetypes",
+			Singular:   "virtualmachineclusterinstancetype",
+			Kind:       "VirtualMachineClusterInstancetype",
+			ShortNames: []string{"vmclusterinstancetype", "vmclusterinstancetypes", "vmcf", "vmcfs"},
+		},
+		instancetype: &instancetypeShell{scope: extv1.ClusterScoped},
+	},
+	{
+		names: extv1.CustomResourceDefinitionNames{
+			Plural:     "virtualmachinepreferences",
+			Singular:   "virtualmachinepreference",
+			Kind:       "VirtualMachinePreference",
+			ShortNames: []string{"vmpref", "vmprefs", "vmp", "vmps"},
+			Categories: []string{"all"},
+		},
+		instancetype: &instancetypeShell{scope: extv1.NamespaceScoped},
+	},
+	{
+		names: extv1.CustomResourceDefinitionNames{
+			Plural:     "virtualmachineclusterpreferences",
+			Singular:   "virtualmachineclusterpreference",
+			Kind:       "VirtualMachineClusterPreference",
+			ShortNames: []string{"vmcp", "vmcps"},
+		},
+		instancetype: &instancetypeShell{scope: extv1.ClusterScoped},
+	},
 }
 
 // readKubeVirtCRDs builds the CRD of every kind in kubevirtShells from the
@@ -115,7 +165,11 @@ func (s kubevirtShell) build(schemas map[string]string) (*extv1.CustomResourceDe
 		return nil, fmt.Errorf("schema of %q has no openAPIV3Schema", s.names.Singular)
 	}
 
-	group := virtv1.SchemeGroupVersion.Group
+	group, scope, versions := virtv1.SchemeGroupVersion.Group, extv1.NamespaceScoped, virtv1.ApiSupportedVersions
+	if s.instancetype != nil {
+		group, scope = instancetypev1beta1.SchemeGroupVersion.Group, s.instancetype.scope
+		versions = []extv1.CustomResourceDefinitionVersion{{Name: instancetypev1beta1.SchemeGroupVersion.Version, Served: true, Storage: true}}
+	}
 	crd := &extv1.CustomResourceDefinition{
 		TypeMeta: metav1.TypeMeta{APIVersion: extv1.SchemeGroupVersion.String(), Kind: "CustomResourceDefinition"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -125,12 +179,13 @@ func (s kubevirtShell) build(schemas map[string]string) (*extv1.CustomResourceDe
 		Spec: extv1.CustomResourceDefinitionSpec{
 			Group: group,
 			Names: s.names,
-			Scope: extv1.NamespaceScoped,
+			Scope: scope,
 		},
 	}
-	// KubeVirt serves every kind in all of its API versions (v1 stored,
-	// v1alpha3 deprecated) with one schema and no conversion webhook.
-	for _, supported := range virtv1.ApiSupportedVersions {
+	// KubeVirt serves every kind of kubevirt.io in all of its API versions
+	// (v1 stored, v1alpha3 deprecated) with one schema and no conversion
+	// webhook.
+	for _, supported := range versions {
 		version := *supported.DeepCopy()
 		version.Schema = validation.DeepCopy()
 		version.AdditionalPrinterColumns = append([]extv1.CustomResourceColumnDefinition(nil), s.columns...)

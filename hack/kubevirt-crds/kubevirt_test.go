@@ -66,6 +66,26 @@ func TestReadKubeVirtCRDs(t *testing.T) {
 	if byName["virtualmachineinstancemigrations.kubevirt.io"] == nil {
 		t.Errorf("no VirtualMachineInstanceMigration CRD among %v", keys(byName))
 	}
+
+	for name, scope := range map[string]extv1.ResourceScope{
+		"virtualmachineinstancetypes.instancetype.kubevirt.io":        extv1.NamespaceScoped,
+		"virtualmachineclusterinstancetypes.instancetype.kubevirt.io": extv1.ClusterScoped,
+		"virtualmachinepreferences.instancetype.kubevirt.io":          extv1.NamespaceScoped,
+		"virtualmachineclusterpreferences.instancetype.kubevirt.io":   extv1.ClusterScoped,
+	} {
+		crd := byName[name]
+		if crd == nil {
+			t.Errorf("no CRD %s among %v", name, keys(byName))
+			continue
+		}
+		if crd.Spec.Scope != scope || crd.Spec.Group != "instancetype.kubevirt.io" {
+			t.Errorf("%s has scope %q and group %q, want %q in instancetype.kubevirt.io", name, crd.Spec.Scope, crd.Spec.Group, scope)
+		}
+		if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1beta1" || !crd.Spec.Versions[0].Storage ||
+			crd.Spec.Versions[0].Subresources != nil {
+			t.Errorf("%s versions are %+v, want v1beta1 alone, stored, without subresources", name, crd.Spec.Versions)
+		}
+	}
 }
 
 func TestKubeVirtShellWithoutSchema(t *testing.T) {

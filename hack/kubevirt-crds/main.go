@@ -1,7 +1,8 @@
 // Command kubevirt-crds writes the CustomResourceDefinitions of the KubeVirt
 // and CDI kinds that vmsnap reads (VirtualMachine, VirtualMachineInstance,
-// VirtualMachineInstanceMigration, DataVolume) so that tests can install
-// them in a cluster where KubeVirt's own operator does not run.
+// VirtualMachineInstanceMigration, DataVolume, and the instancetypes and
+// preferences whose ControllerRevisions a VM runs from) so that tests can
+// install them in a cluster where KubeVirt's own operator does not run.
 //
 // The schemas are not written by hand and nothing from those projects is
 // committed: the tool reads the sources that KubeVirt and CDI generate their

@@ -24,7 +24,8 @@ import (
 
 // --- New VM -------------------------------------------------------------------
 
-// restoreNewVM creates the Secrets, the claims, the VM (stopped) and its
+// restoreNewVM creates the Secrets, the claims, the VM (stopped), the
+// ControllerRevisions of its instancetype and preference, and its
 // DataVolumes. Claims are not waited for: a WaitForFirstConsumer class binds
 // them only when the VM first runs.
 func (c *Controller) restoreNewVM(ctx context.Context, r *snapshotapi.VirtualMachineRestore, p *plan,
@@ -44,6 +45,12 @@ func (c *Controller) restoreNewVM(ctx context.Context, r *snapshotapi.VirtualMac
 	}
 	vm, err := c.createVM(ctx, r, p)
 	if err != nil {
+		return c.requeueOrFail(r, deadline, now, err)
+	}
+	// The revisions need the VM's UID for their controller reference; the VM
+	// is stopped meanwhile, and KubeVirt's admission lets a VM name a
+	// revision it does not find yet.
+	if err := c.createRevisions(ctx, r, p, vm); err != nil {
 		return c.requeueOrFail(r, deadline, now, err)
 	}
 	if step := p.persistentState; step != nil && step.claim != nil {
@@ -126,6 +133,11 @@ func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualM
 	if !committed {
 		c.setConditions(r, now, metav1.ConditionTrue, ReasonInProgress, restoring, metav1.ConditionFalse, ReasonInProgress, restoring)
 		if err := c.createSecrets(ctx, r, p); err != nil {
+			return c.requeueOrFail(r, deadline, now, err)
+		}
+		// The VM is pointed at its revisions by the commit: they exist
+		// before, as KubeVirt's admission looks them up.
+		if err := c.createRevisions(ctx, r, p, vm); err != nil {
 			return c.requeueOrFail(r, deadline, now, err)
 		}
 		waiting, err := c.restoreClaims(ctx, r, p, vm)

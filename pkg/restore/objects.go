@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -39,20 +40,26 @@ type targetState struct {
 	recorded bool
 }
 
-// observation is a plan's input read from the caches and, for Secrets, from
-// the API (the controller does not cache every Secret of the cluster).
+// observation is a plan's input read from the caches and, for Secrets and
+// ControllerRevisions, from the API (the controller caches neither).
 type observation struct {
 	planInput
 	live targetState
 
-	mu        sync.Mutex
-	secretErr error
+	mu      sync.Mutex
+	readErr error
 }
 
 func (o *observation) err() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.secretErr
+	return o.readErr
+}
+
+func (o *observation) failedRead(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.readErr = errors.Join(o.readErr, err)
 }
 
 // planInputs reads what the plan of a restore is computed from.
@@ -98,14 +105,22 @@ func (c *Controller) planInputs(ctx context.Context, r *snapshotapi.VirtualMachi
 		s, err := c.kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			if !apierrors.IsNotFound(err) {
-				o.mu.Lock()
-				o.secretErr = errors.Join(o.secretErr, fmt.Errorf("reading Secret %s: %w", name, err))
-				o.mu.Unlock()
+				o.failedRead(fmt.Errorf("reading Secret %s: %w", name, err))
 			}
 			s = nil
 		}
 		read[name] = s
 		return s
+	}
+	o.revision = func(name string) *appsv1.ControllerRevision {
+		rev, err := c.kube.AppsV1().ControllerRevisions(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			if !apierrors.IsNotFound(err) {
+				o.failedRead(fmt.Errorf("reading ControllerRevision %s: %w", name, err))
+			}
+			return nil
+		}
+		return rev
 	}
 	targetKey := ""
 	if o.live.vm != nil {
@@ -271,7 +286,7 @@ func (c *Controller) cleanUp(ctx context.Context, r *snapshotapi.VirtualMachineR
 			}
 		}
 	}
-	claimsInUse, secretsInUse, err := c.usedByOtherVMs(r)
+	used, err := c.usedByOtherVMs(r)
 	if err != nil {
 		return "", err
 	}
@@ -280,9 +295,11 @@ func (c *Controller) cleanUp(ctx context.Context, r *snapshotapi.VirtualMachineR
 		case kindVirtualMachine:
 			return false
 		case kindSecret:
-			return secretsInUse[name]
+			return used.secrets[name]
+		case kindRevision:
+			return used.revisions[name]
 		default:
-			return claimsInUse[name]
+			return used.claims[name]
 		}
 	})
 }
@@ -294,36 +311,44 @@ func (c *Controller) handOver(ctx context.Context, r *snapshotapi.VirtualMachine
 	return c.settle(ctx, r, func(string, string) bool { return true })
 }
 
-// usedByOtherVMs is every claim (or DataVolume) and Secret that a VM the
-// restore did not create uses; the VMs it created are deleted by its cleanup.
-func (c *Controller) usedByOtherVMs(r *snapshotapi.VirtualMachineRestore) (claims, secrets map[string]bool, err error) {
-	claims, secrets = map[string]bool{}, map[string]bool{}
+// inUse is what VMs use, by kind: claims (or DataVolumes of their name),
+// Secrets and instancetype ControllerRevisions.
+type inUse struct {
+	claims, secrets, revisions map[string]bool
+}
+
+// usedByOtherVMs is every claim (or DataVolume), Secret and ControllerRevision
+// that a VM the restore did not create uses; the VMs it created are deleted
+// by its cleanup.
+func (c *Controller) usedByOtherVMs(r *snapshotapi.VirtualMachineRestore) (inUse, error) {
+	used := inUse{claims: map[string]bool{}, secrets: map[string]bool{}, revisions: map[string]bool{}}
 	if !c.kubeVirtOK() {
-		return nil, nil, fmt.Errorf("the KubeVirt API is not served or not synced: which VMs use the restored disks is unknown")
+		return inUse{}, fmt.Errorf("the KubeVirt API is not served or not synced: which VMs use the restored disks is unknown")
 	}
 	vms, err := c.vms.Namespace(r.Namespace).List(everything)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listing VirtualMachines: %w", err)
+		return inUse{}, fmt.Errorf("listing VirtualMachines: %w", err)
 	}
 	var all []*corev1.PersistentVolumeClaim
 	for _, vm := range vms {
 		if ours(r, vm) {
 			continue
 		}
-		maps.Copy(claims, claimsOf(vm))
-		maps.Copy(secrets, secretsOf(vm))
+		maps.Copy(used.claims, claimsOf(vm))
+		maps.Copy(used.secrets, secretsOf(vm))
+		maps.Copy(used.revisions, revisionsOf(vm))
 		if all == nil {
 			if all, err = c.claims.PersistentVolumeClaims(r.Namespace).List(everything); err != nil {
-				return nil, nil, fmt.Errorf("listing PersistentVolumeClaims: %w", err)
+				return inUse{}, fmt.Errorf("listing PersistentVolumeClaims: %w", err)
 			}
 		}
 		// A backend-storage claim is used by the VM KubeVirt finds it for;
 		// one restored in place is labelled for it only after the commit.
 		for _, claim := range controller.PersistentStateClaims(all, vm.Name) {
-			claims[claim.Name] = true
+			used.claims[claim.Name] = true
 		}
 	}
-	return claims, secrets, nil
+	return used, nil
 }
 
 // settle deletes each object the restore created, or hands it over (drops
@@ -441,6 +466,18 @@ func (c *Controller) createdKinds() []createdKind {
 			return err
 		},
 	}}
+	kinds = append(kinds, createdKind{
+		kind: kindRevision,
+		find: c.restoredRevisions,
+		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
+			return c.kube.AppsV1().ControllerRevisions(ns).Delete(ctx, name, opts)
+		},
+		disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
+			_, err := c.kube.AppsV1().ControllerRevisions(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.JSONPatchType,
+				disownPatch(obj, r.UID), metav1.PatchOptions{})
+			return err
+		},
+	})
 	if c.kubeVirtOK() {
 		kinds = append(kinds, createdKind{
 			kind: kindVirtualMachine,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -28,6 +29,7 @@ const (
 	kindClaim          = "PersistentVolumeClaim"
 	kindDataVolume     = "DataVolume"
 	kindSecret         = "Secret"
+	kindRevision       = "ControllerRevision"
 )
 
 // annPopulatedFor marks a claim that was filled for a DataVolume of the same
@@ -67,6 +69,9 @@ type planInput struct {
 	// secret reads a Secret of the namespace: a snapshot's copy or a Secret
 	// of a restored name.
 	secret func(name string) *corev1.Secret
+	// revision reads a ControllerRevision of the namespace: one the target
+	// VM runs from.
+	revision func(name string) *appsv1.ControllerRevision
 	// claimUsers names the VMs of the namespace, other than the target,
 	// whose spec uses a claim (directly or through a DataVolume of its name).
 	claimUsers func(claim string) []string
@@ -98,6 +103,11 @@ type plan struct {
 	// persistentState is the target's backend-storage claim, when the
 	// snapshot holds one or recorded that the VM had none yet.
 	persistentState *persistentStateStep
+	// revisions are the instancetype and preference ControllerRevisions to
+	// create for the VM, controlled by it as KubeVirt makes them; revisionOf
+	// is the one each matcher of the VM points at, made or kept.
+	revisions  []*appsv1.ControllerRevision
+	revisionOf map[snapshotapi.InstancetypeMatcher]string
 
 	resources []snapshotapi.RestoredResource
 	restores  []snapshotapi.VolumeRestore
@@ -290,6 +300,8 @@ func buildPlan(in planInput) *plan {
 		}
 		p.resources = append(p.resources, res)
 	}
+
+	planRevisions(p, in)
 
 	// The VM, with every reference rewritten.
 	p.vm = restoredVM(in, p, n, claimOfVolume, dataVolumeRenames)
@@ -660,6 +672,9 @@ func restoredVM(in planInput, p *plan, n names, claims, dataVolumes map[string]s
 		} else {
 			t.Name = n.replace(kindDataVolume, t.Name)
 		}
+	}
+	for m, name := range p.revisionOf {
+		controller.SetInstancetypeRevision(&vm.Spec, m, name)
 	}
 	tmpl := vm.Spec.Template
 	if tmpl == nil {

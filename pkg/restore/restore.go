@@ -5,8 +5,8 @@
 // Phase machine (one sync computes the whole status and writes it once):
 //
 //	"" ─► Pending ──(snapshot Ready, plan without failing conflicts, target stopped or being stopped)──► InProgress ──► Ready
-//	        │ waits: snapshot missing or not Ready, target running                  │ new VM: Secrets ─► claims ─► VM (stopped) ─► DataVolumes
-//	        │ (WaitGracePeriodAndFail, WaitEventually), target locked by            │ in place: target named in status ─► lock ─► [stop] ─► Secrets ─► claims ─► VM spec
+//	        │ waits: snapshot missing or not Ready, target running                  │ new VM: Secrets ─► claims ─► VM (stopped) ─► revisions ─► DataVolumes
+//	        │ (WaitGracePeriodAndFail, WaitEventually), target locked by            │ in place: target named in status ─► lock ─► [stop] ─► Secrets ─► revisions ─► claims ─► VM spec
 //	        │ a snapshot or another restore                                         │   replaced ─► DataVolumes ─► old owned disks deleted ─► [start] ─► unlock
 //	        └──(deadline; conflict in Strict; target is another VM; FailImmediate)──► Failed ◄──(deadline; snapshot deleted)──┘
 //	mode DryRun: Pending ──(plan)──► Ready with complete=false and reason DryRun; nothing is changed
@@ -29,7 +29,9 @@
 // label LabelRestoreUID, an index by which a retry after a crash finds what
 // it made and a failed or deleted restore removes it; the claims and the VM
 // also carry an owner reference to it, the proof that it made them (see
-// ownerRef), which it drops once Ready. A cleanup never deletes what it
+// ownerRef), which it drops once Ready. The instancetype and preference
+// ControllerRevisions it makes (revisions above) are controlled by the VM,
+// as KubeVirt makes them, and carry the restore's owner reference too. A cleanup never deletes what it
 // cannot prove it made, nor what a VM it did not create uses. Names are deterministic, so a resumed restore never creates a
 // second claim. An in-place restore names the VM in its status.targetName
 // before it touches it (a cleanup whose status lacks it derives it from the

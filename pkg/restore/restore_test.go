@@ -10,6 +10,7 @@ import (
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
 	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -113,7 +114,7 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 			indexer, tracker = kubeInf.Core().V1().PersistentVolumeClaims().Informer().GetIndexer(), f.kube.Tracker()
 		case *snapshotv1.VolumeSnapshot:
 			indexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
-		case *corev1.Secret:
+		case *corev1.Secret, *appsv1.ControllerRevision:
 			tracker = f.kube.Tracker()
 		default:
 			t.Fatalf("fixture cannot hold %T", o)

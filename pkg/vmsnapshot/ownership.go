@@ -85,7 +85,7 @@ func contentLimits(content *snapshotapi.VirtualMachineSnapshotContent) []blocker
 		}
 	}
 	if raw, err := json.Marshal(content); err == nil && len(raw) > maxContentBytes {
-		out = append(out, blocker{ReasonContentTooLarge, fmt.Sprintf("the VM's spec and volumes take %d bytes; a snapshot holds at most %d", len(raw), maxContentBytes)})
+		out = append(out, blocker{ReasonContentTooLarge, fmt.Sprintf("the VM's spec, volumes and instancetype revisions take %d bytes; a snapshot holds at most %d", len(raw), maxContentBytes)})
 	}
 	slices.SortFunc(out, func(a, b blocker) int { return strings.Compare(a.message, b.message) })
 	return out

@@ -383,10 +383,16 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 		return nil, err
 	}
 	blockers = append(blockers, secretBlockers...)
+	revisions, revisionBlockers, err := c.readInstancetypeRevisions(ctx, vm)
+	if err != nil {
+		return nil, err
+	}
+	blockers = append(blockers, revisionBlockers...)
 	blockers = append(blockers, c.volumeSnapshotConflicts(snap, plan)...)
 	// Everything that can be checked is, before the VM is locked: a content
 	// the API server would refuse must not leave the VM locked.
 	content := newContent(snap, vm, vmi, mode, plan, secrets)
+	content.Spec.InstancetypeRevisions = revisions
 	blockers = append(blockers, contentLimits(content)...)
 	if len(blockers) > 0 {
 		_, err := c.wait(snap, deadline, now, blockers...)

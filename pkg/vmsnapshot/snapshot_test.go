@@ -12,6 +12,7 @@ import (
 	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
 	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
 	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -85,7 +86,8 @@ func newFixture(t *testing.T, now time.Time, objects ...runtime.Object) *fixture
 	}
 	f.start()
 	for _, o := range objects {
-		if _, uncached := o.(*corev1.Secret); uncached {
+		switch o.(type) {
+		case *corev1.Secret, *appsv1.ControllerRevision:
 			continue // read from the API on demand
 		}
 		if err := f.indexerOf(o).Add(o); err != nil {
@@ -161,7 +163,7 @@ func (f *fixture) trackerOf(o runtime.Object) kubetesting.ObjectTracker {
 		return f.vmsnap.Tracker()
 	case *kubevirtv1.VirtualMachine, *kubevirtv1.VirtualMachineInstance:
 		return f.kubevirt.Tracker()
-	case *corev1.PersistentVolumeClaim, *storagev1.StorageClass, *corev1.Secret:
+	case *corev1.PersistentVolumeClaim, *storagev1.StorageClass, *corev1.Secret, *appsv1.ControllerRevision:
 		return f.kube.Tracker()
 	case *snapshotv1.VolumeSnapshotClass, *snapshotv1.VolumeSnapshot, *snapshotv1.VolumeSnapshotContent:
 		return f.snapshot.Tracker()

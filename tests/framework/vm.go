@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	kubevirtv1 "kubevirt.io/api/core/v1"
+	instancetypev1beta1 "kubevirt.io/api/instancetype/v1beta1"
 	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
 
 	"vmsnap.io/vmsnap/tests/framework/cluster"
@@ -51,6 +52,10 @@ type vmBuild struct {
 	claims      []claimToMake
 	dataVolumes []claimToMake
 	secrets     []*corev1.Secret
+	// instancetype and preference are made before the VM; their
+	// ControllerRevisions after it, as KubeVirt stores them.
+	instancetype *instancetypev1beta1.VirtualMachineInstancetype
+	preference   *instancetypev1beta1.VirtualMachinePreference
 }
 
 type claimToMake struct{ name, storageClass string }
@@ -223,8 +228,9 @@ func assignedMAC(vm *kubevirtv1.VirtualMachine, iface int) string {
 
 // CreateVM makes a stopped VM with the options' disks and volumes. It first
 // makes their claims (provisioned by the real csi-provisioner, waited for
-// until Bound), DataVolumes and Secrets, as a user would; after it, the
-// DataVolumes of its dataVolumeTemplates, as KubeVirt would.
+// until Bound), DataVolumes, Secrets, instancetype and preference, as a
+// user would; after it, the DataVolumes of its dataVolumeTemplates and the
+// ControllerRevisions of its instancetype and preference, as KubeVirt would.
 func (f *Framework) CreateVM(name string, opts ...VMOption) *kubevirtv1.VirtualMachine {
 	f.t.Helper()
 	b := buildVM(f.Namespace, name, opts...)
@@ -241,6 +247,7 @@ func (f *Framework) CreateVM(name string, opts ...VMOption) *kubevirtv1.VirtualM
 	for _, dv := range b.dataVolumes {
 		f.createDataVolume(dv.name, dv.storageClass)
 	}
+	f.createInstancetypes(b)
 	for _, c := range b.claims {
 		f.WaitForClaimBound(c.name)
 	}
@@ -249,6 +256,9 @@ func (f *Framework) CreateVM(name string, opts ...VMOption) *kubevirtv1.VirtualM
 		f.t.Fatalf("creating VirtualMachine %s: %v", name, err)
 	}
 	f.createTemplateDataVolumes(vm)
+	if vm.Spec.Instancetype != nil || vm.Spec.Preference != nil {
+		vm = f.StoreInstancetypeRevisions(vm.Name)
+	}
 	return vm
 }
 

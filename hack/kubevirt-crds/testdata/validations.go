@@ -20,5 +20,9 @@ var CRDsValidation map[string]string = map[string]string{
   description: "A ` + "`running`" + ` virtual machine."
   type: object
 `,
-	"virtualmachineinstancemigration": "openAPIV3Schema:\n  type: object\n",
+	"virtualmachineinstancemigration":   "openAPIV3Schema:\n  type: object\n",
+	"virtualmachineinstancetype":        "openAPIV3Schema:\n  type: object\n",
+	"virtualmachineclusterinstancetype": "openAPIV3Schema:\n  type: object\n",
+	"virtualmachinepreference":          "openAPIV3Schema:\n  type: object\n",
+	"virtualmachineclusterpreference":   "openAPIV3Schema:\n  type: object\n",
 }

@@ -36,6 +36,10 @@ var notExercised = map[permission]string{
 	{"cdi.kubevirt.io", "datavolumes", "delete"}:                       "removing restored DataVolumes on failure, and replaced ones in place",
 	{"", "secrets", "patch"}:                                           "a Ready restore hands over the Secrets it created",
 	{"", "events", "patch"}:                                            "the event recorder patches a repeated event instead of creating it again",
+	{"apps", "controllerrevisions", "get"}:                             "snapshotting a VM with an instancetype or a preference (tests/integration/restore/instancetype_test.go)",
+	{"apps", "controllerrevisions", "create"}:                          "restoring a VM with an instancetype or a preference",
+	{"apps", "controllerrevisions", "patch"}:                           "a Ready restore hands over the instancetype and preference revisions it created",
+	{"apps", "controllerrevisions", "delete"}:                          "a failed restore removes the instancetype and preference revisions it created",
 }
 
 // responseLine is client-go's log of one API call at -v=6.

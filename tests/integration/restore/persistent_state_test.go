@@ -120,8 +120,9 @@ func (s *stateWatch) requireNeverTwo(t *testing.T) {
 	}
 }
 
-func heldByRestore(claim *corev1.PersistentVolumeClaim, r *snapshotapi.VirtualMachineRestore) bool {
-	for _, o := range claim.OwnerReferences {
+// heldByRestore reports whether an object carries the restore's owner reference.
+func heldByRestore(obj metav1.Object, r *snapshotapi.VirtualMachineRestore) bool {
+	for _, o := range obj.GetOwnerReferences() {
 		if o.UID == r.UID {
 			return true
 		}

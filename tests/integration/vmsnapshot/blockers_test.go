@@ -79,6 +79,15 @@ func TestBlockedSnapshotFailsAtDeadline(t *testing.T) {
 			f.SetRestartRequired(blockedVM, true)
 			return []string{"RestartRequired", "restart"}
 		},
+	}, {
+		name:   "instancetype revision gone",
+		reason: "InstancetypeRevisionMissing",
+		block: func(f *framework.Framework) []string {
+			vm := f.CreateVM(blockedVM, framework.WithPVCDisks(1), framework.WithInstancetype(1))
+			revision := vm.Status.InstancetypeRef.ControllerRevisionRef.Name
+			f.DeleteRevision(revision)
+			return []string{revision, vm.Spec.Instancetype.Name, "does not exist"}
+		},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

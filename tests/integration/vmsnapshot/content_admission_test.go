@@ -24,7 +24,7 @@ import (
 )
 
 // contentManifest is a content as a user would bring one to import: one
-// disk, one Secret copy, one interface.
+// disk, one Secret copy, one interface, one instancetype revision.
 func contentManifest(name string) string {
 	return `apiVersion: snapshot.vmsnap.io/v1alpha1
 kind: VirtualMachineSnapshotContent
@@ -41,6 +41,10 @@ spec:
   - {name: vm-cloudinit, backupSecretName: imported-cloudinit}
   networkIdentity:
   - {name: default, macAddress: "02:00:00:00:00:01"}
+  instancetypeRevisions:
+  - matcher: Instancetype
+    name: vm-small-1
+    data: {apiVersion: instancetype.kubevirt.io/v1beta1, kind: VirtualMachineInstancetype, metadata: {name: small}, spec: {cpu: {guest: 1}}}
 `
 }
 
@@ -61,6 +65,8 @@ func TestContentIsWriteOnce(t *testing.T) {
 		{"secretBackups removed", `[{"op":"remove","path":"/spec/secretBackups"}]`, "secretBackups are immutable"},
 		{"networkIdentity changed", `[{"op":"replace","path":"/spec/networkIdentity/0/macAddress","value":"02:00:00:00:00:02"}]`, "networkIdentity is immutable"},
 		{"networkIdentity removed", `[{"op":"remove","path":"/spec/networkIdentity"}]`, "networkIdentity is immutable"},
+		{"instancetypeRevisions changed", `[{"op":"replace","path":"/spec/instancetypeRevisions/0/data/spec/cpu/guest","value":8}]`, "instancetypeRevisions are immutable"},
+		{"instancetypeRevisions removed", `[{"op":"remove","path":"/spec/instancetypeRevisions"}]`, "instancetypeRevisions are immutable"},
 		{"sourceUID added", `[{"op":"add","path":"/spec/sourceUID","value":"someone-elses-vm"}]`, "sourceUID is immutable"},
 		{"indications added", `[{"op":"add","path":"/spec/indications","value":[{"type":"Online"}]}]`, "indications are immutable"},
 		{"source changed", `[{"op":"replace","path":"/spec/source/virtualMachine/metadata/name","value":"other"}]`, "source is immutable"},

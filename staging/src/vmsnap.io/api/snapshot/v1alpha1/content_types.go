@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 )
@@ -63,6 +64,7 @@ type VirtualMachineSnapshotContent struct {
 // +kubebuilder:validation:XValidation:rule="has(self.volumeBackups) == has(oldSelf.volumeBackups)",message="volumeBackups are immutable: it can be neither added nor removed"
 // +kubebuilder:validation:XValidation:rule="has(self.networkIdentity) == has(oldSelf.networkIdentity)",message="networkIdentity is immutable: it can be neither added nor removed"
 // +kubebuilder:validation:XValidation:rule="has(self.secretBackups) == has(oldSelf.secretBackups)",message="secretBackups are immutable: it can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.instancetypeRevisions) == has(oldSelf.instancetypeRevisions)",message="instancetypeRevisions are immutable: it can be neither added nor removed"
 type VirtualMachineSnapshotContentSpec struct {
 	// virtualMachineSnapshotName is the VirtualMachineSnapshot this content is
 	// bound to. A retained content whose snapshot is gone can be bound again
@@ -133,6 +135,53 @@ type VirtualMachineSnapshotContentSpec struct {
 	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="secretBackups are immutable"
 	SecretBackups []SecretBackup `json:"secretBackups,omitempty"`
+
+	// instancetypeRevisions are the ControllerRevisions the VM ran from:
+	// the instancetype and the preference (spec.instancetype,
+	// spec.preference) as KubeVirt stored them for the VM when it first
+	// used them. A restore recreates them, so that the VM runs from the
+	// instancetype and preference of the moment of the snapshot even when
+	// they changed since.
+	// +optional
+	// +listType=map
+	// +listMapKey=matcher
+	// +kubebuilder:validation:MaxItems=2
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="instancetypeRevisions are immutable"
+	InstancetypeRevisions []InstancetypeRevision `json:"instancetypeRevisions,omitempty"`
+}
+
+// InstancetypeMatcher names the field of a VM spec that points at an
+// instancetype or a preference.
+// +kubebuilder:validation:Enum=Instancetype;Preference
+type InstancetypeMatcher string
+
+const (
+	// MatcherInstancetype is spec.instancetype.
+	MatcherInstancetype InstancetypeMatcher = "Instancetype"
+	// MatcherPreference is spec.preference.
+	MatcherPreference InstancetypeMatcher = "Preference"
+)
+
+// InstancetypeRevision is a copy of one ControllerRevision a VM ran from.
+type InstancetypeRevision struct {
+	// matcher is the VM field the revision belongs to.
+	// +required
+	Matcher InstancetypeMatcher `json:"matcher"`
+	// name of the ControllerRevision the VM used.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+	// labels of the ControllerRevision: KubeVirt records there the kind,
+	// name, UID and generation of the object it copied.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// data of the ControllerRevision: the VirtualMachine(Cluster)Instancetype
+	// or VirtualMachine(Cluster)Preference object as it was.
+	// +required
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	Data runtime.RawExtension `json:"data"`
 }
 
 // SourceSpec is the captured source of a snapshot.
