@@ -455,6 +455,7 @@ func TestSyncWaitsItsTurnOnALockedVM(t *testing.T) {
 func TestSyncFailedCleansUp(t *testing.T) {
 	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
 	vm.Status.SnapshotInProgress = ptr.To("snap")
+	vm.Finalizers = []string{freeze.SourceProtection} // not cut: still protected
 	snap := newSnapshot(time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
@@ -477,10 +478,14 @@ func TestSyncFailedCleansUp(t *testing.T) {
 	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
 		t.Fatal(err)
 	}
-	// The content goes once its VolumeSnapshot is gone.
-	want := "update virtualmachinesnapshots/status,put virtualmachineinstances/unfreeze,update virtualmachines/status,delete volumesnapshots"
+	// The protection goes before the lock; the content goes once its
+	// VolumeSnapshot is gone.
+	want := "update virtualmachinesnapshots/status,put virtualmachineinstances/unfreeze,update virtualmachines,update virtualmachines/status,delete volumesnapshots"
 	if got := strings.Join(f.actions(), ","); got != want {
 		t.Errorf("actions:\n got %s\nwant %s", got, want)
+	}
+	if live, _ := f.kubevirt.KubevirtV1().VirtualMachines("ns").Get(context.Background(), "vm", metav1.GetOptions{}); len(live.Finalizers) != 0 || live.Status.SnapshotInProgress != nil {
+		t.Errorf("VM finalizers %v, lock %v; want both gone with the failed snapshot", live.Finalizers, live.Status.SnapshotInProgress)
 	}
 	if st := f.status("snap"); st.Phase != snapshotapi.SnapshotFailed || st.Error == nil {
 		t.Errorf("phase %s, error %v; want Failed with an error", st.Phase, st.Error)
