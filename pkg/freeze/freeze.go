@@ -332,13 +332,9 @@ func (f *Freezer) Unprotect(ctx context.Context, cached *kubevirtv1.VirtualMachi
 	return nil
 }
 
+// writeVM updates the VM's metadata and spec (Protect, Unprotect).
 func (f *Freezer) writeVM(ctx context.Context, cached, vm *kubevirtv1.VirtualMachine) error {
-	updated, err := f.client.KubevirtV1().VirtualMachines(vm.Namespace).Update(ctx, vm, metav1.UpdateOptions{})
-	if err != nil {
-		return err
-	}
-	f.vms.Store(cached.Namespace+"/"+cached.Name, cached.ResourceVersion, updated)
-	return nil
+	return f.write(ctx, cached, vm, f.client.KubevirtV1().VirtualMachines(vm.Namespace).Update)
 }
 
 // Unlock clears the cached VM's status.snapshotInProgress if it names
@@ -364,8 +360,16 @@ func (f *Freezer) Unlock(ctx context.Context, cached *kubevirtv1.VirtualMachine,
 	return err
 }
 
+// writeVMStatus updates the VM's status (Lock, Unlock).
 func (f *Freezer) writeVMStatus(ctx context.Context, cached, vm *kubevirtv1.VirtualMachine) error {
-	updated, err := f.client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus(ctx, vm, metav1.UpdateOptions{})
+	return f.write(ctx, cached, vm, f.client.KubevirtV1().VirtualMachines(vm.Namespace).UpdateStatus)
+}
+
+// write makes one VM write and remembers it until the cache shows it.
+func (f *Freezer) write(ctx context.Context, cached, vm *kubevirtv1.VirtualMachine,
+	update func(context.Context, *kubevirtv1.VirtualMachine, metav1.UpdateOptions) (*kubevirtv1.VirtualMachine, error),
+) error {
+	updated, err := update(ctx, vm, metav1.UpdateOptions{})
 	if err != nil {
 		return err
 	}

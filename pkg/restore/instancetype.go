@@ -109,34 +109,14 @@ func (c *Controller) createRevisions(ctx context.Context, r *snapshotapi.Virtual
 	return nil
 }
 
-// restoredRevisions reads the ControllerRevisions a restore may have made:
-// those its status names, and those of the matchers its snapshot's content
-// captured. They are read by name: the controller lists no revisions.
-func (c *Controller) restoredRevisions(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
-	var names []string
-	for _, res := range r.Status.Resources {
-		if res.Kind == kindRevision {
-			names = append(names, res.Name)
-		}
+// contentRevisionNames are the revisions a restore makes for the matchers
+// its snapshot's content captured. The controller lists no revisions.
+func contentRevisionNames(r *snapshotapi.VirtualMachineRestore, content *snapshotapi.VirtualMachineSnapshotContent) []string {
+	var out []string
+	for _, captured := range content.Spec.InstancetypeRevisions {
+		out = append(out, RestoredRevisionName(r.UID, captured.Matcher))
 	}
-	if content := c.contentOf(r); content != nil {
-		for _, captured := range content.Spec.InstancetypeRevisions {
-			names = append(names, RestoredRevisionName(r.UID, captured.Matcher))
-		}
-	}
-	slices.Sort(names)
-	var out []metav1.Object
-	for _, name := range slices.Compact(names) {
-		rev, err := c.kube.AppsV1().ControllerRevisions(r.Namespace).Get(ctx, name, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-		case err != nil:
-			return nil, fmt.Errorf("reading ControllerRevision %s: %w", name, err)
-		default:
-			out = append(out, rev)
-		}
-	}
-	return out, nil
+	return out
 }
 
 // revisionsOf is every instancetype and preference ControllerRevision a VM

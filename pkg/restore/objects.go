@@ -459,7 +459,9 @@ func (c *Controller) createdKinds() []createdKind {
 		},
 	}, {
 		kind: kindSecret,
-		find: c.restoredSecrets,
+		find: c.byName(kindSecret, contentSecretNames, func(ctx context.Context, ns, name string) (metav1.Object, error) {
+			return c.kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		}),
 		disown: func(ctx context.Context, obj metav1.Object, r *snapshotapi.VirtualMachineRestore) error {
 			_, err := c.kube.CoreV1().Secrets(obj.GetNamespace()).Patch(ctx, obj.GetName(), types.JSONPatchType,
 				disownPatch(obj, r.UID), metav1.PatchOptions{})
@@ -468,7 +470,9 @@ func (c *Controller) createdKinds() []createdKind {
 	}}
 	kinds = append(kinds, createdKind{
 		kind: kindRevision,
-		find: c.restoredRevisions,
+		find: c.byName(kindRevision, contentRevisionNames, func(ctx context.Context, ns, name string) (metav1.Object, error) {
+			return c.kube.AppsV1().ControllerRevisions(ns).Get(ctx, name, metav1.GetOptions{})
+		}),
 		delete: func(ctx context.Context, ns, name string, opts metav1.DeleteOptions) error {
 			return c.kube.AppsV1().ControllerRevisions(ns).Delete(ctx, name, opts)
 		},
@@ -541,42 +545,61 @@ func byLabel(list func(ctx context.Context, namespace string, opts metav1.ListOp
 	}
 }
 
-// restoredSecrets reads one by one the Secrets a restore may have created:
-// those its status names, and those its snapshot's content has it create.
-// The controller may not list Secrets. One created just before a crash that
-// neither names is still removed with the restore, by the garbage collector.
-func (c *Controller) restoredSecrets(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
-	var out []metav1.Object
-	for _, name := range secretNames(r, c.contentOf(r)) {
-		s, err := c.kube.CoreV1().Secrets(r.Namespace).Get(ctx, name, metav1.GetOptions{})
-		switch {
-		case apierrors.IsNotFound(err):
-		case err != nil:
-			return nil, fmt.Errorf("reading Secret %s: %w", name, err)
-		default:
-			out = append(out, s)
+// byName finds, one by one, the objects of a kind the controller may not
+// list that a restore may have made: those its status names, and those its
+// snapshot's content has it create (fromContent). One made just before a
+// crash that neither names is still removed with the restore, by the
+// garbage collector, since it carries the restore's owner reference.
+func (c *Controller) byName(kind string, fromContent func(*snapshotapi.VirtualMachineRestore, *snapshotapi.VirtualMachineSnapshotContent) []string,
+	get func(ctx context.Context, namespace, name string) (metav1.Object, error),
+) func(context.Context, *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
+	return func(ctx context.Context, r *snapshotapi.VirtualMachineRestore) ([]metav1.Object, error) {
+		var out []metav1.Object
+		for _, name := range restoredNames(r, kind, c.contentOf(r), fromContent) {
+			obj, err := get(ctx, r.Namespace, name)
+			switch {
+			case apierrors.IsNotFound(err):
+			case err != nil:
+				return nil, fmt.Errorf("reading %s %s: %w", kind, name, err)
+			default:
+				out = append(out, obj)
+			}
 		}
+		return out, nil
 	}
-	return out, nil
 }
 
-// secretNames is every Secret name a restore's status lists and, when its
-// content is known, every name the content's Secret copies restore to.
-func secretNames(r *snapshotapi.VirtualMachineRestore, content *snapshotapi.VirtualMachineSnapshotContent) []string {
+// restoredNames is every name of a kind a restore's status lists and, when
+// its content is known, every name the content has it create.
+func restoredNames(r *snapshotapi.VirtualMachineRestore, kind string, content *snapshotapi.VirtualMachineSnapshotContent,
+	fromContent func(*snapshotapi.VirtualMachineRestore, *snapshotapi.VirtualMachineSnapshotContent) []string,
+) []string {
 	var out []string
 	for _, res := range r.Status.Resources {
-		if res.Kind == kindSecret {
+		if res.Kind == kind {
 			out = append(out, res.Name)
 		}
 	}
 	if content != nil {
-		n := names{&r.Spec}
-		for _, sb := range content.Spec.SecretBackups {
-			out = append(out, n.secret(sb.Name))
-		}
+		out = append(out, fromContent(r, content)...)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// secretNames is every Secret name a restore may have created.
+func secretNames(r *snapshotapi.VirtualMachineRestore, content *snapshotapi.VirtualMachineSnapshotContent) []string {
+	return restoredNames(r, kindSecret, content, contentSecretNames)
+}
+
+// contentSecretNames are the names the content's Secret copies restore to.
+func contentSecretNames(r *snapshotapi.VirtualMachineRestore, content *snapshotapi.VirtualMachineSnapshotContent) []string {
+	n := names{&r.Spec}
+	var out []string
+	for _, sb := range content.Spec.SecretBackups {
+		out = append(out, n.secret(sb.Name))
+	}
+	return out
 }
 
 // targetOf names the VM a restore writes: the one its status recorded;

@@ -269,15 +269,8 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 			return 0, nil
 		}
 		requeue, err := c.wait(r, deadline, now, p.blockers...)
-		if slices.ContainsFunc(p.blockers, func(b blocker) bool { return b.reason == ReasonNameConflict }) {
-			// Secrets are not watched: nothing wakes the restore when the
-			// one in its way is gone.
-			requeue = controller.Sooner(requeue, safetyRequeue)
-		}
-		if slices.ContainsFunc(p.blockers, func(b blocker) bool { return b.reason == ReasonAPIMissing }) {
-			// No event says that the DataVolume API appeared: look again
-			// as the waits for the other APIs do.
-			requeue = controller.Sooner(requeue, controller.CacheRecheck)
+		for _, b := range p.blockers {
+			requeue = controller.Sooner(requeue, unwatchedRecheck[b.reason])
 		}
 		return requeue, err
 	}
@@ -302,6 +295,15 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 	default:
 		return c.restoreNewVM(ctx, r, p, deadline, now)
 	}
+}
+
+// unwatchedRecheck is how soon a restore waiting for a blocker looks again
+// when no informer event would wake it: a Secret in its way going (Secrets
+// are not watched), or the DataVolume API appearing (as the waits for the
+// other APIs do).
+var unwatchedRecheck = map[string]time.Duration{
+	ReasonNameConflict: safetyRequeue,
+	ReasonAPIMissing:   controller.CacheRecheck,
 }
 
 // deadline is the restore's failureDeadline, counted from its creation; for
