@@ -17,6 +17,7 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 
 	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/controller/controllertest"
 )
 
 // stateWorld is a world whose snapshot holds the VM's backend storage, as
@@ -243,5 +244,80 @@ func TestSyncReplacesThePersistentStateAfterARestartPastTheCommit(t *testing.T) 
 	claim, err := f.kube.CoreV1().PersistentVolumeClaims("ns").Get(context.Background(), unlabelled.Name, metav1.GetOptions{})
 	if err != nil || claim.Labels[controller.LabelPersistentStateFor] != "vm" {
 		t.Errorf("restored claim (err %v) labelled %v; want it labelled for vm", err, claim.Labels)
+	}
+}
+
+// Each write that replaces the backend-storage claim in place, or makes and
+// hands over the instancetype revisions of a new VM, failing once (refused,
+// or landed with its answer lost) with a restart right after: the next
+// syncs still end Ready, with one labelled state claim and the revisions
+// the new VM's.
+func TestStateAndRevisionWritesSurviveAFailureAndARestart(t *testing.T) {
+	inPlace := func(t *testing.T) *fixture {
+		vm := lockedVM()
+		vm.Spec.Template.Spec.Domain.Devices.TPM = &kubevirtv1.TPMDevice{Persistent: ptr.To(true)}
+		old := labelledFor("persistent-state-for-vm-abcde", "vm")
+		old.UID = "old-state"
+		old.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
+		return newFixture(t, created.Add(time.Minute), append(stateSnapshotWorld(), restoreObject(5*time.Minute, targetRecorded), vm, old,
+			secretObject("vm-ci", "#cloud-config", nil))...)
+	}
+	newVM := func(t *testing.T) *fixture {
+		r := restoreObject(5*time.Minute, withSpec(rename("VirtualMachine", "vm", "vm2")), withSpec(rename("", "vm-disk0", "vm2-disk0")),
+			withSpec(rename("", "vm-dv1", "vm2-dv1")), withSpec(rename("", "vm-hot", "vm2-hot")), withSpec(rename("", "vm-ci", "vm2-ci")))
+		return newFixture(t, created.Add(time.Second), append(revisionWorld(), r)...)
+	}
+	stateReplaced := func(t *testing.T, f *fixture) {
+		claims, _ := f.kube.CoreV1().PersistentVolumeClaims("ns").List(context.Background(), metav1.ListOptions{})
+		var labelled []string
+		for _, c := range claims.Items {
+			if c.Labels[controller.LabelPersistentStateFor] == "vm" {
+				labelled = append(labelled, c.Name)
+			}
+		}
+		if want := PersistentStateClaimName("vm", restoreUID); len(labelled) != 1 || labelled[0] != want {
+			t.Errorf("claims labelled for vm: %v; want only %s", labelled, want)
+		}
+	}
+	revisionsMade := func(t *testing.T, f *fixture) {
+		vm := f.vm("vm2")
+		for _, m := range []snapshotapi.InstancetypeMatcher{snapshotapi.MatcherInstancetype, snapshotapi.MatcherPreference} {
+			rev, err := f.kube.AppsV1().ControllerRevisions("ns").Get(context.Background(), RestoredRevisionName(restoreUID, m), metav1.GetOptions{})
+			if err != nil || !metav1.IsControlledBy(rev, vm) || ours(testRestore(), rev) {
+				t.Errorf("%s revision (err %v): want it controlled by vm2 and handed over; got %+v", m, err, rev)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		verb, resource string
+		world          func(*testing.T) *fixture
+		check          func(*testing.T, *fixture)
+	}{
+		{"delete", "persistentvolumeclaims", inPlace, stateReplaced},
+		{"patch", "persistentvolumeclaims", inPlace, stateReplaced},
+		{"create", "controllerrevisions", newVM, revisionsMade},
+		{"patch", "controllerrevisions", newVM, revisionsMade},
+	} {
+		for mode, fault := range map[string]*controllertest.Fault{
+			"refused":             {Err: controllertest.APIErrors()["InternalError"], Times: 1},
+			"landed, answer lost": {Err: controllertest.APIErrors()["Timeout"], Times: 1, Landed: true},
+		} {
+			t.Run(tc.verb+" "+tc.resource+", "+mode, func(t *testing.T) {
+				f := tc.world(t)
+				fault.Verb, fault.Resource = tc.verb, tc.resource
+				controllertest.Inject(f.kube, fault)
+				_, _ = f.syncErr()
+				if fault.Applied() != 1 {
+					t.Fatalf("the fault failed %d calls, want 1", fault.Applied())
+				}
+				f = f.restarted(created.Add(2 * time.Minute))
+				f.sync()
+				f.sync()
+				if st := f.status(); st.Phase != snapshotapi.RestoreReady {
+					t.Fatalf("phase %s, Ready %+v; want Ready", st.Phase, ready(st))
+				}
+				tc.check(t, f)
+			})
+		}
 	}
 }

@@ -814,6 +814,7 @@ func (f *fixture) restarted(now time.Time) *fixture {
 	add(f.kube.CoreV1().PersistentVolumeClaims("ns").List(ctx, metav1.ListOptions{}))
 	add(f.kube.CoreV1().Secrets("ns").List(ctx, metav1.ListOptions{}))
 	add(f.cdi.CdiV1beta1().DataVolumes("ns").List(ctx, metav1.ListOptions{}))
+	add(f.kube.AppsV1().ControllerRevisions("ns").List(ctx, metav1.ListOptions{}))
 	snaps, _ := f.c.snapshots.List(everything)
 	for _, o := range snaps {
 		objects = append(objects, o)
