@@ -44,6 +44,7 @@ import (
 	"vmsnap.io/vmsnap/pkg/health"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
 	"vmsnap.io/vmsnap/pkg/metrics"
+	"vmsnap.io/vmsnap/pkg/schedule"
 	"vmsnap.io/vmsnap/pkg/serving"
 )
 
@@ -55,6 +56,7 @@ var (
 		snapshotapi.SchemeGroupVersion.WithResource("virtualmachinesnapshotcontents"),
 		snapshotapi.SchemeGroupVersion.WithResource("virtualdisksnapshots"),
 		snapshotapi.SchemeGroupVersion.WithResource("virtualmachinerestores"),
+		snapshotapi.SchemeGroupVersion.WithResource("virtualmachinesnapshotschedules"),
 	}
 	volumeSnapshotResources = []schema.GroupVersionResource{
 		snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
@@ -83,6 +85,8 @@ type ControllerContext struct {
 	// one guest freezer of the process, shared by every snapshot controller.
 	Operations *metrics.Operations
 	Freezer    *freeze.Freezer
+	// ScheduleRuns counts what schedule runs did.
+	ScheduleRuns *metrics.ScheduleRuns
 
 	VMSnapInformers   vmsnapinformers.SharedInformerFactory
 	KubeInformers     kubeinformers.SharedInformerFactory
@@ -163,6 +167,7 @@ func Run(ctx context.Context, o *Options) error {
 		Registry:          reg,
 		Workqueue:         metrics.NewWorkqueueProvider(reg),
 		Operations:        metrics.NewOperations(reg),
+		ScheduleRuns:      metrics.NewScheduleRuns(reg),
 		VMSnapInformers:   vmsnapinformers.NewSharedInformerFactory(clients.VMSnap, o.ResyncPeriod),
 		KubeInformers:     kubeinformers.NewSharedInformerFactory(clients.Kube, o.ResyncPeriod),
 		SnapshotInformers: snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
@@ -171,6 +176,8 @@ func Run(ctx context.Context, o *Options) error {
 	cc.Freezer = freeze.NewFreezer(clients.KubeVirt, clock.RealClock{}, o.UnfreezeTimeout, cc.Operations)
 	cc.Freezer.LimitFrozen(o.MaxFrozenVMs)
 	reg.MustRegister(metrics.NewStateCollector(objectStates(cc), cc.Freezer.FrozenVMs, time.Now))
+	reg.MustRegister(metrics.NewRecoveryPointCollector(schedule.RecoveryPoints(
+		cc.VMSnapInformers.Snapshot().V1alpha1().VirtualMachineSnapshotSchedules().Lister(), o.MinScheduleInterval, time.Now)))
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartStructuredLogging(3)
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: clients.Kube.CoreV1().Events("")})

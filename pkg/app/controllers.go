@@ -9,6 +9,7 @@ import (
 	"vmsnap.io/vmsnap/pkg/features"
 	"vmsnap.io/vmsnap/pkg/populator"
 	"vmsnap.io/vmsnap/pkg/restore"
+	"vmsnap.io/vmsnap/pkg/schedule"
 	"vmsnap.io/vmsnap/pkg/vmsnapshot"
 )
 
@@ -120,7 +121,24 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 		return nil, err
 	}
 
+	schedules, err := schedule.New(schedule.Config{
+		Client:          cc.Clients.VMSnap,
+		Schedules:       snapshots.VirtualMachineSnapshotSchedules(),
+		Snapshots:       snapshots.VirtualMachineSnapshots(),
+		Restores:        snapshots.VirtualMachineRestores(),
+		KubeVirtFactory: cc.KubeVirtInformers,
+		Recorder:        cc.Recorder,
+		Clock:           realClock,
+		Queue:           controller.NewQueue(schedule.ControllerName, cc.Workqueue),
+		Metrics:         cc.ScheduleRuns,
+		MinInterval:     o.MinScheduleInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+
 	return map[string]runnable{
+		schedule.ControllerName:     {schedules, o.ScheduleWorkers},
 		vmsnapshot.ControllerName:   {vmSnapshots, o.SnapshotWorkers},
 		content.ControllerName:      {contents, o.ContentWorkers},
 		disksnapshot.ControllerName: {diskSnapshots, o.DiskSnapshotWorkers},

@@ -48,6 +48,11 @@ type Options struct {
 	ContentWorkers      int
 	DiskSnapshotWorkers int
 	RestoreWorkers      int
+	ScheduleWorkers     int
+
+	// MinScheduleInterval is the shortest "@every" a schedule may use.
+	// Tests lower it to run schedules in seconds.
+	MinScheduleInterval time.Duration
 
 	// ResyncPeriod is how often informers replay their cache.
 	ResyncPeriod time.Duration
@@ -109,11 +114,15 @@ func NewOptions() *Options {
 		// A restore also waits on round trips: some 14 per restore as a new
 		// VM with its hand-over. With 2 workers 200 restores took twice
 		// as long once the hand-over came (make bench, README).
-		RestoreWorkers:  8,
-		ResyncPeriod:    10 * time.Minute,
-		APIPollInterval: 10 * time.Second,
-		UnfreezeTimeout: 30 * time.Second,
-		FeatureGates:    features.NewFeatureGate(),
+		RestoreWorkers: 8,
+		// A schedule's sync is all in memory but for its creates, deletes
+		// and one status write.
+		ScheduleWorkers:     2,
+		MinScheduleInterval: time.Minute,
+		ResyncPeriod:        10 * time.Minute,
+		APIPollInterval:     10 * time.Second,
+		UnfreezeTimeout:     30 * time.Second,
+		FeatureGates:        features.NewFeatureGate(),
 	}
 }
 
@@ -147,6 +156,10 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.ContentWorkers, "content-workers", o.ContentWorkers, "Concurrent VirtualMachineSnapshotContent syncs.")
 	fs.IntVar(&o.DiskSnapshotWorkers, "disk-snapshot-workers", o.DiskSnapshotWorkers, "Concurrent VirtualDiskSnapshot syncs.")
 	fs.IntVar(&o.RestoreWorkers, "restore-workers", o.RestoreWorkers, "Concurrent VirtualMachineRestore syncs.")
+	fs.IntVar(&o.ScheduleWorkers, "schedule-workers", o.ScheduleWorkers, "Concurrent VirtualMachineSnapshotSchedule syncs.")
+	fs.DurationVar(&o.MinScheduleInterval, "min-schedule-interval", o.MinScheduleInterval,
+		"Shortest \"@every\" interval a VirtualMachineSnapshotSchedule may use. For tests only: lower values let a schedule run every few seconds.")
+	_ = fs.MarkHidden("min-schedule-interval")
 
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often informers replay their cache.")
 	fs.DurationVar(&o.APIPollInterval, "api-poll-interval", o.APIPollInterval, "How often to look for needed APIs that are not served yet.")
@@ -164,6 +177,7 @@ func (o *Options) Validate() error {
 	for name, n := range map[string]int{
 		"--snapshot-workers": o.SnapshotWorkers, "--content-workers": o.ContentWorkers,
 		"--disk-snapshot-workers": o.DiskSnapshotWorkers, "--restore-workers": o.RestoreWorkers,
+		"--schedule-workers": o.ScheduleWorkers,
 	} {
 		if n < 1 {
 			errs = append(errs, fmt.Errorf("%s must be at least 1, got %d", name, n))
@@ -171,6 +185,9 @@ func (o *Options) Validate() error {
 	}
 	if o.UnfreezeTimeout < time.Second {
 		errs = append(errs, fmt.Errorf("--unfreeze-timeout must be at least 1s, got %s: a freeze without an auto-thaw could leave a VM frozen forever", o.UnfreezeTimeout))
+	}
+	if o.MinScheduleInterval < time.Second {
+		errs = append(errs, fmt.Errorf("--min-schedule-interval must be at least 1s, got %s", o.MinScheduleInterval))
 	}
 	if o.MaxFrozenVMs < 0 {
 		errs = append(errs, fmt.Errorf("--max-frozen-vms must not be negative (0: no bound), got %d", o.MaxFrozenVMs))

@@ -135,3 +135,9 @@ func (s *VirtualMachineRestoreSpec) ReplacementFor(kind, name string) (string, b
 	}
 	return "", false
 }
+
+// FailureDeadlineOrDefault returns how long each scheduled snapshot may
+// take; zero means forever.
+func (t *ScheduledSnapshotTemplate) FailureDeadlineOrDefault() time.Duration {
+	return failureDeadlineOrDefault(t.FailureDeadline)
+}

@@ -70,6 +70,8 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&VirtualMachineSnapshotContent{},
 		&VirtualMachineSnapshotContentList{},
 		&VirtualMachineSnapshotList{},
+		&VirtualMachineSnapshotSchedule{},
+		&VirtualMachineSnapshotScheduleList{},
 	)
 	// AddToGroupVersion allows the serialization of client types like ListOptions.
 	v1.AddToGroupVersion(scheme, SchemeGroupVersion)

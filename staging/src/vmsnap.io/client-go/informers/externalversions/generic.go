@@ -61,6 +61,8 @@ func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Snapshot().V1alpha1().VirtualMachineSnapshots().Informer()}, nil
 	case v1alpha1.SchemeGroupVersion.WithResource("virtualmachinesnapshotcontents"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Snapshot().V1alpha1().VirtualMachineSnapshotContents().Informer()}, nil
+	case v1alpha1.SchemeGroupVersion.WithResource("virtualmachinesnapshotschedules"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Snapshot().V1alpha1().VirtualMachineSnapshotSchedules().Informer()}, nil
 
 	}
 

@@ -49,3 +49,11 @@ type VirtualMachineSnapshotContentListerExpansion interface{}
 // VirtualMachineSnapshotContentNamespaceListerExpansion allows custom methods to be added to
 // VirtualMachineSnapshotContentNamespaceLister.
 type VirtualMachineSnapshotContentNamespaceListerExpansion interface{}
+
+// VirtualMachineSnapshotScheduleListerExpansion allows custom methods to be added to
+// VirtualMachineSnapshotScheduleLister.
+type VirtualMachineSnapshotScheduleListerExpansion interface{}
+
+// VirtualMachineSnapshotScheduleNamespaceListerExpansion allows custom methods to be added to
+// VirtualMachineSnapshotScheduleNamespaceLister.
+type VirtualMachineSnapshotScheduleNamespaceListerExpansion interface{}

@@ -32,6 +32,8 @@ type Interface interface {
 	VirtualMachineSnapshots() TypedVirtualMachineSnapshotInformer
 	// VirtualMachineSnapshotContents returns a VirtualMachineSnapshotContentInformer.
 	VirtualMachineSnapshotContents() TypedVirtualMachineSnapshotContentInformer
+	// VirtualMachineSnapshotSchedules returns a VirtualMachineSnapshotScheduleInformer.
+	VirtualMachineSnapshotSchedules() TypedVirtualMachineSnapshotScheduleInformer
 }
 
 type version struct {
@@ -63,4 +65,9 @@ func (v *version) VirtualMachineSnapshots() TypedVirtualMachineSnapshotInformer 
 // VirtualMachineSnapshotContents returns a TypedVirtualMachineSnapshotContentInformer.
 func (v *version) VirtualMachineSnapshotContents() TypedVirtualMachineSnapshotContentInformer {
 	return &virtualMachineSnapshotContentInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
+}
+
+// VirtualMachineSnapshotSchedules returns a TypedVirtualMachineSnapshotScheduleInformer.
+func (v *version) VirtualMachineSnapshotSchedules() TypedVirtualMachineSnapshotScheduleInformer {
+	return &virtualMachineSnapshotScheduleInformer{factory: v.factory, namespace: v.namespace, tweakListOptions: v.tweakListOptions}
 }
