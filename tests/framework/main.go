@@ -286,6 +286,8 @@ func controllerOptions(kubeconfig string, opts Options) *app.Options {
 		o.UnfreezeTimeout = opts.UnfreezeTimeout
 	}
 	o.QPS, o.Burst = 200, 400
+	// Schedules may run "@every 5s": a test sees several runs in seconds.
+	o.MinScheduleInterval = time.Second
 	if opts.Configure != nil {
 		opts.Configure(o)
 	}
