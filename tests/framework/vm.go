@@ -218,6 +218,18 @@ func WithMAC(mac string) VMOption {
 	}
 }
 
+// WithLabels adds labels to the VM, for schedules to select it by.
+func WithLabels(labels map[string]string) VMOption {
+	return func(b *vmBuild) {
+		if b.vm.Labels == nil {
+			b.vm.Labels = map[string]string{}
+		}
+		for k, v := range labels {
+			b.vm.Labels[k] = v
+		}
+	}
+}
+
 // assignedMAC is the locally administered MAC of a running VM's interface
 // whose spec sets none: unique to the VM, so that no two test VMs share
 // one, as no two VMs of a cluster do.
