@@ -38,8 +38,10 @@ func (r *ScheduleRuns) Add(result string, n int) {
 type RecoveryPoint struct {
 	Namespace, VM string
 	// LastSuccess is the cut of the VM's newest Ready scheduled snapshot;
-	// until it has one, the time the schedule began to select it.
+	// until it has one (Succeeded false), the time the schedule began to
+	// select it.
 	LastSuccess time.Time
+	Succeeded   bool
 	// Objective is how old LastSuccess may grow before the VM is behind:
 	// twice the schedule's longest interval plus its snapshots'
 	// failureDeadline and the run's spread.
@@ -48,7 +50,9 @@ type RecoveryPoint struct {
 
 // RecoveryPointCollector exposes, for every VM a schedule selects, its last
 // successful snapshot time and its objective. A VM several schedules select
-// reports its newest success and its tightest objective. Series go with the
+// reports its newest success and its tightest objective; without any
+// success, the earliest time a schedule selected it, so that a schedule
+// added later does not hide a VM that never got one. Series go with the
 // VM's selection.
 type RecoveryPointCollector struct {
 	points              func() []RecoveryPoint
@@ -81,8 +85,8 @@ func (c *RecoveryPointCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, p := range c.points() {
 		k := vmKey{p.Namespace, p.VM}
 		if m, ok := merged[k]; ok {
-			if m.LastSuccess.After(p.LastSuccess) {
-				p.LastSuccess = m.LastSuccess
+			if betterRecoveryPoint(m, p) {
+				p.LastSuccess, p.Succeeded = m.LastSuccess, m.Succeeded
 			}
 			p.Objective = min(p.Objective, m.Objective)
 		}
@@ -92,4 +96,17 @@ func (c *RecoveryPointCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue, float64(p.LastSuccess.UnixMilli())/1000, k.namespace, k.vm)
 		ch <- prometheus.MustNewConstMetric(c.maxAge, prometheus.GaugeValue, p.Objective.Seconds(), k.namespace, k.vm)
 	}
+}
+
+// betterRecoveryPoint reports whether a tells of a VM's recovery point
+// better than b: a success over none, the newer success, or without one
+// the earlier selection.
+func betterRecoveryPoint(a, b RecoveryPoint) bool {
+	if a.Succeeded != b.Succeeded {
+		return a.Succeeded
+	}
+	if a.Succeeded {
+		return a.LastSuccess.After(b.LastSuccess)
+	}
+	return a.LastSuccess.Before(b.LastSuccess)
 }

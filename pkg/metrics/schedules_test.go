@@ -72,8 +72,8 @@ func TestRecoveryPointCollectorMergesAVMSelectedByTwoSchedules(t *testing.T) {
 	// An hourly schedule that has not succeeded for a while, and a daily
 	// one that just did: the VM's newest success is the daily's, its
 	// tightest objective the hourly's. Each field merges on its own.
-	hourly := RecoveryPoint{Namespace: "prod", VM: "db", LastSuccess: base.Add(-3 * time.Hour), Objective: 2*time.Hour + 5*time.Minute}
-	daily := RecoveryPoint{Namespace: "prod", VM: "db", LastSuccess: base, Objective: 48*time.Hour + 5*time.Minute}
+	hourly := RecoveryPoint{Namespace: "prod", VM: "db", LastSuccess: base.Add(-3 * time.Hour), Succeeded: true, Objective: 2*time.Hour + 5*time.Minute}
+	daily := RecoveryPoint{Namespace: "prod", VM: "db", LastSuccess: base, Succeeded: true, Objective: 48*time.Hour + 5*time.Minute}
 	other := RecoveryPoint{Namespace: "prod", VM: "web", LastSuccess: base.Add(-time.Minute), Objective: time.Hour}
 
 	expected := recoveryPointText(`
@@ -89,6 +89,30 @@ vmsnap_vm_recovery_point_objective_seconds{namespace="prod",vm="web"} 3600
 		{daily, other, hourly},
 		{other, hourly, daily},
 	} {
+		c := NewRecoveryPointCollector(func() []RecoveryPoint { return order })
+		if err := testutil.CollectAndCompare(c, strings.NewReader(expected), lastSuccessName, objectiveName); err != nil {
+			t.Errorf("points in the order %v: %v", order, err)
+		}
+	}
+}
+
+// TestASuccessOutranksASelection: a schedule that has just begun to select
+// a VM (no success yet, selected now) does not hide an older success of
+// another schedule, nor, without any success, an earlier selection.
+func TestASuccessOutranksASelection(t *testing.T) {
+	base := time.Unix(1_700_000_000, 0)
+	old := RecoveryPoint{Namespace: "prod", VM: "db", LastSuccess: base.Add(-72 * time.Hour), Succeeded: true, Objective: time.Hour}
+	fresh := RecoveryPoint{Namespace: "prod", VM: "db", LastSuccess: base, Objective: 2 * time.Hour}
+	firstSelected := RecoveryPoint{Namespace: "prod", VM: "web", LastSuccess: base.Add(-10 * time.Hour), Objective: time.Hour}
+	laterSelected := RecoveryPoint{Namespace: "prod", VM: "web", LastSuccess: base, Objective: time.Hour}
+	expected := recoveryPointText(`
+vmsnap_vm_last_successful_snapshot_timestamp_seconds{namespace="prod",vm="db"} 1.6997408e+09
+vmsnap_vm_last_successful_snapshot_timestamp_seconds{namespace="prod",vm="web"} 1.699964e+09
+`, `
+vmsnap_vm_recovery_point_objective_seconds{namespace="prod",vm="db"} 3600
+vmsnap_vm_recovery_point_objective_seconds{namespace="prod",vm="web"} 3600
+`)
+	for _, order := range [][]RecoveryPoint{{old, fresh, firstSelected, laterSelected}, {fresh, old, laterSelected, firstSelected}} {
 		c := NewRecoveryPointCollector(func() []RecoveryPoint { return order })
 		if err := testutil.CollectAndCompare(c, strings.NewReader(expected), lastSuccessName, objectiveName); err != nil {
 			t.Errorf("points in the order %v: %v", order, err)

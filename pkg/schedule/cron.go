@@ -60,8 +60,53 @@ func ParseCron(expr string, timeZone *string, minInterval time.Duration) (Cron, 
 }
 
 // Next is the first run strictly after t; zero if there is none.
+//
+// A schedule in a time zone with daylight saving time runs at wall-clock
+// times, once each: a run in the hour the clock skips runs when it has
+// skipped, as if it had not; a run in the hour the clock repeats runs the
+// first time only. (A CronJob drops the one and runs the other twice: a
+// daily snapshot would be missing one day and doubled on another.) An
+// "@every" schedule counts real time.
 func (c Cron) Next(t time.Time) time.Time {
-	return c.schedule.Next(t.In(c.location))
+	if _, every := c.schedule.(cron.ConstantDelaySchedule); every || c.location == time.UTC {
+		return c.schedule.Next(t.In(c.location))
+	}
+	wall := wallClock(t.In(c.location))
+	// Runs inside a repeated hour map to instants before t: step past them.
+	for range maxRunsScanned {
+		if wall = c.schedule.Next(wall); wall.IsZero() {
+			break
+		}
+		if at := c.instant(wall); at.After(t) {
+			return at
+		}
+	}
+	return time.Time{}
+}
+
+// wallClock is t's local date and time, read as if it were UTC: a clock
+// without daylight saving time for the cron fields to step over.
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// instant is the first moment the local clock shows wall; for a time the
+// clock skipped, the moment it would have shown it had it not jumped.
+func (c Cron) instant(wall time.Time) time.Time {
+	var first time.Time
+	// The offsets in force a day either side: no zone changes twice a day.
+	_, before := wall.Add(-24 * time.Hour).In(c.location).Zone()
+	_, after := wall.Add(24 * time.Hour).In(c.location).Zone()
+	for _, offset := range []int{before, after} {
+		at := wall.Add(-time.Duration(offset) * time.Second)
+		if wallClock(at.In(c.location)).Equal(wall) && (first.IsZero() || at.Before(first)) {
+			first = at
+		}
+	}
+	if first.IsZero() {
+		return wall.Add(-time.Duration(before) * time.Second)
+	}
+	return first
 }
 
 // MostRecent is the latest run in (after, now], and how many runs before

@@ -135,11 +135,13 @@ func Decide(in Input) Plan {
 				e.SelectedSince = status.LastScheduleTime.DeepCopy()
 			}
 		}
-		p.countOutcomes(&e)
-		if suspended {
-			// Suspending and resuming gives auto-suspended VMs another try.
-			e.Suspended, e.ConsecutiveFailures = false, 0
+		if e.Suspended && (suspended || in.Schedule.Generation != e.SuspendedGeneration) {
+			// A changed spec gives a VM left out after failures another
+			// try; so does suspending the schedule, the change a user
+			// makes to say "I fixed it".
+			e.Suspended, e.SuspendedGeneration, e.ConsecutiveFailures = false, 0, 0
 		}
+		p.countOutcomes(&e)
 		if !suspended && status.LastScheduleTime != nil {
 			p.runFor(&e, i, len(vms))
 		}
@@ -227,7 +229,10 @@ func (p *planner) runFor(e *snapshotapi.ScheduledVirtualMachine, index, count in
 		case existing == nil:
 			p.plan.Create = append(p.plan.Create, Creation{VM: e.Name, Snapshot: p.newSnapshot(e.Name, name, run)})
 			p.plan.Runs[RunTaken]++
-		case !p.ours(existing):
+		case p.ours(existing):
+			// Made by a sync whose status write was lost: counted now.
+			p.plan.Runs[RunTaken]++
+		default:
 			result = snapshotapi.ScheduleRunSkipped
 			p.plan.Runs[RunSkipped]++
 			p.event(corev1.EventTypeWarning, EventNameConflict,
@@ -281,9 +286,9 @@ func (p *planner) countOutcomes(e *snapshotapi.ScheduledVirtualMachine) {
 	}
 	limit := ptr.Deref(p.Schedule.Spec.MaxConsecutiveFailures, 3)
 	if !e.Suspended && limit > 0 && e.ConsecutiveFailures >= limit {
-		e.Suspended = true
+		e.Suspended, e.SuspendedGeneration = true, p.Schedule.Generation
 		p.event(corev1.EventTypeWarning, EventVMSuspended,
-			"VM %s is left out of this schedule's runs: its last %d scheduled snapshots failed; fix the cause, then suspend and resume the schedule", e.Name, e.ConsecutiveFailures)
+			"VM %s is left out of this schedule's runs: its last %d scheduled snapshots failed; fix the cause, then change the schedule's spec (set suspend and back) to resume it", e.Name, e.ConsecutiveFailures)
 	}
 }
 
@@ -401,7 +406,7 @@ func (p *planner) setConditions(suspended bool, selected int) {
 		list += fmt.Sprintf(" and %d more", len(names)-shown)
 	}
 	controller.SetCondition(&status.Conditions, ConditionVMsSuspended, metav1.ConditionTrue, ReasonConsecutiveFailures,
-		fmt.Sprintf("%d VMs are left out after %d failed snapshots in a row: %s; fix the cause, then suspend and resume the schedule",
+		fmt.Sprintf("%d VMs are left out after %d failed snapshots in a row: %s; fix the cause, then change the schedule's spec (set suspend and back) to resume them",
 			len(names), ptr.Deref(p.Schedule.Spec.MaxConsecutiveFailures, 3), list), generation, now)
 }
 

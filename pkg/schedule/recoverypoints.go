@@ -29,14 +29,14 @@ func RecoveryPoints(schedules vmsnaplisters.VirtualMachineSnapshotScheduleLister
 			objective := 2*parsed.LongestGap(t) + s.Spec.Template.FailureDeadlineOrDefault() +
 				spreadWindow(s.Spec.Spread, len(s.Status.VirtualMachines))
 			for _, e := range s.Status.VirtualMachines {
-				last := e.LastSuccessfulTime
+				last, succeeded := e.LastSuccessfulTime, true
 				if last == nil {
-					last = e.SelectedSince
+					last, succeeded = e.SelectedSince, false
 				}
 				if last == nil {
 					continue
 				}
-				out = append(out, metrics.RecoveryPoint{Namespace: s.Namespace, VM: e.Name, LastSuccess: last.Time, Objective: objective})
+				out = append(out, metrics.RecoveryPoint{Namespace: s.Namespace, VM: e.Name, LastSuccess: last.Time, Succeeded: succeeded, Objective: objective})
 			}
 		}
 		return out

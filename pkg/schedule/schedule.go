@@ -86,6 +86,9 @@ type Controller struct {
 	indexer   cache.Indexer
 	restores  vmsnaplisters.VirtualMachineRestoreLister
 	vms       cache.SharedIndexInformer
+	// vmsSynced reports whether the VM cache can be trusted: the API is
+	// served and the informer synced.
+	vmsSynced func() bool
 	synced    []cache.InformerSynced
 	written   *controller.Written[*snapshotapi.VirtualMachineSnapshotSchedule]
 	pending   *controller.Progress
@@ -107,6 +110,7 @@ func New(cfg Config) (*Controller, error) {
 		written:   controller.NewWritten[*snapshotapi.VirtualMachineSnapshotSchedule](),
 		pending:   controller.NewProgress(),
 	}
+	c.vmsSynced = func() bool { return cfg.KubeVirtFactory.HasSynced(kubevirtinformers.VirtualMachinesResource) }
 	if err := cfg.Snapshots.Informer().AddIndexers(cache.Indexers{indexBySchedule: indexSnapshotBySchedule}); err != nil {
 		return nil, err
 	}
@@ -207,7 +211,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if err != nil {
 		return 0, c.refuse(ctx, key, cached, sched, ReasonInvalidSchedule, fmt.Sprintf("selector: %v", err), now)
 	}
-	if !c.cfg.KubeVirtFactory.HasSynced(kubevirtinformers.VirtualMachinesResource) {
+	if !c.vmsSynced() {
 		return waitForAPI, nil
 	}
 

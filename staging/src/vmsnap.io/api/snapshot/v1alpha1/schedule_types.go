@@ -88,14 +88,14 @@ type VirtualMachineSnapshotScheduleSpec struct {
 	Retention ScheduleRetention `json:"retention,omitempty"`
 
 	// suspend stops new runs while true; snapshots already taken are kept
-	// and pruned as usual. Suspending and resuming also resumes the VMs the
-	// schedule suspended after maxConsecutiveFailures.
+	// and pruned as usual.
 	// +optional
 	Suspend *bool `json:"suspend,omitempty"`
 
 	// maxConsecutiveFailures suspends the schedule for one VM after that
 	// many of its scheduled snapshots failed in a row, with a condition and
-	// an event. 0 never suspends. Default: 3.
+	// an event. Any change to the spec (setting suspend and back, say)
+	// resumes such VMs. 0 never suspends. Default: 3.
 	// +optional
 	// +kubebuilder:default=3
 	// +kubebuilder:validation:Minimum=0
@@ -284,10 +284,15 @@ type ScheduledVirtualMachine struct {
 	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
 
 	// suspended is true once consecutiveFailures reached
-	// maxConsecutiveFailures: the VM is left out of runs until the schedule
-	// is suspended and resumed.
+	// maxConsecutiveFailures: the VM is left out of runs until the
+	// schedule's spec changes.
 	// +optional
 	Suspended bool `json:"suspended,omitempty"`
+
+	// suspendedGeneration is the schedule's generation when the VM was
+	// suspended.
+	// +optional
+	SuspendedGeneration int64 `json:"suspendedGeneration,omitempty"`
 }
 
 // ScheduleRunResult is what one run did for one VM.
