@@ -350,3 +350,25 @@ func TestDeletingWithDeletePolicyDeletesOnlyItsOwnSnapshots(t *testing.T) {
 		t.Errorf("another schedule's snapshot: %v", err)
 	}
 }
+
+// TestASelectionTooLargeForTheStatusIsRefused: over MaxVMs the schedule
+// takes nothing and says why, rather than writing a status the API server
+// would refuse.
+func TestASelectionTooLargeForTheStatusIsRefused(t *testing.T) {
+	objects := []runtime.Object{newSchedule()}
+	for i := range MaxVMs + 1 {
+		objects = append(objects, labelledVM(fmt.Sprintf("vm%04d", i)))
+	}
+	f := newFixture(t, t0.Add(10*time.Minute), objects...)
+	if _, err := f.sync(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.writes, []string{"update virtualmachinesnapshotschedules/status"}) {
+		t.Fatalf("writes %v, want only the status", f.writes)
+	}
+	got, _ := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotSchedules("ns").Get(context.Background(), "nightly", metav1.GetOptions{})
+	c := findCondition(got.Status.Conditions, snapshotapi.ConditionReady)
+	if c == nil || c.Reason != ReasonTooManyVMs || !strings.Contains(c.Message, "2501 VMs") {
+		t.Errorf("Ready %+v", c)
+	}
+}

@@ -33,6 +33,7 @@ const (
 	ReasonSuspended           = "Suspended"
 	ReasonNothingSelected     = "NothingSelected"
 	ReasonInvalidSchedule     = "InvalidSchedule"
+	ReasonTooManyVMs          = "TooManyVMs"
 	ReasonConsecutiveFailures = "ConsecutiveFailures"
 	ReasonNoneSuspended       = "NoneSuspended"
 )

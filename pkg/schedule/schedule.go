@@ -62,6 +62,11 @@ const waitForAPI = 10 * time.Second
 
 const indexBySchedule = "bySchedule"
 
+// MaxVMs is the most VMs one schedule takes: its status holds an entry of
+// some 400 bytes for each, and an object must stay well under the API
+// server's 1.5 MiB.
+const MaxVMs = 2500
+
 // Config is what the controller is built from.
 type Config struct {
 	Client          vmsnapclient.Interface
@@ -213,6 +218,10 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	}
 	if !c.vmsSynced() {
 		return waitForAPI, nil
+	}
+	if len(vms) > MaxVMs {
+		return 0, c.refuse(ctx, key, cached, sched, ReasonTooManyVMs,
+			fmt.Sprintf("the selector chooses %d VMs; a schedule takes at most %d: split it into several schedules with narrower selectors", len(vms), MaxVMs), now)
 	}
 
 	plan := Decide(Input{
