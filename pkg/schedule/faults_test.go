@@ -121,6 +121,21 @@ func (f *fixture) sync() (time.Duration, error) {
 	return f.c.sync(context.Background(), "ns/nightly")
 }
 
+// settle syncs, the caches catching up after each sync, until a sync fails
+// or writes nothing.
+func (f *fixture) settle() error {
+	for range 10 {
+		before := len(f.writes)
+		_, err := f.sync()
+		f.catchUp()
+		if err != nil || len(f.writes) == before {
+			return err
+		}
+	}
+	f.t.Fatalf("no settling after 10 syncs: writes %v", f.writes)
+	return nil
+}
+
 func (f *fixture) taken() float64 {
 	families, err := f.registry.Gather()
 	if err != nil {
@@ -175,8 +190,8 @@ func faultFixture(t *testing.T) (*fixture, time.Time) {
 // and the run is counted once per VM when its write was refused.
 func TestEveryWriteOfARunSurvivesAFaultAndARestart(t *testing.T) {
 	clean, run := faultFixture(t)
-	if _, err := clean.sync(); err != nil {
-		t.Fatalf("clean sync: %v", err)
+	if err := clean.settle(); err != nil {
+		t.Fatalf("clean run: %v", err)
 	}
 	want := []string{"patch virtualmachinesnapshotschedules", "create virtualmachinesnapshots", "create virtualmachinesnapshots",
 		"delete virtualmachinesnapshots", "update virtualmachinesnapshotschedules/status"}
@@ -196,25 +211,16 @@ func TestEveryWriteOfARunSurvivesAFaultAndARestart(t *testing.T) {
 				fault := &controllertest.Fault{Verb: verb, Resource: resource, Subresource: sub, Skip: n, Times: 1, Landed: landed,
 					Err: controllertest.APIErrors()["Timeout"]}
 				controllertest.Inject(f.vmsnap, fault)
-				if _, err := f.sync(); err == nil {
+				if err := f.settle(); err == nil {
 					t.Fatalf("the sync hid the failed %s", w)
 				}
 				if fault.Applied() != 1 {
 					t.Fatalf("fault applied %d times", fault.Applied())
 				}
 				f.restart()
-				settled := false
-				for range 5 {
-					if _, err := f.sync(); err == nil {
-						settled = true
-						break
-					}
-					f.catchUp()
+				if err := f.settle(); err != nil {
+					t.Fatalf("the restarted controller: %v", err)
 				}
-				if !settled {
-					t.Fatal("the restarted controller never settled")
-				}
-				f.catchUp()
 				f.assertRunTaken(run, landed && w == "update virtualmachinesnapshotschedules/status")
 			})
 		}
@@ -263,20 +269,18 @@ func TestACreateRefusedIsRetriedNotRecorded(t *testing.T) {
 	f, run := faultFixture(t)
 	controllertest.Inject(f.vmsnap, &controllertest.Fault{Verb: "create", Resource: "virtualmachinesnapshots", Times: 1,
 		Err: controllertest.APIErrors()["QuotaExceeded"]})
-	if _, err := f.sync(); err == nil || !strings.Contains(err.Error(), "exceeded quota") {
+	if err := f.settle(); err == nil || !strings.Contains(err.Error(), "exceeded quota") {
 		t.Fatalf("sync: %v", err)
 	}
-	f.catchUp()
 	sched, _ := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotSchedules("ns").Get(context.Background(), "nightly", metav1.GetOptions{})
 	for _, e := range sched.Status.VirtualMachines {
 		if e.Name == "a" && e.LastRunTime != nil && e.LastRunTime.Time.Equal(run) {
 			t.Errorf("a's refused snapshot is recorded as taken: %+v", e)
 		}
 	}
-	if _, err := f.sync(); err != nil {
+	if err := f.settle(); err != nil {
 		t.Fatalf("second sync: %v", err)
 	}
-	f.catchUp()
 	f.assertRunTaken(run, false)
 }
 

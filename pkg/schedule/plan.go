@@ -121,7 +121,7 @@ func Decide(in Input) Plan {
 	suspended := ptr.Deref(spec.Suspend, false)
 
 	vms := slices.Sorted(slices.Values(in.VMs))
-	started := !suspended && len(vms) > 0 && p.startRun()
+	started := !suspended && p.startRun()
 
 	previous := map[string]snapshotapi.ScheduledVirtualMachine{}
 	for _, e := range old.VirtualMachines {
@@ -172,7 +172,7 @@ func Decide(in Input) Plan {
 // one, and reports whether it did. Only the latest run is ever taken: runs
 // passed over while the controller was down (or the schedule suspended) are
 // counted as missed. Whether the latest is still in time is decided per VM,
-// at its turn in the spread.
+// at its turn in the spread. A run with no VM selected passes unnoticed.
 func (p *planner) startRun() bool {
 	status := &p.plan.Status
 	after := p.Schedule.CreationTimestamp.Time
@@ -184,7 +184,7 @@ func (p *planner) startRun() bool {
 		return false
 	}
 	status.LastScheduleTime = ptr.To(metav1.NewTime(latest))
-	if passedOver > 0 {
+	if passedOver > 0 && len(p.VMs) > 0 {
 		p.plan.Runs[RunMissed] += passedOver * len(p.VMs)
 		p.event(corev1.EventTypeWarning, EventRunMissed, "Passed over %d runs before the run of %s (the controller was down or the schedule suspended): only the latest is taken",
 			passedOver, stamp(latest))

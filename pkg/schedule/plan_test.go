@@ -410,9 +410,14 @@ func TestStatusListsOnlySelectedVMs(t *testing.T) {
 	if e := entry(t, p, "new"); e.SelectedSince == nil || !e.SelectedSince.Time.Equal(t0) {
 		t.Errorf("new: %+v", e)
 	}
-	none := decide(t, sched, t0, nil)
+	none := decide(t, sched, t0.Add(time.Hour), nil)
 	if c := findCondition(none.Status.Conditions, snapshotapi.ConditionReady); c.Reason != ReasonNothingSelected {
 		t.Errorf("no VM selected: Ready %+v", c)
+	}
+	// Runs with nothing selected pass unnoticed: a VM selected later is
+	// not told of runs missed before it was.
+	if none.Runs[RunMissed] != 0 || len(none.Events) != 0 || !none.Status.LastScheduleTime.Time.Equal(t0.Add(time.Hour)) {
+		t.Errorf("no VM selected: runs %v, events %v, last %v", none.Runs, none.Events, none.Status.LastScheduleTime)
 	}
 }
 

@@ -204,7 +204,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	if sched.DeletionTimestamp != nil {
 		return c.finalize(ctx, sched)
 	}
-	if err := c.keepFinalizer(ctx, sched); err != nil {
+	if patched, err := c.keepFinalizer(ctx, sched); err != nil || patched {
+		// The patch's own event brings the schedule back, with a cache
+		// that shows it.
 		return 0, err
 	}
 	now := c.cfg.Clock.Now()
@@ -472,18 +474,14 @@ func finishedRestore(r *snapshotapi.VirtualMachineRestore) bool {
 
 // keepFinalizer holds the schedule with a finalizer while its deletionPolicy
 // is Delete, and lets go of it otherwise.
-func (c *Controller) keepFinalizer(ctx context.Context, sched *snapshotapi.VirtualMachineSnapshotSchedule) error {
+func (c *Controller) keepFinalizer(ctx context.Context, sched *snapshotapi.VirtualMachineSnapshotSchedule) (bool, error) {
 	want := sched.Spec.DeletionPolicy == snapshotapi.DeletionPolicyDelete
 	patch, needed := controller.FinalizerPatch(sched, FinalizerSnapshots, want)
 	if !needed {
-		return nil
+		return false, nil
 	}
-	updated, err := c.cfg.Client.SnapshotV1alpha1().VirtualMachineSnapshotSchedules(sched.Namespace).Patch(ctx, sched.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
-	if err != nil {
-		return err
-	}
-	sched.ObjectMeta = updated.ObjectMeta
-	return nil
+	_, err := c.cfg.Client.SnapshotV1alpha1().VirtualMachineSnapshotSchedules(sched.Namespace).Patch(ctx, sched.Name, types.JSONPatchType, patch, metav1.PatchOptions{})
+	return err == nil, err
 }
 
 // finalize deletes the snapshots of a schedule deleted with deletionPolicy
