@@ -156,7 +156,7 @@ func Decide(in Input) Plan {
 	p.runEvent(old)
 
 	if !suspended {
-		if next := in.Cron.Next(in.Now); !next.IsZero() {
+		if next := p.nextRun(); !next.IsZero() {
 			status.NextScheduleTime = ptr.To(metav1.NewTime(next))
 			p.wake(next)
 		}
@@ -190,6 +190,20 @@ func (p *planner) startRun() bool {
 			passedOver, stamp(latest))
 	}
 	return true
+}
+
+// nextRun is the first run after now, counted from the runs before it: an
+// "@every" schedule runs at fixed steps from its first run, whenever the
+// controller looks.
+func (p *planner) nextRun() time.Time {
+	from := p.Schedule.CreationTimestamp.Time
+	if last := p.plan.Status.LastScheduleTime; last != nil {
+		from = last.Time
+	}
+	if latest, _, ok := p.Cron.MostRecent(from, p.Now); ok {
+		from = latest
+	}
+	return p.Cron.Next(from)
 }
 
 func (p *planner) tooLate(late time.Duration) bool {

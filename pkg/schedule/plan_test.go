@@ -429,3 +429,32 @@ func findCondition(conditions []metav1.Condition, t string) *metav1.Condition {
 	}
 	return nil
 }
+
+// TestEveryKeepsItsStepsWheneverTheControllerLooks: an "@every" schedule's
+// runs are fixed steps from its creation, not from the moment a
+// restarted controller looks, so a late look never shifts the runs after it.
+func TestEveryKeepsItsStepsWheneverTheControllerLooks(t *testing.T) {
+	sched := newSchedule(func(s *snapshotapi.VirtualMachineSnapshotSchedule) {
+		s.Spec.Schedule = "@every 15s"
+		s.Spec.StartingDeadlineSeconds = ptr.To[int64](2)
+		s.CreationTimestamp = metav1.NewTime(t0)
+		s.Status.LastScheduleTime = ptr.To(metav1.NewTime(t0.Add(15 * time.Second)))
+	})
+	// Back 4s after the run at 0:30: missed, and the next run is at 0:45.
+	p := decide(t, sched, t0.Add(34*time.Second), []string{"vm"})
+	if e := entry(t, p, "vm"); e.LastRunResult != snapshotapi.ScheduleRunMissed {
+		t.Errorf("the late run: %+v", e)
+	}
+	if want := t0.Add(45 * time.Second); !p.Status.NextScheduleTime.Time.Equal(want) || p.RequeueAfter != 11*time.Second {
+		t.Errorf("next %v, requeue %v; want %v in 11s", p.Status.NextScheduleTime, p.RequeueAfter, want)
+	}
+	next := decide(t, applied(sched, p), t0.Add(45*time.Second), []string{"vm"})
+	if len(next.Create) != 1 {
+		t.Errorf("the run on time after a missed one: created %v", created(next))
+	}
+	// A look between runs writes no new next time.
+	between := decide(t, applied(sched, next), t0.Add(50*time.Second), []string{"vm"})
+	if !between.Status.NextScheduleTime.Equal(next.Status.NextScheduleTime) {
+		t.Errorf("next moved from %v to %v between runs", next.Status.NextScheduleTime, between.Status.NextScheduleTime)
+	}
+}

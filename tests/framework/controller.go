@@ -55,6 +55,7 @@ type Controller struct {
 	done    chan struct{}
 	runErr  error
 	healthz string
+	metrics string
 	// variant is set while the running controller is not the suite's own
 	// (StartVariant); a test's cleanup puts the suite's back.
 	variant bool
@@ -109,6 +110,10 @@ func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	metricsPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	o := *c.template
 	// A variant that sets a gate must not set it for the suite's controller.
 	o.FeatureGates = o.FeatureGates.DeepCopy()
@@ -116,7 +121,7 @@ func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 		v.Configure(&o)
 	}
 	o.HealthAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(healthPort))
-	o.MetricsAddr = "127.0.0.1:0"
+	o.MetricsAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(metricsPort))
 	o.MetricsSecure = false
 	o.WrapTransport = v.Wrap
 	c.variant = v.Configure != nil || v.Wrap != nil
@@ -126,6 +131,7 @@ func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 	done := make(chan struct{})
 	c.cancel, c.done, c.runErr = cancel, done, nil
 	c.healthz = "http://" + o.HealthAddr
+	c.metrics = "http://" + o.MetricsAddr + "/metrics"
 	go func() {
 		defer close(done)
 		err := app.Run(ctx, &o)
@@ -137,6 +143,14 @@ func (c *Controller) start(v Variant) (context.CancelFunc, error) {
 		c.mu.Unlock()
 	}()
 	return cancel, nil
+}
+
+// MetricsURL is the running controller's /metrics (plain HTTP); each Start
+// serves it on another port.
+func (c *Controller) MetricsURL() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.metrics
 }
 
 // Stop cancels the controller and waits until app.Run returned. Stopping a

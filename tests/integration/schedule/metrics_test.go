@@ -17,17 +17,11 @@ limitations under the License.
 package schedule
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -199,57 +193,16 @@ func scrapeValue(t *testing.T, f *framework.Framework, name string, match map[st
 	return value
 }
 
-// The suite binds the in-process controller's metrics to 127.0.0.1:0 and
-// does not say which port it got; each Start binds another. scrape looks
-// among this process's listening loopback sockets for the one that serves
-// vmsnap's metrics, and remembers it until it stops answering.
-var metricsPort struct {
-	sync.Mutex
-	port int
-}
-
 // scrape returns the in-process controller's /metrics page.
 func scrape(ctx context.Context, f *framework.Framework) (metricsPage, error) {
-	metricsPort.Lock()
-	defer metricsPort.Unlock()
-	if metricsPort.port != 0 {
-		if page, err := scrapePort(ctx, metricsPort.port); err == nil {
-			return page, nil
-		}
-		metricsPort.port = 0
-	}
-	ports, err := listeningLoopbackPorts()
-	if err != nil {
-		return nil, err
-	}
-	var found []int
-	var page metricsPage
-	for _, port := range ports {
-		if port == f.VirtAPI.Port() {
-			continue // HTTPS, and not the controller's
-		}
-		if p, err := scrapePort(ctx, port); err == nil {
-			found, page = append(found, port), p
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("none of the listening loopback ports %v of the test process serves the controller's metrics", ports)
-	case 1:
-		metricsPort.port = found[0]
-		return page, nil
-	default:
-		// A stopped controller's server not yet shut down: ask again.
-		return nil, fmt.Errorf("ports %v all serve vmsnap metrics", found)
-	}
+	return scrapeURL(ctx, f.Controller.MetricsURL())
 }
 
-// scrapePort reads http://127.0.0.1:port/metrics; a page without vmsnap's
-// schedule counter is not the controller's.
-func scrapePort(ctx context.Context, port int) (metricsPage, error) {
+// scrapeURL reads a metrics page.
+func scrapeURL(ctx context.Context, url string) (metricsPage, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -260,66 +213,15 @@ func scrapePort(ctx context.Context, port int) (metricsPage, error) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil, fmt.Errorf("port %d: %s", port, resp.Status)
+		return nil, fmt.Errorf("%s: %s", url, resp.Status)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("port %d: %w", port, err)
+		return nil, fmt.Errorf("%s: %w", url, err)
 	}
 	if families[runsMetric] == nil {
-		return nil, fmt.Errorf("port %d serves no %s", port, runsMetric)
+		return nil, fmt.Errorf("%s serves no %s", url, runsMetric)
 	}
 	return families, nil
-}
-
-// listeningLoopbackPorts lists the TCP ports this process listens on at
-// 127.0.0.1: the sockets of /proc/net/tcp in state LISTEN whose inodes are
-// among the process's file descriptors.
-func listeningLoopbackPorts() ([]int, error) {
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return nil, err
-	}
-	inodes := map[string]bool{}
-	for _, fd := range fds {
-		target, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
-		if err == nil && strings.HasPrefix(target, "socket:[") {
-			inodes[strings.TrimSuffix(strings.TrimPrefix(target, "socket:["), "]")] = true
-		}
-	}
-	file, err := os.Open("/proc/self/net/tcp")
-	if err != nil {
-		return nil, err
-	}
-	defer file.Close()
-	const (
-		loopback = "0100007F" // 127.0.0.1, as /proc/net/tcp writes it
-		listen   = "0A"
-	)
-	var ports []int
-	scanner := bufio.NewScanner(file)
-	for scanner.Scan() {
-		// sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-		fields := strings.Fields(scanner.Text())
-		if len(fields) < 10 || fields[3] != listen || !inodes[fields[9]] {
-			continue
-		}
-		ip, port, ok := strings.Cut(fields[1], ":")
-		if !ok || ip != loopback {
-			continue
-		}
-		n, err := strconv.ParseUint(port, 16, 16)
-		if err != nil {
-			continue
-		}
-		ports = append(ports, int(n))
-	}
-	if err := scanner.Err(); err != nil {
-		return nil, err
-	}
-	if len(ports) == 0 {
-		return nil, errors.New("the test process listens on no loopback port")
-	}
-	return ports, nil
 }
