@@ -3,8 +3,11 @@
 # (hack/bench) and runs it under the shared cluster lock, so that it never
 # measures while another cluster runs on this machine.
 #
-# Usage: make bench [N=50] [D=2] [SCALE_VMS=2000] [IDLE=30s] [PROFILE_SECONDS=0]
-#                   [CONTROLLER_ARGS="--snapshot-workers=8 ..."]
+# Usage: make bench [N=50] [D=2] [SCALE_VMS=2000] [SCHEDULE_VMS=1000] [IDLE=30s]
+#                   [PROFILE_SECONDS=0] [CONTROLLER_ARGS="--snapshot-workers=8 ..."]
+# SCHEDULE_VMS stopped VMs of one disk are snapshotted all at once, then by
+# one run of a VirtualMachineSnapshotSchedule, with the API server's load
+# sampled during both; 0 skips it.
 # The table goes to the terminal, the JSON to _output/bench/ (latest.json
 # and a timestamped copy); profiles, when taken, next to them.
 
@@ -23,6 +26,7 @@ exec flock "${LOCK}" "${BENCH}" \
 	--vms="${N:-50}" \
 	--disks="${D:-2}" \
 	--scale-vms="${SCALE_VMS:-2000}" \
+	--schedule-vms="${SCHEDULE_VMS:-1000}" \
 	--idle="${IDLE:-30s}" \
 	--profile-seconds="${PROFILE_SECONDS:-0}" \
 	--controller-args="${CONTROLLER_ARGS:-}" \

@@ -56,6 +56,8 @@ type environment struct {
 	snapshots snapshotclient.Interface
 	kubevirt  kubevirtclient.Interface
 	dynamic   dynamic.Interface
+	// scraper reads the API server's /metrics, with a rate limit of its own.
+	scraper kubernetes.Interface
 }
 
 // setUp starts everything under dir, whose logs/ gets the component logs.
@@ -82,6 +84,9 @@ func setUp(ctx context.Context, root, dir string, controllerArgs []string) (_ *e
 	}
 	config := e.cluster.RESTConfig()
 	if e.kube, err = kubernetes.NewForConfig(config); err != nil {
+		return nil, err
+	}
+	if e.scraper, err = kubernetes.NewForConfig(config); err != nil {
 		return nil, err
 	}
 	if e.vmsnap, err = vmsnapclient.NewForConfig(config); err != nil {

@@ -50,6 +50,7 @@ type config struct {
 	VMs            int           `json:"vms"`
 	Disks          int           `json:"disksPerVM"`
 	ScaleVMs       int           `json:"scaleVMs"`
+	ScheduleVMs    int           `json:"scheduleVMs"`
 	Idle           time.Duration `json:"idle"`
 	Settle         time.Duration `json:"settle"`
 	Workers        int           `json:"createWorkers"`
@@ -74,6 +75,7 @@ func main() {
 	flag.IntVar(&cfg.VMs, "vms", 50, "VMs per workload (N).")
 	flag.IntVar(&cfg.Disks, "disks", 2, "Disks per VM (D).")
 	flag.IntVar(&cfg.ScaleVMs, "scale-vms", 2000, "VMs without snapshots created for the scale point; 0 skips it.")
+	flag.IntVar(&cfg.ScheduleVMs, "schedule-vms", 1000, "Stopped VMs of one disk for the schedule comparison (one scheduled run against the same snapshots created at once); 0 skips it.")
 	flag.DurationVar(&cfg.Idle, "idle", 30*time.Second, "Window over which idle CPU is measured.")
 	flag.DurationVar(&cfg.Settle, "settle", 2*time.Second, "Wait after a workload before its controller cost is read.")
 	flag.IntVar(&cfg.Workers, "workers", 32, "Concurrent create and delete calls of the benchmark.")
@@ -85,8 +87,8 @@ func main() {
 	flag.StringVar(&cfg.Out, "out", "", "Directory for the JSON report and profiles (default <repo>/_output/bench).")
 	flag.BoolVar(&cfg.Keep, "keep", false, "Keep the cluster's directory (logs) after a successful run.")
 	flag.Parse()
-	if cfg.VMs < 1 || cfg.Disks < 1 || cfg.ScaleVMs < 0 || cfg.Workers < 1 {
-		fmt.Fprintln(os.Stderr, "vmsnap-bench: --vms, --disks and --workers must be at least 1, --scale-vms at least 0")
+	if cfg.VMs < 1 || cfg.Disks < 1 || cfg.ScaleVMs < 0 || cfg.ScheduleVMs < 0 || cfg.Workers < 1 {
+		fmt.Fprintln(os.Stderr, "vmsnap-bench: --vms, --disks and --workers must be at least 1, --scale-vms and --schedule-vms at least 0")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -126,9 +128,16 @@ func run(ctx context.Context, cfg config) (err error) {
 	}()
 
 	b := &bench{cfg: cfg, stamp: time.Now().UTC().Format("20060102-150405")}
+	controllerArgs := b.cfg.ControllerArgs
+	if cfg.ScheduleVMs > 0 {
+		// The schedule runs "@every" less than a minute at small sizes;
+		// flags given in --controller-args come after, and win.
+		controllerArgs = append([]string{"--min-schedule-interval=" + minScheduleEvery.String()}, controllerArgs...)
+		b.notes = append(b.notes, fmt.Sprintf("the controller ran with --min-schedule-interval=%s (a hidden flag for tests), so that the schedule comparison may use an \"@every\" under a minute", minScheduleEvery))
+	}
 	b.logf("starting the cluster, the fake virt-api and the controller in %s", dir)
 	started := time.Now()
-	if b.env, err = setUp(ctx, root, dir, b.cfg.ControllerArgs); err != nil {
+	if b.env, err = setUp(ctx, root, dir, controllerArgs); err != nil {
 		return err
 	}
 	defer b.env.tearDown()
@@ -173,7 +182,7 @@ func (b *bench) runAll(ctx context.Context) (*Report, error) {
 		run  func() (Workload, error)
 	}{
 		{fmt.Sprintf("CSI floor: %d plain VolumeSnapshots at once", n*d), func() (Workload, error) { return b.csiFloor(ctx, offline, stopped) }},
-		{fmt.Sprintf("snapshotting %d stopped VMs at once", n), func() (Workload, error) { return b.snapshotVMs(ctx, "snapshot-stopped", offline, stopped) }},
+		{fmt.Sprintf("snapshotting %d stopped VMs at once", n), func() (Workload, error) { return b.snapshotVMs(ctx, "snapshot-stopped", offline, stopped, d, false) }},
 	}
 	for _, s := range steps {
 		b.logf("%s", s.what)
@@ -193,7 +202,7 @@ func (b *bench) runAll(ctx context.Context) (*Report, error) {
 		return r, err
 	}
 	b.logf("snapshotting %d running VMs at once (freeze, cut, thaw)", n)
-	w, err := b.snapshotVMs(ctx, "snapshot-running", online, running)
+	w, err := b.snapshotVMs(ctx, "snapshot-running", online, running, d, false)
 	r.Workloads = append(r.Workloads, w)
 	if err != nil {
 		return r, err
@@ -222,6 +231,14 @@ func (b *bench) runAll(ctx context.Context) (*Report, error) {
 	if b.cfg.ScaleVMs > 0 {
 		b.logf("scale point: %d VMs without snapshots, then %s idle", b.cfg.ScaleVMs, b.cfg.Idle)
 		if r.Scale, err = b.scale(ctx, empty); err != nil {
+			return r, err
+		}
+	}
+
+	// Last, so that the scale point is measured as before; the scale
+	// point's VMs are in another namespace, which the schedule does not see.
+	if b.cfg.ScheduleVMs > 0 {
+		if err := b.scheduleComparison(ctx, r); err != nil {
 			return r, err
 		}
 	}

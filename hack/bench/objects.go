@@ -39,6 +39,10 @@ import (
 
 func claimName(vm string, disk int) string { return fmt.Sprintf("%s-disk%d", vm, disk) }
 
+// vmLabel carries every benchmark VM's name; the schedule selects the VMs
+// of its namespace by its presence.
+const vmLabel = "vmsnap.io/vm"
+
 func newClaim(namespace, name string) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
@@ -54,7 +58,7 @@ func newClaim(namespace, name string) *corev1.PersistentVolumeClaim {
 
 // newVM is a VM with disks claim disks, or a container disk when disks is 0.
 func newVM(namespace, name string, disks int, running bool) *kubevirtv1.VirtualMachine {
-	labels := map[string]string{"vmsnap.io/vm": name}
+	labels := map[string]string{vmLabel: name}
 	strategy := kubevirtv1.RunStrategyHalted
 	if running {
 		strategy = kubevirtv1.RunStrategyAlways
@@ -152,6 +156,20 @@ func newVolumeSnapshot(namespace, name, claim string) *snapshotv1.VolumeSnapshot
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 		Spec: snapshotv1.VolumeSnapshotSpec{
 			Source: snapshotv1.VolumeSnapshotSource{PersistentVolumeClaimName: ptr.To(claim)},
+		},
+	}
+}
+
+// newSchedule snapshots every VM of the namespace (each has vmLabel) on
+// cron, with the defaults: spread, retention, Retain.
+func newSchedule(namespace, name, cron string) *snapshotapi.VirtualMachineSnapshotSchedule {
+	return &snapshotapi.VirtualMachineSnapshotSchedule{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: snapshotapi.VirtualMachineSnapshotScheduleSpec{
+			Schedule: cron,
+			Selector: metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: vmLabel, Operator: metav1.LabelSelectorOpExists},
+			}},
 		},
 	}
 }

@@ -38,6 +38,9 @@ type Report struct {
 	Workloads []Workload `json:"workloads"`
 	Frozen    *Frozen    `json:"frozen,omitempty"`
 	Scale     *Scale     `json:"scale,omitempty"`
+	// Schedule is the schedule comparison; its two workloads are
+	// schedule-batch and schedule-run.
+	Schedule *ScheduleRun `json:"schedule,omitempty"`
 	// Minimum is the fewest controller writes the design needs per object.
 	Minimum  []Minimum `json:"minimumWrites"`
 	Targets  []Target  `json:"targets"`
@@ -68,7 +71,7 @@ type Target struct {
 	Met      bool   `json:"met"`
 }
 
-const clockNote = "Latencies, wall times and readiness lag: time.Now() in the benchmark process as its informers deliver each event (Go monotonic clock; includes the watch delivery delay). Frozen windows and CSI cut times: wall clock (CLOCK_REALTIME) of the fake virt-api (in this process) and of the CSI driver (calls.jsonl), same machine. Controller CPU: utime+stime from /proc/<pid>/stat; RSS: VmRSS and VmHWM (reset per workload through clear_refs) from /proc/<pid>/status. API requests: the controller's vmsnap_rest_client_requests_total, scraped before and after each workload (after a settle period)."
+const clockNote = "Latencies, wall times and readiness lag: time.Now() in the benchmark process as its informers deliver each event (Go monotonic clock; includes the watch delivery delay). Frozen windows and CSI cut times: wall clock (CLOCK_REALTIME) of the fake virt-api (in this process) and of the CSI driver (calls.jsonl), same machine. Controller CPU: utime+stime from /proc/<pid>/stat; RSS: VmRSS and VmHWM (reset per workload through clear_refs) from /proc/<pid>/status. API requests: the controller's vmsnap_rest_client_requests_total, scraped before and after each workload (after a settle period). API server load (schedule comparison only): kube-apiserver's apiserver_request_total (every client's requests, the benchmark's and the scrapes' included) and apiserver_current_inflight_requests (the most executing at once in the last second), with the controller's writes, scraped every second; peaks are the highest rate between two scrapes. A scheduled run is timed from its run time (whole seconds, the API server's wall clock) to the last Ready seen by the benchmark (its wall clock, same machine)."
 
 func newReport(cfg config) *Report {
 	return &Report{
@@ -77,8 +80,20 @@ func newReport(cfg config) *Report {
 		Machine:   machine(),
 		Config:    cfg,
 		Clock:     clockNote,
-		Minimum:   minimumWrites(cfg.Disks),
+		Minimum:   append(minimumWrites(cfg.Disks), scheduleMinimumWrites()...),
 	}
+}
+
+// scheduleMinimumWrites are the floors of the schedule comparison's
+// workloads: a stopped VM of one disk, and for a scheduled snapshot also
+// its create, which the schedule makes (the batch's are the benchmark's).
+// The schedule's own status writes, a few per run, are left out.
+func scheduleMinimumWrites() []Minimum {
+	batch := minimumWrites(1)[0]
+	batch.Workload = "schedule-batch"
+	run := Minimum{Workload: "schedule-run", Writes: batch.Writes + 1,
+		Why: append([]string{"POST   the VirtualMachineSnapshot (the schedule creates it)"}, batch.Why...)}
+	return []Minimum{batch, run}
 }
 
 // minimumWrites is the design's floor of controller writes per object,
@@ -251,6 +266,10 @@ func printReport(out io.Writer, r *Report) {
 		fmt.Fprintf(out, "workqueue adds on a VolumeSnapshotClass create+update+delete: %s\n", orDash(queueString(s.ClassChangeQueueAdds)))
 	}
 
+	if s := r.Schedule; s != nil {
+		printSchedule(out, r, s)
+	}
+
 	fmt.Fprintln(out, "\ntargets")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, t := range r.Targets {
@@ -273,6 +292,43 @@ func printReport(out io.Writer, r *Report) {
 		fmt.Fprintln(out, "profile:", p)
 	}
 	fmt.Fprintln(out)
+}
+
+// printSchedule compares the scheduled run with the same snapshots
+// created at once: how long until all were Ready, and the API server's
+// peak load meanwhile.
+func printSchedule(out io.Writer, r *Report, s *ScheduleRun) {
+	fmt.Fprintf(out, "\nschedule: one run of %q over %d stopped VMs of 1 disk (default spread %.1fs; created +%.1fs to +%.1fs after the run time)\n",
+		s.Schedule, s.VMs, s.SpreadSeconds, s.FirstCreatedSeconds, s.LastCreatedSeconds)
+	fmt.Fprintln(out, "against the same snapshots created at once; API server load from its /metrics, every client's requests, scraped every second")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\twhole run s\tpeak req/s\tpeak writes/s\tmean req/s\tmean writes/s\tpeak in-flight read/mutating\tcontroller writes\tper VM\tcontroller peak writes/s\t")
+	row := func(name, wall string, a *APIServerLoad, objects int) {
+		if a == nil {
+			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t\n", name, wall)
+			return
+		}
+		perVM := "-"
+		if objects > 0 {
+			perVM = fmt.Sprintf("%.1f", a.ControllerWrites/float64(objects))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f / %.0f\t%.0f\t%s\t%.0f\t\n", name, wall,
+			a.PeakRequestsPerSecond, a.PeakWritesPerSecond, a.MeanRequestsPerSecond, a.MeanWritesPerSecond,
+			a.PeakInflightReadOnly, a.PeakInflightMutating, a.ControllerWrites, perVM, a.ControllerPeakWritesPerSecond)
+	}
+	if w := r.workload("schedule-batch"); w != nil {
+		row("created at once", fmt.Sprintf("%.2f", w.WallSeconds), w.APIServer, w.Objects)
+	}
+	if w := r.workload("schedule-run"); w != nil {
+		row("scheduled run", fmt.Sprintf("%.2f", w.WallSeconds), w.APIServer, w.Objects)
+	}
+	if s.Baseline != nil {
+		row(fmt.Sprintf("at rest (%.0fs before)", s.Baseline.Seconds), "-", s.Baseline, 0)
+	}
+	tw.Flush()
+	for _, n := range s.Notes {
+		fmt.Fprintln(out, "  note:", n)
+	}
 }
 
 func queueString(adds map[string]float64) string {

@@ -43,6 +43,7 @@ import (
 type tracker struct {
 	mu sync.Mutex
 	// Keys are "namespace/name".
+	vmSnapshotSeen  map[string]time.Time
 	vmSnapshotDone  map[string]outcome
 	vmSnapshotGone  map[string]time.Time
 	volumeReady     map[string]time.Time
@@ -59,6 +60,7 @@ type outcome struct {
 
 func newTracker() *tracker {
 	return &tracker{
+		vmSnapshotSeen:  map[string]time.Time{},
 		vmSnapshotDone:  map[string]outcome{},
 		vmSnapshotGone:  map[string]time.Time{},
 		volumeReady:     map[string]time.Time{},
@@ -127,6 +129,9 @@ func (t *tracker) observeVMSnapshot(obj any, deleted bool) {
 		t.vmSnapshotGone[k] = now
 		return
 	}
+	if _, seen := t.vmSnapshotSeen[k]; !seen {
+		t.vmSnapshotSeen[k] = now
+	}
 	if _, seen := t.vmSnapshotDone[k]; !seen && (s.Status.Phase == snapshotapi.SnapshotReady || s.Status.Phase == snapshotapi.SnapshotFailed) {
 		t.vmSnapshotDone[k] = outcome{At: now, Failed: s.Status.Phase == snapshotapi.SnapshotFailed}
 	}
@@ -174,6 +179,15 @@ func (t *tracker) vmSnapshotOutcome(k string) (outcome, bool) {
 	defer t.mu.Unlock()
 	o, ok := t.vmSnapshotDone[k]
 	return o, ok
+}
+
+// vmSnapshotSeenAt is when the watch first showed the VM snapshot: for one
+// the controller created (a schedule's), the closest to its create call.
+func (t *tracker) vmSnapshotSeenAt(k string) (time.Time, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	at, ok := t.vmSnapshotSeen[k]
+	return at, ok
 }
 
 func (t *tracker) restoreOutcome(k string) (outcome, bool) {

@@ -54,7 +54,10 @@ type Workload struct {
 	// becoming readyToUse to its becoming Ready.
 	ReadinessLag *Distribution  `json:"readinessLag,omitempty"`
 	Controller   ControllerCost `json:"controller"`
-	Notes        []string       `json:"notes,omitempty"`
+	// APIServer is the API server's load while the workload ran, for the
+	// workloads that sample it (the schedule comparison).
+	APIServer *APIServerLoad `json:"apiserverLoad,omitempty"`
+	Notes     []string       `json:"notes,omitempty"`
 }
 
 // ControllerCost is what the controller spent during a workload, measured
@@ -354,15 +357,22 @@ func (b *bench) csiFloor(ctx context.Context, namespace string, vms []string) (W
 	return w, nil
 }
 
-// snapshotVMs snapshots every VM at once as snap-<vm>.
-func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []string) (Workload, error) {
-	w := Workload{Name: name, Objects: len(vms), DisksPerObject: b.cfg.Disks}
+// snapshotVMs snapshots every VM, of disks disks each, at once as
+// snap-<vm>. With sampleLoad it also samples the API server's load from
+// just before the first create until the last snapshot is done.
+func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []string, disks int, sampleLoad bool) (Workload, error) {
+	w := Workload{Name: name, Objects: len(vms), DisksPerObject: disks}
 	window, err := b.beginCost(ctx, namespace)
 	if err != nil {
 		return w, err
 	}
 	stopProfile := b.profileCPU(ctx, name)
 	defer stopProfile()
+	var load *loadSampler
+	if sampleLoad {
+		load = b.startLoadSampler(ctx)
+		defer load.stop()
+	}
 	created := make([]time.Time, len(vms))
 	start := time.Now()
 	err = forEach(ctx, len(vms), b.cfg.Workers, func(ctx context.Context, i int) error {
@@ -374,9 +384,12 @@ func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []s
 		return w, err
 	}
 	outcomeOf := func(i int) (outcome, bool) { return b.env.tracker.vmSnapshotOutcome(key(namespace, "snap-"+vms[i])) }
-	w.TimedOut = !waitUntil(ctx, workloadTimeout(len(vms), b.cfg.Disks), func() bool {
+	w.TimedOut = !waitUntil(ctx, workloadTimeout(len(vms), disks), func() bool {
 		return countTrue(len(vms), func(i int) (time.Time, bool) { o, ok := outcomeOf(i); return o.At, ok }) == len(vms)
 	})
+	if load != nil {
+		w.APIServer = load.stop().summary()
+	}
 	var latencies, lags []time.Duration
 	var last time.Time
 	for i := range vms {
@@ -391,7 +404,7 @@ func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []s
 		w.Done++
 		latencies = append(latencies, o.At.Sub(created[i]))
 		last = latest(last, o.At)
-		if lag, ok := b.readinessLag(key(namespace, "snap-"+vms[i]), o.At); ok {
+		if lag, ok := b.readinessLag(key(namespace, "snap-"+vms[i]), disks, o.At); ok {
 			lags = append(lags, lag)
 		}
 	}
@@ -408,9 +421,9 @@ func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []s
 
 // readinessLag is the time from the last of the VM snapshot's
 // VolumeSnapshots becoming readyToUse to the VM snapshot becoming Ready.
-func (b *bench) readinessLag(vmSnapshotKey string, readyAt time.Time) (time.Duration, bool) {
+func (b *bench) readinessLag(vmSnapshotKey string, disks int, readyAt time.Time) (time.Duration, bool) {
 	volumes := b.env.tracker.volumesOf(vmSnapshotKey)
-	if len(volumes) != b.cfg.Disks {
+	if len(volumes) != disks {
 		return 0, false
 	}
 	var last time.Time
