@@ -130,8 +130,9 @@ func checkRestricted(t *testing.T, d *appsv1.Deployment) {
 // The controller runs as the manifest's ServiceAccount: every call it makes
 // for a stopped VM, a running VM with a guest agent (freeze and thaw
 // through the subresource API), a failing snapshot, restores to a new VM
-// and in place, and a disk snapshot restored into a claim must be allowed,
-// and its metrics, served only to an allowed scraper, must count what
+// and in place, a disk snapshot restored into a claim, and a schedule that
+// takes, prunes and, deleted, deletes its snapshots must be allowed, and
+// its metrics, served only to an allowed scraper, must count what
 // happened.
 func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	f := framework.New(t)
@@ -141,8 +142,10 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	// -v=6 logs every API call, for the comparison with the role's rules.
 	// Metrics as the Deployment serves them: HTTPS, reviewed by the API
 	// server with the controller's identity.
+	// The schedule runs every few seconds, which only a controller given
+	// --min-schedule-interval accepts.
 	p := startController(t, "vmsnap-controller-sa", kubeconfig, "--leader-elect=true", "--v=6",
-		"--metrics-secure=true")
+		"--metrics-secure=true", "--min-schedule-interval=1s")
 	p.waitHealthy(f.Context())
 	p.metricsToken = checkMetricsAccess(t, f, p)
 
@@ -188,19 +191,8 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	f.DeleteSnapshot("offline")
 	f.WaitForSnapshotGone("offline")
 
-	if forbidden := regexp.MustCompile(`(?i)forbidden`).FindAllString(p.log(), -1); len(forbidden) > 0 {
-		t.Errorf("the controller was refused %d calls with the manifest's RBAC; log:\n%s", len(forbidden), tail(p.logPath, 60))
-	}
-	clusterRole, err := f.Kube.RbacV1().ClusterRoles().Get(f.Context(), "vmsnap-controller", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	role, err := f.Kube.RbacV1().Roles(controllerNamespace).Get(f.Context(), "vmsnap-controller-leader-election", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	compareRBAC(t, append(clusterRole.Rules, role.Rules...), callsFromLog(t, p.log()))
-
+	// The counts below are of the snapshots above only: the schedule,
+	// whose snapshot count depends on timing, runs after them.
 	page := p.scrape()
 	for _, want := range []string{
 		`vmsnap_operations_total{kind="VirtualMachineSnapshot",result="Ready"} 2`,
@@ -222,6 +214,25 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	if strings.Contains(page, `name="offline"`) {
 		t.Error("/metrics still has a series of the deleted snapshot")
 	}
+
+	taken := exerciseSchedule(f)
+	page = p.scrape()
+	if n, ok := metricValue(page, `vmsnap_schedule_runs_total{result="taken"}`); !ok || n < float64(len(taken)) {
+		t.Errorf("/metrics counts %v runs taken (present: %v), want at least %d; it has:\n%s", n, ok, len(taken), grepLines(page, "vmsnap_schedule_runs_total"))
+	}
+
+	if forbidden := regexp.MustCompile(`(?i)forbidden`).FindAllString(p.log(), -1); len(forbidden) > 0 {
+		t.Errorf("the controller was refused %d calls with the manifest's RBAC; log:\n%s", len(forbidden), tail(p.logPath, 60))
+	}
+	clusterRole, err := f.Kube.RbacV1().ClusterRoles().Get(f.Context(), "vmsnap-controller", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, err := f.Kube.RbacV1().Roles(controllerNamespace).Get(f.Context(), "vmsnap-controller-leader-election", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareRBAC(t, append(clusterRole.Rules, role.Rules...), callsFromLog(t, p.log()))
 }
 
 func grepLines(page, prefix string) string {

@@ -76,6 +76,9 @@ var userKinds = []userKind{
 	{"virtualmachinerestores", func(f *framework.Framework, name string) *unstructured.Unstructured {
 		return toUnstructured(f.NewRestore(name, seedName), "VirtualMachineRestore")
 	}},
+	{"virtualmachinesnapshotschedules", func(f *framework.Framework, name string) *unstructured.Unstructured {
+		return toUnstructured(f.NewSchedule(name, "@daily", map[string]string{"backup": "daily"}), "VirtualMachineSnapshotSchedule")
+	}},
 }
 
 func (k userKind) gvr() schema.GroupVersionResource {
@@ -94,8 +97,9 @@ func toUnstructured(obj runtime.Object, kind string) *unstructured.Unstructured 
 }
 
 // The manifests' user roles, bound in a namespace, give exactly: view reads
-// the four kinds; edit also writes snapshots, disk snapshots and restores,
-// but not contents; admin also writes contents; nobody writes /status. Each
+// the five kinds; edit also writes snapshots, disk snapshots, restores and
+// schedules, but not contents; admin also writes contents; nobody writes
+// /status. Each
 // role is checked bound directly, then through the built-in role it
 // aggregates into, with the clusterrole aggregation controller running.
 // Every check is a real call as an impersonated user; none of the objects
@@ -121,7 +125,7 @@ func TestUserRolesAggregateIntoBuiltInRoles(t *testing.T) {
 			}
 			for _, r := range rule.Resources {
 				if strings.Contains(r, "*") || strings.Contains(r, "/") {
-					t.Errorf("ClusterRole %s names %q: only the four kinds, never a subresource or wildcard", role.Name, r)
+					t.Errorf("ClusterRole %s names %q: only vmsnap's kinds, never a subresource or wildcard", role.Name, r)
 				}
 			}
 		}
