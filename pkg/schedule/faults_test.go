@@ -376,3 +376,24 @@ func TestASelectionTooLargeForTheStatusIsRefused(t *testing.T) {
 		t.Errorf("Ready %+v", c)
 	}
 }
+
+// TestAnInvalidTemplateLabelIsReportedNotRetriedForever: a label every
+// snapshot would carry, and the API server would refuse, fails the
+// schedule's Ready condition instead of every create.
+func TestAnInvalidTemplateLabelIsReportedNotRetriedForever(t *testing.T) {
+	sched := newSchedule(func(s *snapshotapi.VirtualMachineSnapshotSchedule) {
+		s.Spec.Template.Metadata.Labels = map[string]string{"team": "db/ops"}
+	})
+	f := newFixture(t, t0.Add(10*time.Minute), sched, labelledVM("a"))
+	if err := f.settle(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.writes, []string{"update virtualmachinesnapshotschedules/status"}) {
+		t.Fatalf("writes %v, want only the status", f.writes)
+	}
+	got, _ := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotSchedules("ns").Get(context.Background(), "nightly", metav1.GetOptions{})
+	c := findCondition(got.Status.Conditions, snapshotapi.ConditionReady)
+	if c == nil || c.Reason != ReasonInvalidSchedule || !strings.Contains(c.Message, `template.metadata.labels["team"]`) {
+		t.Errorf("Ready %+v", c)
+	}
+}

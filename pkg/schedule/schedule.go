@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
@@ -212,6 +214,9 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	now := c.cfg.Clock.Now()
 	parsed, err := ParseCron(sched.Spec.Schedule, sched.Spec.TimeZone, c.cfg.MinInterval)
 	if err != nil {
+		return 0, c.refuse(ctx, key, cached, sched, ReasonInvalidSchedule, err.Error(), now)
+	}
+	if err := validTemplateMetadata(&sched.Spec.Template.Metadata); err != nil {
 		return 0, c.refuse(ctx, key, cached, sched, ReasonInvalidSchedule, err.Error(), now)
 	}
 	vms, err := c.selected(sched)
@@ -415,6 +420,27 @@ func (c *Controller) refuse(ctx context.Context, key string, cached, sched *snap
 	}
 	c.cfg.Recorder.Event(sched, corev1.EventTypeWarning, reason, message)
 	return nil
+}
+
+// validTemplateMetadata checks the labels and annotations every snapshot
+// will carry: one invalid key would fail every create of every run.
+func validTemplateMetadata(m *snapshotapi.ScheduledSnapshotMetadata) error {
+	var problems []string
+	for k, v := range m.Labels {
+		for _, msg := range append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...) {
+			problems = append(problems, fmt.Sprintf("template.metadata.labels[%q]: %s", k, msg))
+		}
+	}
+	for k := range m.Annotations {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
+			problems = append(problems, fmt.Sprintf("template.metadata.annotations[%q]: %s", k, msg))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	slices.Sort(problems)
+	return errors.New(strings.Join(problems, "; "))
 }
 
 // selected lists the names of the VMs the selector chooses; an empty
