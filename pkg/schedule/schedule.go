@@ -265,39 +265,67 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	return requeue, errors.Join(errs...)
 }
 
-// create creates the run's snapshots. A create that fails puts the VM's
-// entry back as it was, so the next sync tries again; a name taken by a
-// snapshot the schedule did not create is never adopted.
+// createWorkers is how many of a run's creates are in flight at once: a
+// batch of the spread is created in about one round trip's time, not one
+// round trip per VM, and never more at once than this.
+const createWorkers = 16
+
+// createOutcome is what one create came to.
+type createOutcome int
+
+const (
+	createdOne createOutcome = iota
+	nameConflict
+	createFailed
+)
+
+// create creates the run's snapshots, createWorkers at a time. A create
+// that fails puts the VM's entry back as it was, so the next sync tries
+// again; a name taken by a snapshot the schedule did not create is never
+// adopted.
 func (c *Controller) create(ctx context.Context, sched *snapshotapi.VirtualMachineSnapshotSchedule, plan *Plan) []error {
-	var errs []error
-	client := c.cfg.Client.SnapshotV1alpha1().VirtualMachineSnapshots(sched.Namespace)
-	for _, cr := range plan.Create {
-		_, err := client.Create(ctx, cr.Snapshot, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			existing, getErr := client.Get(ctx, cr.Snapshot.Name, metav1.GetOptions{})
-			switch {
-			case getErr != nil:
-				err = getErr
-			case existing.Labels[snapshotapi.LabelSchedule] == sched.Name && existing.Annotations[snapshotapi.AnnotationScheduleUID] == string(sched.UID):
-				err = nil // ours, created by an earlier sync whose answer was lost
-			default:
-				c.cfg.Recorder.Eventf(sched, corev1.EventTypeWarning, EventNameConflict,
-					"VM %s was not snapshotted: a VirtualMachineSnapshot %s that this schedule did not create holds the name", cr.VM, cr.Snapshot.Name)
-				setResult(plan, cr.VM, snapshotapi.ScheduleRunSkipped, "")
-				plan.Runs[RunTaken]--
-				plan.Runs[RunSkipped]++
-				continue
-			}
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("creating snapshot %s of VM %s: %w", cr.Snapshot.Name, cr.VM, err))
+	outcomes := make([]createOutcome, len(plan.Create))
+	errs := make([]error, len(plan.Create))
+	workqueue.ParallelizeUntil(ctx, createWorkers, len(plan.Create), func(i int) {
+		outcomes[i], errs[i] = c.createOne(ctx, sched, plan.Create[i])
+	})
+	var failed []error
+	for i, cr := range plan.Create {
+		switch outcomes[i] {
+		case nameConflict:
+			c.cfg.Recorder.Eventf(sched, corev1.EventTypeWarning, EventNameConflict,
+				"VM %s was not snapshotted: a VirtualMachineSnapshot %s that this schedule did not create holds the name", cr.VM, cr.Snapshot.Name)
+			setResult(plan, cr.VM, snapshotapi.ScheduleRunSkipped, "")
+			plan.Runs[RunTaken]--
+			plan.Runs[RunSkipped]++
+		case createFailed:
+			failed = append(failed, fmt.Errorf("creating snapshot %s of VM %s: %w", cr.Snapshot.Name, cr.VM, errs[i]))
 			restoreEntry(plan, sched, cr.VM)
 			plan.Runs[RunTaken]--
-			continue
 		}
-		klog.FromContext(ctx).V(2).Info("Created scheduled snapshot", "schedule", klog.KObj(sched), "snapshot", cr.Snapshot.Name, "vm", cr.VM)
 	}
-	return errs
+	return failed
+}
+
+func (c *Controller) createOne(ctx context.Context, sched *snapshotapi.VirtualMachineSnapshotSchedule, cr Creation) (createOutcome, error) {
+	client := c.cfg.Client.SnapshotV1alpha1().VirtualMachineSnapshots(sched.Namespace)
+	_, err := client.Create(ctx, cr.Snapshot, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		existing, getErr := client.Get(ctx, cr.Snapshot.Name, metav1.GetOptions{})
+		switch {
+		case getErr != nil:
+			err = getErr
+		case existing.Labels[snapshotapi.LabelSchedule] == sched.Name && existing.Annotations[snapshotapi.AnnotationScheduleUID] == string(sched.UID):
+			err = nil // ours, created by an earlier sync whose answer was lost
+		default:
+			return nameConflict, nil
+		}
+	}
+	if err != nil {
+		return createFailed, err
+	}
+	klog.FromContext(ctx).V(2).Info("Created scheduled snapshot", "schedule", klog.KObj(sched), "snapshot", cr.Snapshot.Name, "vm", cr.VM)
+	return createdOne, nil
 }
 
 func setResult(plan *Plan, vm string, result snapshotapi.ScheduleRunResult, snapshot string) {
