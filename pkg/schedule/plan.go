@@ -99,6 +99,10 @@ type planner struct {
 	plan   Plan
 	wakeAt time.Time
 	byVM   map[string][]*snapshotapi.VirtualMachineSnapshot
+	// failed and suspended are told in one event each per sync: a run
+	// over many VMs would otherwise exceed what the event recorder lets
+	// through for one object.
+	failed, suspended []string
 }
 
 // Decide plans a sync of a schedule whose cron parsed.
@@ -153,6 +157,14 @@ func Decide(in Input) Plan {
 		}
 	}
 	status.SelectedVMs = int32(len(vms))
+	if len(p.failed) > 0 {
+		p.event(corev1.EventTypeWarning, EventSnapshotFailed, "%d scheduled snapshots failed: %s", len(p.failed), Listed(p.failed, 5))
+	}
+	if len(p.suspended) > 0 {
+		p.event(corev1.EventTypeWarning, EventVMSuspended,
+			"%d VMs are left out of this schedule's runs after %d failed snapshots in a row: %s; fix the cause, then change the schedule's spec (set suspend and back) to resume them",
+			len(p.suspended), ptr.Deref(p.Schedule.Spec.MaxConsecutiveFailures, 3), Listed(p.suspended, 10))
+	}
 	p.runEvent(old)
 
 	if !suspended {
@@ -296,14 +308,12 @@ func (p *planner) countOutcomes(e *snapshotapi.ScheduledVirtualMachine) {
 		}
 		e.ConsecutiveFailures++
 		p.plan.Runs[RunFailed]++
-		p.event(corev1.EventTypeWarning, EventSnapshotFailed, "Snapshot %s of VM %s failed (%d in a row): %s",
-			s.Name, e.Name, e.ConsecutiveFailures, errorMessage(s))
+		p.failed = append(p.failed, fmt.Sprintf("%s of VM %s (%d in a row): %s", s.Name, e.Name, e.ConsecutiveFailures, errorMessage(s)))
 	}
 	limit := ptr.Deref(p.Schedule.Spec.MaxConsecutiveFailures, 3)
 	if !e.Suspended && limit > 0 && e.ConsecutiveFailures >= limit {
 		e.Suspended, e.SuspendedGeneration = true, p.Schedule.Generation
-		p.event(corev1.EventTypeWarning, EventVMSuspended,
-			"VM %s is left out of this schedule's runs: its last %d scheduled snapshots failed; fix the cause, then change the schedule's spec (set suspend and back) to resume it", e.Name, e.ConsecutiveFailures)
+		p.suspended = append(p.suspended, e.Name)
 	}
 }
 
@@ -320,11 +330,9 @@ func (p *planner) prune(e *snapshotapi.ScheduledVirtualMachine) {
 			failed = append(failed, s)
 		}
 	}
-	var pruned []string
 	remove := func(s *snapshotapi.VirtualMachineSnapshot) {
 		if s.DeletionTimestamp == nil && !p.InUse.Has(s.Name) {
 			p.plan.Delete = append(p.plan.Delete, s)
-			pruned = append(pruned, s.Name)
 		}
 	}
 	for i, s := range ready {
@@ -348,9 +356,6 @@ func (p *planner) prune(e *snapshotapi.ScheduledVirtualMachine) {
 		if i >= int(ptr.Deref(retention.MaxFailed, 3)) {
 			remove(s)
 		}
-	}
-	if len(pruned) > 0 {
-		p.event(corev1.EventTypeNormal, EventPruned, "Deleting %d snapshots of VM %s that retention no longer keeps: %s", len(pruned), e.Name, strings.Join(pruned, ", "))
 	}
 }
 
@@ -415,11 +420,7 @@ func (p *planner) setConditions(suspended bool, selected int) {
 			"no VM is suspended after failures", generation, now)
 		return
 	}
-	const shown = 10
-	list := strings.Join(names[:min(len(names), shown)], ", ")
-	if len(names) > shown {
-		list += fmt.Sprintf(" and %d more", len(names)-shown)
-	}
+	list := Listed(names, 10)
 	controller.SetCondition(&status.Conditions, ConditionVMsSuspended, metav1.ConditionTrue, ReasonConsecutiveFailures,
 		fmt.Sprintf("%d VMs are left out after %d failed snapshots in a row: %s; fix the cause, then change the schedule's spec (set suspend and back) to resume them",
 			len(names), ptr.Deref(p.Schedule.Spec.MaxConsecutiveFailures, 3), list), generation, now)
@@ -474,6 +475,15 @@ func spreadOffset(spread *metav1.Duration, index, count int) time.Duration {
 	}
 	offset := time.Duration(int64(window) * int64(index) / int64(count))
 	return offset.Truncate(spreadTick)
+}
+
+// Listed joins at most shown items, and says how many more there are.
+func Listed(items []string, shown int) string {
+	list := strings.Join(items[:min(len(items), shown)], "; ")
+	if len(items) > shown {
+		list += fmt.Sprintf("; and %d more", len(items)-shown)
+	}
+	return list
 }
 
 // spreadWindow is the spread of a run over count VMs.

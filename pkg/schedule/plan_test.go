@@ -292,7 +292,7 @@ func TestSuspensionAfterConsecutiveFailures(t *testing.T) {
 	if e.ConsecutiveFailures != 3 || !e.Suspended || p.Runs[RunFailed] != 1 {
 		t.Fatalf("after three failures: %+v, runs %v (each failure counted once)", e, p.Runs)
 	}
-	if !hasEvent(p, EventVMSuspended, "VM bad") || !hasEvent(p, EventSnapshotFailed, "the CSI driver refused") {
+	if !hasEvent(p, EventVMSuspended, ": bad;") || !hasEvent(p, EventSnapshotFailed, "the CSI driver refused") {
 		t.Errorf("events %v", p.Events)
 	}
 	cond := findCondition(p.Status.Conditions, ConditionVMsSuspended)

@@ -355,6 +355,7 @@ func restoreEntry(plan *Plan, sched *snapshotapi.VirtualMachineSnapshotSchedule,
 // still the object that was planned for deletion.
 func (c *Controller) prune(ctx context.Context, sched *snapshotapi.VirtualMachineSnapshotSchedule, snapshots []*snapshotapi.VirtualMachineSnapshot) []error {
 	var errs []error
+	var deleted []string
 	for _, s := range snapshots {
 		err := c.deleteSnapshot(ctx, s)
 		switch {
@@ -362,8 +363,11 @@ func (c *Controller) prune(ctx context.Context, sched *snapshotapi.VirtualMachin
 		case err != nil:
 			errs = append(errs, fmt.Errorf("deleting snapshot %s: %w", s.Name, err))
 		default:
-			c.cfg.Recorder.Eventf(sched, corev1.EventTypeNormal, EventPruned, "Deleted snapshot %s of VM %s: retention no longer keeps it", s.Name, s.Spec.Source.Name)
+			deleted = append(deleted, s.Name)
 		}
+	}
+	if len(deleted) > 0 {
+		c.cfg.Recorder.Eventf(sched, corev1.EventTypeNormal, EventPruned, "Deleted %d snapshots that retention no longer keeps: %s", len(deleted), Listed(deleted, 10))
 	}
 	return errs
 }
