@@ -48,10 +48,14 @@ func newTest(t *testing.T) *framework.Framework {
 	return f
 }
 
-// readySnapshot snapshots a VM and waits until the snapshot can be restored.
+// readySnapshot snapshots a VM and waits until the snapshot can be restored
+// and the VM is released: the controller writes Ready, then unlocks the VM,
+// and KubeVirt's webhook refuses to start a VM that is still locked.
 func readySnapshot(f *framework.Framework, name, vmName string, opts ...framework.SnapshotOption) *snapshotapi.VirtualMachineSnapshot {
 	f.CreateSnapshot(name, vmName, opts...)
-	return f.WaitForSnapshotPhase(name, snapshotapi.SnapshotReady, framework.DefaultTimeout)
+	s := f.WaitForSnapshotPhase(name, snapshotapi.SnapshotReady, framework.DefaultTimeout)
+	f.WaitForVMSnapshotInProgress(vmName, "")
+	return s
 }
 
 // waitReady waits as a user would, with kubectl, for the restore's Ready

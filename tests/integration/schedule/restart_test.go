@@ -184,16 +184,8 @@ func TestScheduleRunPastItsStartingDeadlineIsMissed(t *testing.T) {
 func TestScheduleRestartMidSpreadTakesEachVMOnce(t *testing.T) {
 	f := framework.New(t)
 	const name, every = "spread", 15 * time.Second
-	selected := map[string]string{"backup": "spread"}
-	vms := []string{"vm-a", "vm-b", "vm-c"}
-	for _, vm := range vms {
-		f.CreateVM(vm, framework.WithPVCDisks(1), framework.WithLabels(selected))
-	}
 	// 9s over three VMs: vm-a at the run's time, vm-b 3s later, vm-c 6s.
-	created := f.CreateSchedule(name, "@every 15s", selected, func(s *snapshotapi.VirtualMachineSnapshotScheduleSpec) {
-		s.Spread = &metav1.Duration{Duration: 9 * time.Second}
-	})
-	run := created.CreationTimestamp.Add(every)
+	vms, run := threeVMsOnASpreadSchedule(f, name, every, 9*time.Second)
 	snapshots := f.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(f.Namespace)
 
 	firstName := schedule.SnapshotName(name, "vm-a", run)
@@ -244,17 +236,9 @@ func TestScheduleRestartMidSpreadTakesEachVMOnce(t *testing.T) {
 func TestScheduleKilledAfterItsFirstCreateTakesEachVMOnce(t *testing.T) {
 	f := framework.New(t)
 	const name, every = "killed", 15 * time.Second
-	selected := map[string]string{"backup": "killed"}
-	vms := []string{"vm-a", "vm-b", "vm-c"}
-	for _, vm := range vms {
-		f.CreateVM(vm, framework.WithPVCDisks(1), framework.WithLabels(selected))
-	}
 	// A 3s spread: vm-a's create goes out alone, a second before the
 	// others', so the kill leaves those to the restarted controller.
-	created := f.CreateSchedule(name, "@every 15s", selected, func(s *snapshotapi.VirtualMachineSnapshotScheduleSpec) {
-		s.Spread = &metav1.Duration{Duration: 3 * time.Second}
-	})
-	run := created.CreationTimestamp.Add(every)
+	vms, run := threeVMsOnASpreadSchedule(f, name, every, 3*time.Second)
 	f.WaitForSchedule(name, "every VM listed, nothing run yet", 30*time.Second, func(s *snapshotapi.VirtualMachineSnapshotSchedule) bool {
 		return len(s.Status.VirtualMachines) == len(vms) && s.Status.LastScheduleTime == nil
 	})
@@ -526,4 +510,19 @@ func timeOrUnset(t *metav1.Time) string {
 		return "unset"
 	}
 	return stamp(t.Time)
+}
+
+// threeVMsOnASpreadSchedule makes VMs vm-a, vm-b and vm-c and an "@every"
+// schedule named name over them with spread; it returns the VMs and the
+// time of the schedule's first run.
+func threeVMsOnASpreadSchedule(f *framework.Framework, name string, every, spread time.Duration) ([]string, time.Time) {
+	selected := map[string]string{"backup": name}
+	vms := []string{"vm-a", "vm-b", "vm-c"}
+	for _, vm := range vms {
+		f.CreateVM(vm, framework.WithPVCDisks(1), framework.WithLabels(selected))
+	}
+	created := f.CreateSchedule(name, "@every "+every.String(), selected, func(s *snapshotapi.VirtualMachineSnapshotScheduleSpec) {
+		s.Spread = &metav1.Duration{Duration: spread}
+	})
+	return vms, created.CreationTimestamp.Add(every)
 }
