@@ -63,3 +63,10 @@ func RunTime(s *snapshotapi.VirtualMachineSnapshot) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, s.Annotations[snapshotapi.AnnotationScheduleTime])
 	return t, err == nil
 }
+
+// TakenBy reports whether a snapshot is one the schedule took: its label
+// and its UID, which no other schedule of the name has.
+func TakenBy(s *snapshotapi.VirtualMachineSnapshot, sched *snapshotapi.VirtualMachineSnapshotSchedule) bool {
+	return s.Labels[snapshotapi.LabelSchedule] == sched.Name &&
+		s.Annotations[snapshotapi.AnnotationScheduleUID] == string(sched.UID)
+}

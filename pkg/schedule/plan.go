@@ -256,7 +256,7 @@ func (p *planner) runFor(e *snapshotapi.ScheduledVirtualMachine, index, count in
 		case existing == nil:
 			p.plan.Create = append(p.plan.Create, Creation{VM: e.Name, Snapshot: p.newSnapshot(e.Name, name, run)})
 			p.plan.Runs[RunTaken]++
-		case p.ours(existing):
+		case TakenBy(existing, p.Schedule):
 			// Made by a sync whose status write was lost: counted now.
 			p.plan.Runs[RunTaken]++
 		default:
@@ -281,11 +281,6 @@ func (p *planner) inProgress(vm, except string) string {
 		}
 	}
 	return ""
-}
-
-func (p *planner) ours(s *snapshotapi.VirtualMachineSnapshot) bool {
-	return s.Labels[snapshotapi.LabelSchedule] == p.Schedule.Name &&
-		s.Annotations[snapshotapi.AnnotationScheduleUID] == string(p.Schedule.UID)
 }
 
 // countOutcomes counts the VM's snapshots that finished since the last

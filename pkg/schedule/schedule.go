@@ -258,11 +258,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 			c.cfg.Metrics.Add(result, n)
 		}
 	}
-	requeue := plan.RequeueAfter
-	if wait > 0 && (requeue == 0 || wait < requeue) {
-		requeue = wait
-	}
-	return requeue, errors.Join(errs...)
+	return controller.Sooner(plan.RequeueAfter, wait), errors.Join(errs...)
 }
 
 // createWorkers is how many of a run's creates are in flight at once: a
@@ -315,7 +311,7 @@ func (c *Controller) createOne(ctx context.Context, sched *snapshotapi.VirtualMa
 		switch {
 		case getErr != nil:
 			err = getErr
-		case existing.Labels[snapshotapi.LabelSchedule] == sched.Name && existing.Annotations[snapshotapi.AnnotationScheduleUID] == string(sched.UID):
+		case TakenBy(existing, sched):
 			err = nil // ours, created by an earlier sync whose answer was lost
 		default:
 			return nameConflict, nil
@@ -425,7 +421,6 @@ func urgent(old, status *snapshotapi.VirtualMachineSnapshotScheduleStatus) bool 
 		s.Conditions = nil
 	}
 	return !equality.Semantic.DeepEqual(a, b) ||
-		controller.ReadyReason(old.Conditions) != controller.ReadyReason(status.Conditions) ||
 		!equality.Semantic.DeepEqual(conditionStatuses(old.Conditions), conditionStatuses(status.Conditions))
 }
 
@@ -506,8 +501,7 @@ func (c *Controller) own(sched *snapshotapi.VirtualMachineSnapshotSchedule) []*s
 	objs, _ := c.indexer.ByIndex(indexBySchedule, sched.Namespace+"/"+sched.Name)
 	var out []*snapshotapi.VirtualMachineSnapshot
 	for _, obj := range objs {
-		if s, ok := obj.(*snapshotapi.VirtualMachineSnapshot); ok && s.Annotations[snapshotapi.AnnotationScheduleUID] == string(sched.UID) &&
-			s.Spec.Source.Kind == "VirtualMachine" {
+		if s, ok := obj.(*snapshotapi.VirtualMachineSnapshot); ok && TakenBy(s, sched) && s.Spec.Source.Kind == "VirtualMachine" {
 			out = append(out, s)
 		}
 	}
