@@ -397,3 +397,57 @@ func TestAnInvalidTemplateLabelIsReportedNotRetriedForever(t *testing.T) {
 		t.Errorf("Ready %+v", c)
 	}
 }
+
+// TestEveryWriteOfADeletionSurvivesAFaultAndARestart: each write of deleting
+// a schedule with deletionPolicy Delete (its two snapshots, then its
+// finalizer) fails once, refused or landed with its answer lost, and the
+// controller restarts: the snapshots are gone and the finalizer released.
+func TestEveryWriteOfADeletionSurvivesAFaultAndARestart(t *testing.T) {
+	deleting := func(t *testing.T) *fixture {
+		sched := newSchedule(func(s *snapshotapi.VirtualMachineSnapshotSchedule) {
+			s.Spec.DeletionPolicy = snapshotapi.DeletionPolicyDelete
+			s.Finalizers = []string{FinalizerSnapshots}
+			s.DeletionTimestamp = ptr.To(metav1.NewTime(t0))
+		})
+		return newFixture(t, t0.Add(time.Hour), sched,
+			scheduledSnapshot("a", t0, snapshotapi.SnapshotReady), scheduledSnapshot("b", t0, snapshotapi.SnapshotReady))
+	}
+	clean := deleting(t)
+	if err := clean.settle(); err != nil {
+		t.Fatalf("clean deletion: %v", err)
+	}
+	want := []string{"delete virtualmachinesnapshots", "delete virtualmachinesnapshots", "patch virtualmachinesnapshotschedules"}
+	if !slices.Equal(clean.writes, want) {
+		t.Fatalf("a clean deletion wrote %v, want %v", clean.writes, want)
+	}
+	seen := map[string]int{}
+	for _, w := range want {
+		n := seen[w]
+		seen[w]++
+		for _, landed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s #%d landed=%v", w, n+1, landed), func(t *testing.T) {
+				f := deleting(t)
+				verb, resource, _ := strings.Cut(w, " ")
+				fault := &controllertest.Fault{Verb: verb, Resource: resource, Skip: n, Times: 1, Landed: landed,
+					Err: controllertest.APIErrors()["InternalError"]}
+				controllertest.Inject(f.vmsnap, fault)
+				if err := f.settle(); err == nil || fault.Applied() != 1 {
+					t.Fatalf("the failed %s: sync error %v, fault applied %d times", w, err, fault.Applied())
+				}
+				f.restart()
+				if err := f.settle(); err != nil {
+					t.Fatalf("the restarted controller: %v", err)
+				}
+				ctx := context.Background()
+				list, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots("ns").List(ctx, metav1.ListOptions{})
+				if err != nil || len(list.Items) != 0 {
+					t.Errorf("snapshots left: %v (err %v)", list.Items, err)
+				}
+				sched, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshotSchedules("ns").Get(ctx, "nightly", metav1.GetOptions{})
+				if err != nil || slices.Contains(sched.Finalizers, FinalizerSnapshots) {
+					t.Errorf("the schedule keeps its finalizer (err %v): %v", err, sched.Finalizers)
+				}
+			})
+		}
+	}
+}
