@@ -262,8 +262,7 @@ func (p *planner) runFor(e *snapshotapi.ScheduledVirtualMachine, index, count in
 		default:
 			result = snapshotapi.ScheduleRunSkipped
 			p.plan.Runs[RunSkipped]++
-			p.event(corev1.EventTypeWarning, EventNameConflict,
-				"VM %s was not snapshotted for the run of %s: a VirtualMachineSnapshot %s that this schedule did not create holds the name", e.Name, stamp(run), name)
+			p.event(corev1.EventTypeWarning, EventNameConflict, "%s", nameConflict(e.Name, name, run))
 		}
 		if result == snapshotapi.ScheduleRunTaken {
 			e.LastSnapshotName = name
@@ -518,6 +517,11 @@ func errorMessage(s *snapshotapi.VirtualMachineSnapshot) string {
 		return r
 	}
 	return "no error recorded"
+}
+
+// nameConflict tells why a VM was not snapshotted for a run.
+func nameConflict(vm, name string, run time.Time) string {
+	return fmt.Sprintf("VM %s was not snapshotted for the run of %s: a VirtualMachineSnapshot %s that this schedule did not create holds the name", vm, stamp(run), name)
 }
 
 func stamp(t time.Time) string {

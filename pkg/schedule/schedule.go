@@ -271,7 +271,7 @@ type createOutcome int
 
 const (
 	createdOne createOutcome = iota
-	nameConflict
+	nameTaken
 	createFailed
 )
 
@@ -288,9 +288,8 @@ func (c *Controller) create(ctx context.Context, sched *snapshotapi.VirtualMachi
 	var failed []error
 	for i, cr := range plan.Create {
 		switch outcomes[i] {
-		case nameConflict:
-			c.cfg.Recorder.Eventf(sched, corev1.EventTypeWarning, EventNameConflict,
-				"VM %s was not snapshotted: a VirtualMachineSnapshot %s that this schedule did not create holds the name", cr.VM, cr.Snapshot.Name)
+		case nameTaken:
+			c.cfg.Recorder.Event(sched, corev1.EventTypeWarning, EventNameConflict, nameConflict(cr.VM, cr.Snapshot.Name, runTimeOf(cr.Snapshot)))
 			setResult(plan, cr.VM, snapshotapi.ScheduleRunSkipped, "")
 			plan.Runs[RunTaken]--
 			plan.Runs[RunSkipped]++
@@ -314,7 +313,7 @@ func (c *Controller) createOne(ctx context.Context, sched *snapshotapi.VirtualMa
 		case TakenBy(existing, sched):
 			err = nil // ours, created by an earlier sync whose answer was lost
 		default:
-			return nameConflict, nil
+			return nameTaken, nil
 		}
 	}
 	if err != nil {
