@@ -23,9 +23,15 @@ OPS ?= 200
 SEED ?=
 CHAOS_TIMEOUT ?= 60m
 
+# The version stamped into the binaries (--version) and the image.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+GIT_COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X vmsnap.io/vmsnap/pkg/version.Version=$(VERSION) -X vmsnap.io/vmsnap/pkg/version.GitCommit=$(GIT_COMMIT)
+
 .PHONY: build
-build: ## Build the controller and the test binaries into _output/bin.
-	go build -o $(BIN)/vmsnap-controller ./cmd/vmsnap-controller
+build: ## Build the controller, the kubectl plugin and the test binaries into _output/bin.
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/vmsnap-controller ./cmd/vmsnap-controller
+	go build -ldflags "$(LDFLAGS)" -o $(BIN)/kubectl-vmsnap ./cmd/kubectl-vmsnap
 	go build -o $(BIN)/vmsnap-test-csi ./tests/cmd/vmsnap-test-csi
 	go build -o $(BIN)/vmsnap-fake-virtapi ./tests/cmd/vmsnap-fake-virtapi
 	go build -o $(BIN)/vmsnap-localcluster ./tests/cmd/vmsnap-localcluster
