@@ -19,13 +19,13 @@ limitations under the License.
 package main
 
 import (
+	_ "github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	_ "github.com/google/go-containerregistry/pkg/v1/empty"
 	_ "github.com/google/go-containerregistry/pkg/v1/layout"
 	_ "github.com/google/go-containerregistry/pkg/v1/mutate"
 	_ "github.com/google/go-containerregistry/pkg/v1/tarball"
 	_ "github.com/google/go-containerregistry/pkg/v1/types"
-	_ "github.com/google/go-containerregistry/pkg/name"
 )
 
 func main() { _ = v1.Config{} }

@@ -115,10 +115,10 @@ func NewCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		IOStreams:   streams,
 	}
 	root := &cobra.Command{
-		Use:   "kubectl-vmsnap",
+		Use: "kubectl-vmsnap",
 		// Help and usage read as the user types it.
 		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl vmsnap"},
-		Short: "Snapshot and restore KubeVirt virtual machines with vmsnap",
+		Short:       "Snapshot and restore KubeVirt virtual machines with vmsnap",
 		Long: `kubectl vmsnap snapshots KubeVirt virtual machines, restores them, and shows
 what their snapshots hold.
 
