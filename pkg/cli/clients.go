@@ -49,6 +49,9 @@ func (o *Options) Clients() (*Clients, error) {
 		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
 	}
 	config.UserAgent = userAgent
+	// A wait reads a few objects a tick; client-go's default of 5 a second
+	// would slow the display, not protect the apiserver.
+	config.QPS, config.Burst = 50, 100
 	namespace, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace()
 	if err != nil {
 		return nil, fmt.Errorf("finding the namespace: %w", err)
