@@ -68,6 +68,15 @@ func pluginDir(t *testing.T) string {
 			buildErr = errors.New("go build ./cmd/kubectl-vmsnap: " + err.Error() + ": " + string(out))
 			return
 		}
+		// kubectl's completion of plugins runs kubectl_complete-vmsnap.
+		script, err := os.ReadFile(filepath.Join(root, "plugin", "kubectl_complete-vmsnap"))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "kubectl_complete-vmsnap"), script, 0o755)
+		}
+		if err != nil {
+			buildErr = err
+			return
+		}
 		binDir = dir
 	})
 	if buildErr != nil {
