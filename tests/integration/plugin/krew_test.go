@@ -200,3 +200,25 @@ func kubectlCompletion(t *testing.T, f *framework.Framework, args ...string) res
 	kubectl := filepath.Join(root, "_output", "bin", "kubectl")
 	return runCommand(t, f, kubectl, append([]string{"__complete", "vmsnap", "--kubeconfig=" + f.Cluster.Kubeconfig(), "--namespace=" + f.Namespace}, args...)...)
 }
+
+// TestGoInstall: "go install ./cmd/kubectl-vmsnap" from a checkout, as the
+// README says, gives a plugin that runs and names its version, read from
+// the module and VCS information the Go toolchain records.
+func TestGoInstall(t *testing.T) {
+	root, err := cluster.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gobin := t.TempDir()
+	cmd := exec.Command("go", "install", "./cmd/kubectl-vmsnap")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install ./cmd/kubectl-vmsnap: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(gobin, "kubectl-vmsnap"), "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "kubectl-vmsnap ") {
+		t.Fatalf("the installed plugin: %v: %s", err, out)
+	}
+	t.Logf("go install gave: %s", out)
+}
