@@ -156,13 +156,13 @@ func TestSplitKind(t *testing.T) {
 		"restore/r":                       {kindRestore, "r"},
 		"vdsnapshot/d":                    {kindDiskSnapshot, "d"},
 	} {
-		kind, name, err := splitKind(arg)
+		kind, name, err := splitKind(arg, kindSnapshot, kindRestore, kindDiskSnapshot)
 		if err != nil || kind != want[0] || name != want[1] {
 			t.Errorf("%q: %q %q %v, want %q %q", arg, kind, name, err, want[0], want[1])
 		}
 	}
 	for _, bad := range []string{"pod/x", "snapshot/"} {
-		if _, _, err := splitKind(bad); !isUsage(err) {
+		if _, _, err := splitKind(bad, kindSnapshot, kindRestore, kindDiskSnapshot); !isUsage(err) {
 			t.Errorf("%q: %v, want a usage error", bad, err)
 		}
 	}

@@ -26,7 +26,6 @@ import (
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -85,20 +84,6 @@ func (v snapshotView) diskCounts() (total, cut, ready int) {
 	return total, cut, ready
 }
 
-// size is the sum of the disks' restore sizes.
-func (v snapshotView) size() resource.Quantity {
-	var sum resource.Quantity
-	if v.content == nil {
-		return sum
-	}
-	for _, s := range v.content.Status.VolumeSnapshotStatus {
-		if s.RestoreSize != nil {
-			sum.Add(*s.RestoreSize)
-		}
-	}
-	return sum
-}
-
 // progress is the progress line: the part that changes with the snapshot,
 // and the elapsed time, which changes every tick.
 func (v snapshotView) progress(now time.Time) (line, ticking string) {
@@ -133,8 +118,10 @@ func (v snapshotView) summary() string {
 	total, _, _ := v.diskCounts()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Snapshot %s of VM %s is %s: %s", s.Name, vm, paint(v.colour, colourGreen, "Ready"), plural(total, "disk", "disks"))
-	if size := v.size(); !size.IsZero() {
-		fmt.Fprintf(&b, ", %s in all", size.String())
+	if v.content != nil {
+		if size, _ := contentRestoreSize(v.content); !size.IsZero() {
+			fmt.Fprintf(&b, ", %s in all", size.String())
+		}
 	}
 	if ready := meta.FindStatusCondition(s.Status.Conditions, snapshotapi.ConditionReady); ready != nil {
 		fmt.Fprintf(&b, ", taken in %s", since(ready.LastTransitionTime.Sub(s.CreationTimestamp.Time)))

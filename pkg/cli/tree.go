@@ -110,25 +110,8 @@ func listDiskSnapshotNames(ctx context.Context, c *Clients) ([]string, error) {
 	return names, nil
 }
 
-// The kinds of object tree draws from, in the order an unqualified NAME is
-// looked up.
-const (
-	treeVMSnapshot   = "VirtualMachineSnapshot"
-	treeDiskSnapshot = "VirtualDiskSnapshot"
-	treeVM           = "VirtualMachine"
-)
-
-var treeLookupOrder = []string{treeVMSnapshot, treeDiskSnapshot, treeVM}
-
-// treePrefixes are the words a user may put before "/": the plugin's and
-// kubectl's resource names and short names.
-var treePrefixes = map[string]string{
-	"vm": treeVM, "vms": treeVM, "virtualmachine": treeVM, "virtualmachines": treeVM,
-	"snapshot": treeVMSnapshot, "vmsnapshot": treeVMSnapshot, "vmsnapshots": treeVMSnapshot,
-	"virtualmachinesnapshot": treeVMSnapshot, "virtualmachinesnapshots": treeVMSnapshot,
-	"disksnapshot": treeDiskSnapshot, "vdsnapshot": treeDiskSnapshot, "vdsnapshots": treeDiskSnapshot,
-	"virtualdisksnapshot": treeDiskSnapshot, "virtualdisksnapshots": treeDiskSnapshot,
-}
+// treeLookupOrder is the order an unqualified NAME is looked up in.
+var treeLookupOrder = []string{kindSnapshot, kindDiskSnapshot, kindVM}
 
 // treeTarget is what tree was asked for; Kind is empty for a bare NAME.
 type treeTarget struct {
@@ -138,13 +121,9 @@ type treeTarget struct {
 // parseTreeArg reads NAME or KIND/NAME (KIND may carry kubectl's group:
 // vm.kubevirt.io/NAME).
 func parseTreeArg(arg string) (treeTarget, error) {
-	prefix, name, qualified := strings.Cut(arg, "/")
-	if !qualified {
-		return treeTarget{Name: arg}, nil
-	}
-	kind, known := treePrefixes[strings.ToLower(strings.SplitN(prefix, ".", 2)[0])]
-	if !known || name == "" || strings.Contains(name, "/") {
-		return treeTarget{}, usageErrorf("%q: write NAME, vm/NAME, snapshot/NAME or disksnapshot/NAME", arg)
+	kind, name, err := splitKind(arg, kindVM, kindSnapshot, kindDiskSnapshot)
+	if err != nil {
+		return treeTarget{}, err
 	}
 	return treeTarget{Kind: kind, Name: name}, nil
 }
@@ -162,23 +141,12 @@ func pickTreeKind(name string, found map[string]bool) (kind, note string) {
 			kind = k
 			continue
 		}
-		others = append(others, fmt.Sprintf("%s/%s for the %s", treePrefixFor(k), name, k))
+		others = append(others, fmt.Sprintf("%s/%s for the %s", prefixFor(k), name, k))
 	}
 	if kind != "" && len(others) > 0 {
 		note = fmt.Sprintf("%q is the name of more than one object; showing the %s (ask for %s)", name, kind, strings.Join(others, ", "))
 	}
 	return kind, note
-}
-
-// treePrefixFor is the prefix the help suggests for a kind.
-func treePrefixFor(kind string) string {
-	switch kind {
-	case treeVM:
-		return "vm"
-	case treeDiskSnapshot:
-		return "disksnapshot"
-	}
-	return "snapshot"
 }
 
 // Why an object of the tree is not shown with its state.
@@ -286,7 +254,7 @@ func stateWords(n *treeNode, colour bool) []string {
 // paintPhase colours a phase; claims and VMs have phases of their own.
 func paintPhase(colour bool, kind, phase string) string {
 	switch kind {
-	case treeVM:
+	case kindVM:
 		return phase
 	case "PersistentVolumeClaim":
 		switch corev1.PersistentVolumeClaimPhase(phase) {
@@ -326,9 +294,9 @@ func (b *treeBuilder) build(target treeTarget) (root *treeNode, note string, err
 		}
 	}
 	switch kind {
-	case treeVMSnapshot:
+	case kindSnapshot:
 		root, err = b.vmSnapshotRoot(target.Name)
-	case treeDiskSnapshot:
+	case kindDiskSnapshot:
 		root, err = b.diskSnapshotRoot(target.Name)
 	default:
 		root, err = b.vmRoot(target.Name)
@@ -339,11 +307,11 @@ func (b *treeBuilder) build(target treeTarget) (root *treeNode, note string, err
 func (b *treeBuilder) exists(kind, name string) (bool, error) {
 	var err error
 	switch kind {
-	case treeVMSnapshot:
+	case kindSnapshot:
 		_, err = b.c.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(b.namespace).Get(b.ctx, name, metav1.GetOptions{})
-	case treeDiskSnapshot:
+	case kindDiskSnapshot:
 		_, err = b.c.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(b.namespace).Get(b.ctx, name, metav1.GetOptions{})
-	case treeVM:
+	case kindVM:
 		_, err = b.c.Virt.KubevirtV1().VirtualMachines(b.namespace).Get(b.ctx, name, metav1.GetOptions{})
 	}
 	if apierrors.IsNotFound(err) {
@@ -407,7 +375,7 @@ func (b *treeBuilder) vmRoot(name string) (*treeNode, error) {
 		return nil, fmt.Errorf("VirtualMachine %q not found in namespace %s, and no snapshot or restore names it", name, b.namespace)
 	}
 
-	root := &treeNode{Kind: treeVM, Name: name}
+	root := &treeNode{Kind: kindVM, Name: name}
 	if vm == nil {
 		root.Absence = absenceMissing
 		root.Detail = "(deleted; its snapshots remain)"
@@ -482,7 +450,7 @@ func restoreTargetName(r *snapshotapi.VirtualMachineRestore, sourceVM string) st
 	if sourceVM == "" {
 		return ""
 	}
-	if to, ok := r.Spec.ReplacementFor(treeVM, sourceVM); ok {
+	if to, ok := r.Spec.ReplacementFor(kindVM, sourceVM); ok {
 		return to
 	}
 	return sourceVM
@@ -516,7 +484,7 @@ func absenceOf(err error, notYet bool) (string, error) {
 // returned too (nil when absent).
 func (b *treeBuilder) vmSnapshotNode(s *snapshotapi.VirtualMachineSnapshot) (*treeNode, *snapshotapi.VirtualMachineSnapshotContent, error) {
 	node := &treeNode{
-		Kind:       treeVMSnapshot,
+		Kind:       kindSnapshot,
 		Name:       s.Name,
 		Phase:      string(s.Status.Phase),
 		ReadyToUse: s.Status.ReadyToUse,
@@ -660,7 +628,7 @@ func (b *treeBuilder) diskSnapshotNode(d *snapshotapi.VirtualDiskSnapshot) (*tre
 		detail += " of VM " + *d.Status.VirtualMachineName
 	}
 	node := &treeNode{
-		Kind:        treeDiskSnapshot,
+		Kind:        kindDiskSnapshot,
 		Name:        d.Name,
 		Phase:       string(d.Status.Phase),
 		ReadyToUse:  d.Status.ReadyToUse,

@@ -79,13 +79,13 @@ func TestRenderTree(t *testing.T) {
 func TestParseTreeArg(t *testing.T) {
 	for in, want := range map[string]treeTarget{
 		"name":                                {Name: "name"},
-		"vm/name":                             {Kind: treeVM, Name: "name"},
-		"VirtualMachine/name":                 {Kind: treeVM, Name: "name"},
-		"vm.kubevirt.io/name":                 {Kind: treeVM, Name: "name"},
-		"snapshot/name":                       {Kind: treeVMSnapshot, Name: "name"},
-		"vmsnapshot/name":                     {Kind: treeVMSnapshot, Name: "name"},
-		"disksnapshot/name":                   {Kind: treeDiskSnapshot, Name: "name"},
-		"vdsnapshots.snapshot.vmsnap.io/name": {Kind: treeDiskSnapshot, Name: "name"},
+		"vm/name":                             {Kind: kindVM, Name: "name"},
+		"VirtualMachine/name":                 {Kind: kindVM, Name: "name"},
+		"vm.kubevirt.io/name":                 {Kind: kindVM, Name: "name"},
+		"snapshot/name":                       {Kind: kindSnapshot, Name: "name"},
+		"vmsnapshot/name":                     {Kind: kindSnapshot, Name: "name"},
+		"disksnapshot/name":                   {Kind: kindDiskSnapshot, Name: "name"},
+		"vdsnapshots.snapshot.vmsnap.io/name": {Kind: kindDiskSnapshot, Name: "name"},
 	} {
 		got, err := parseTreeArg(in)
 		if err != nil || got != want {
@@ -102,12 +102,12 @@ func TestParseTreeArg(t *testing.T) {
 }
 
 func TestPickTreeKind(t *testing.T) {
-	kind, note := pickTreeKind("x", map[string]bool{treeVM: true})
-	if kind != treeVM || note != "" {
+	kind, note := pickTreeKind("x", map[string]bool{kindVM: true})
+	if kind != kindVM || note != "" {
 		t.Errorf("only a VM: %q %q", kind, note)
 	}
-	kind, note = pickTreeKind("x", map[string]bool{treeVM: true, treeVMSnapshot: true})
-	if kind != treeVMSnapshot || !strings.Contains(note, "vm/x for the VirtualMachine") {
+	kind, note = pickTreeKind("x", map[string]bool{kindVM: true, kindSnapshot: true})
+	if kind != kindSnapshot || !strings.Contains(note, "vm/x for the VirtualMachine") {
 		t.Errorf("a snapshot and a VM: %q %q; want the snapshot, and a note naming vm/x", kind, note)
 	}
 	if kind, _ := pickTreeKind("x", map[string]bool{}); kind != "" {
@@ -189,7 +189,7 @@ func TestTreeBuilder(t *testing.T) {
 	})
 
 	t.Run("a VM", func(t *testing.T) {
-		root, _, err := b.build(treeTarget{Kind: treeVM, Name: "vm"})
+		root, _, err := b.build(treeTarget{Kind: kindVM, Name: "vm"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +214,7 @@ func TestTreeBuilder(t *testing.T) {
 	})
 
 	t.Run("the VM a restore wrote", func(t *testing.T) {
-		root, _, err := b.build(treeTarget{Kind: treeVM, Name: "vm2"})
+		root, _, err := b.build(treeTarget{Kind: kindVM, Name: "vm2"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -227,7 +227,7 @@ func TestTreeBuilder(t *testing.T) {
 		if _, _, err := b.build(treeTarget{Name: "nothing"}); err == nil || !strings.Contains(err.Error(), `no VM snapshot, disk snapshot or VM named "nothing"`) {
 			t.Errorf("got %v", err)
 		}
-		if _, _, err := b.build(treeTarget{Kind: treeVMSnapshot, Name: "vm"}); err == nil || !strings.Contains(err.Error(), `VirtualMachineSnapshot "vm" not found`) {
+		if _, _, err := b.build(treeTarget{Kind: kindSnapshot, Name: "vm"}); err == nil || !strings.Contains(err.Error(), `VirtualMachineSnapshot "vm" not found`) {
 			t.Errorf("snapshot/vm: got %v", err)
 		}
 	})

@@ -31,37 +31,6 @@ import (
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 )
 
-// The kinds "wait" follows, as a NAME's prefix says them.
-const (
-	kindSnapshot     = "snapshot"
-	kindRestore      = "restore"
-	kindDiskSnapshot = "disksnapshot"
-)
-
-// kindPrefixes maps what a user may write before "/" to a kind: the
-// plugin's words and kubectl's resource names and short names.
-var kindPrefixes = map[string]string{
-	"snapshot": kindSnapshot, "vmsnapshot": kindSnapshot, "virtualmachinesnapshot": kindSnapshot,
-	"virtualmachinesnapshots": kindSnapshot, "vmsnapshots": kindSnapshot,
-	"restore": kindRestore, "vmrestore": kindRestore, "virtualmachinerestore": kindRestore,
-	"virtualmachinerestores": kindRestore, "vmrestores": kindRestore,
-	"disksnapshot": kindDiskSnapshot, "vdsnapshot": kindDiskSnapshot, "virtualdisksnapshot": kindDiskSnapshot,
-	"virtualdisksnapshots": kindDiskSnapshot, "vdsnapshots": kindDiskSnapshot,
-}
-
-// splitKind reads "KIND/NAME" or "NAME" (kind empty).
-func splitKind(arg string) (kind, name string, err error) {
-	prefix, rest, found := strings.Cut(arg, "/")
-	if !found {
-		return "", arg, nil
-	}
-	kind, ok := kindPrefixes[strings.ToLower(strings.SplitN(prefix, ".", 2)[0])]
-	if !ok || rest == "" {
-		return "", "", usageErrorf("%q: write NAME, snapshot/NAME, restore/NAME or disksnapshot/NAME", arg)
-	}
-	return kind, rest, nil
-}
-
 func newWaitCommand(o *Options) *cobra.Command {
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -89,7 +58,7 @@ Exit codes: 0 Ready, 1 not found or --timeout passed, 2 wrong arguments,
 }
 
 func waitFor(ctx context.Context, o *Options, arg string, timeout time.Duration) error {
-	kind, name, err := splitKind(arg)
+	kind, name, err := splitKind(arg, kindSnapshot, kindRestore, kindDiskSnapshot)
 	if err != nil {
 		return err
 	}
@@ -120,10 +89,10 @@ func waitFor(ctx context.Context, o *Options, arg string, timeout time.Duration)
 	case kindDiskSnapshot:
 		err = o.waitDiskSnapshot(waitCtx, c, name)
 	default:
-		err = fmt.Errorf("waiting for %s %q is not supported", kind, name)
+		err = fmt.Errorf("waiting for %s %q is not supported", kindWord(kind), name)
 	}
 	if isInterrupted(err) && ctx.Err() == nil && waitCtx.Err() != nil {
-		return fmt.Errorf("timed out after %s waiting for %s %q; it goes on in the cluster", timeout, kind, name)
+		return fmt.Errorf("timed out after %s waiting for %s %q; it goes on in the cluster", timeout, kindWord(kind), name)
 	}
 	return err
 }
@@ -155,7 +124,7 @@ func findKind(ctx context.Context, c *Clients, name string) (string, error) {
 		case err == nil:
 			found = append(found, l.kind)
 		case !apierrors.IsNotFound(err):
-			return "", fmt.Errorf("looking up %s %q: %w", l.kind, name, err)
+			return "", fmt.Errorf("looking up %s %q: %w", kindWord(l.kind), name, err)
 		}
 	}
 	switch len(found) {
@@ -164,11 +133,12 @@ func findKind(ctx context.Context, c *Clients, name string) (string, error) {
 	case 1:
 		return found[0], nil
 	}
-	var choices []string
+	var words, choices []string
 	for _, k := range found {
-		choices = append(choices, k+"/"+name)
+		words = append(words, kindWord(k))
+		choices = append(choices, prefixFor(k)+"/"+name)
 	}
-	return "", usageErrorf("%q names a %s: say which, %s", name, strings.Join(found, " and a "), strings.Join(choices, " or "))
+	return "", usageErrorf("%q names a %s: say which, %s", name, strings.Join(words, " and a "), strings.Join(choices, " or "))
 }
 
 // waitDiskSnapshot follows a disk snapshot to Ready or Failed.
