@@ -54,6 +54,10 @@ image: ## Build the controller's OCI image (linux/amd64, linux/arm64) into _outp
 		--version "$(VERSION)" --revision "$(GIT_COMMIT)" --source "$(IMAGE_SOURCE)" \
 		$(foreach platform,$(IMAGE_PLATFORMS),--binary $(platform)=$(IMAGE_OUTPUT)/bin/$(subst /,-,$(platform))/vmsnap-controller)
 
+.PHONY: plugin-dist
+plugin-dist: ## Release archives of kubectl-vmsnap and their krew manifest into _output/plugin (PLATFORMS=, RELEASE_URL=).
+	VERSION=$(VERSION) GIT_COMMIT=$(GIT_COMMIT) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) hack/plugin-dist.sh
+
 .PHONY: tools
 tools: ## Build the pinned cluster binaries (etcd, kube-apiserver, CSI sidecars, ...) when their pins changed.
 	hack/build-tools.sh
