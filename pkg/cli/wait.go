@@ -88,8 +88,8 @@ func waitFor(ctx context.Context, o *Options, arg string, timeout time.Duration)
 		err = o.waitSnapshot(waitCtx, c, name)
 	case kindDiskSnapshot:
 		err = o.waitDiskSnapshot(waitCtx, c, name)
-	default:
-		err = fmt.Errorf("waiting for %s %q is not supported", kindWord(kind), name)
+	case kindRestore:
+		err = o.waitRestore(waitCtx, c, name)
 	}
 	if isInterrupted(err) && ctx.Err() == nil && waitCtx.Err() != nil {
 		return fmt.Errorf("timed out after %s waiting for %s %q; it goes on in the cluster", timeout, kindWord(kind), name)

@@ -217,34 +217,19 @@ func TestCtrlCStopsTheWaitNotTheSnapshot(t *testing.T) {
 // (script(1)): the line is redrawn in place, --wait is the default, the
 // phase is coloured; NO_COLOR turns the colours off.
 func TestProgressOnATerminal(t *testing.T) {
-	script, err := exec.LookPath("script")
-	if err != nil {
+	if _, err := exec.LookPath("script"); err != nil {
 		t.Skip("script(1) is not installed: no pseudo-terminal to test with")
 	}
 	f := framework.New(t)
 	vm := f.CreateVM("vm", framework.WithPVCDisks(1))
-	run := func(name string, env ...string) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(f.Context(), commandTimeout)
-		defer cancel()
-		line := strings.Join([]string{filepath.Join(pluginDir(t), "kubectl-vmsnap"),
-			"--kubeconfig=" + f.Cluster.Kubeconfig(), "--namespace=" + f.Namespace, "create", vm.Name, "--name", name}, " ")
-		cmd := exec.CommandContext(ctx, script, "-qec", line, "/dev/null")
-		cmd.Env = append(pluginEnv(t), env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", line, err, out)
-		}
-		return string(out)
-	}
-	out := run("tty", "TERM=xterm")
+	out := onATerminal(t, f, nil, "create", vm.Name, "--name", "tty")
 	if !strings.Contains(out, "\r\x1b[K") {
 		t.Errorf("on a terminal the progress was not redrawn in place:\n%q", out)
 	}
 	if !strings.Contains(out, "Snapshot tty of VM vm is \x1b[32mReady\x1b[0m: 1 disk") {
 		t.Errorf("on a terminal create did not wait by default:\n%q", out)
 	}
-	out = run("plain", "TERM=xterm", "NO_COLOR=1")
+	out = onATerminal(t, f, []string{"NO_COLOR=1"}, "create", vm.Name, "--name", "plain")
 	if strings.Contains(out, "\x1b[32m") || !strings.Contains(out, "is Ready: 1 disk") {
 		t.Errorf("NO_COLOR=1 still coloured the output:\n%q", out)
 	}
@@ -271,6 +256,22 @@ func TestCompletion(t *testing.T) {
 		wantCode(t, r, 0)
 		if !strings.Contains(r.Stdout, "kubectl-vmsnap") {
 			t.Errorf("completion %s does not complete kubectl-vmsnap", shell)
+		}
+	}
+}
+
+// TestWaitForARestore: wait follows a restore made without --wait to its
+// summary, found by its bare name and by restore/NAME.
+func TestWaitForARestore(t *testing.T) {
+	f := framework.New(t)
+	vm := f.CreateVM("vm", framework.WithPVCDisks(1))
+	wantCode(t, plugin(t, f, "create", vm.Name, "--name", "snap", "--wait"), 0)
+	wantCode(t, plugin(t, f, "restore", "snap", "--name", "back", "--to", "copy", "--rename", "pvc/vm-disk0=copy-disk0", "--wait=false"), 0)
+	for _, arg := range []string{"back", "restore/back"} {
+		r := plugin(t, f, "wait", arg)
+		wantCode(t, r, 0)
+		if !strings.HasPrefix(lastLine(r.Stdout), "Restore back is Ready: snapshot snap restored as a new VirtualMachine copy") {
+			t.Errorf("wait %s printed %q", arg, lastLine(r.Stdout))
 		}
 	}
 }

@@ -198,3 +198,21 @@ func wantCode(t *testing.T, r result, code int) {
 		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, code, r.Stdout, r.Stderr)
 	}
 }
+
+// onATerminal runs the plugin under script(1), which gives it a
+// pseudo-terminal, and returns what the terminal showed (stdout and stderr).
+func onATerminal(t *testing.T, f *framework.Framework, env []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(f.Context(), commandTimeout)
+	defer cancel()
+	line := strings.Join(append([]string{filepath.Join(pluginDir(t), "kubectl-vmsnap"),
+		"--kubeconfig=" + f.Cluster.Kubeconfig(), "--namespace=" + f.Namespace}, args...), " ")
+	cmd := exec.CommandContext(ctx, "script", "-qec", line, "/dev/null")
+	cmd.Env = append(append(pluginEnv(t), "TERM=xterm"), env...)
+	out, err := cmd.CombinedOutput()
+	t.Logf("$ %s (on a terminal)\n%q", line, out)
+	if err != nil {
+		t.Fatalf("%s: %v", line, err)
+	}
+	return string(out)
+}

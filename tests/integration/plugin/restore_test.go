@@ -313,39 +313,21 @@ func TestRestoreOnATerminal(t *testing.T) {
 		t.Skip("script(1) is not installed: no pseudo-terminal to test with")
 	}
 	f := newRestoreWorld(t)
-	out := restoreOnATerminal(t, f, nil, "restore", "snap", "--name", "tty", "--to", "vm6", "--rename", "pvc/vm-disk0=vm6-disk0")
+	out := onATerminal(t, f, nil, "restore", "snap", "--name", "tty", "--to", "vm6", "--rename", "pvc/vm-disk0=vm6-disk0")
 	if !strings.Contains(out, "\r\x1b[K") {
 		t.Errorf("on a terminal the progress was not redrawn in place:\n%q", out)
 	}
 	if !strings.Contains(out, "Restore tty is \x1b[32mReady\x1b[0m: snapshot snap restored as a new VirtualMachine vm6") {
 		t.Errorf("on a terminal restore did not wait by default, or did not colour Ready:\n%q", out)
 	}
-	out = restoreOnATerminal(t, f, nil, "restore", "snap", "--dry-run")
+	out = onATerminal(t, f, nil, "restore", "snap", "--dry-run")
 	if !strings.Contains(out, "\x1b[33mReplaced\x1b[0m") || !strings.Contains(out, "\x1b[39mUnchanged\x1b[0m") {
 		t.Errorf("on a terminal the plan's results are not coloured:\n%q", out)
 	}
-	out = restoreOnATerminal(t, f, []string{"NO_COLOR=1"}, "restore", "snap", "--dry-run")
+	out = onATerminal(t, f, []string{"NO_COLOR=1"}, "restore", "snap", "--dry-run")
 	if strings.Contains(out, "\x1b[3") || !strings.Contains(out, "Replaced") {
 		t.Errorf("NO_COLOR=1 still coloured the plan:\n%q", out)
 	}
-}
-
-// restoreOnATerminal runs the plugin under script(1), which gives it a
-// pseudo-terminal, and returns what the terminal showed (stdout and stderr).
-func restoreOnATerminal(t *testing.T, f *framework.Framework, env []string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(f.Context(), commandTimeout)
-	defer cancel()
-	line := strings.Join(append([]string{filepath.Join(pluginDir(t), "kubectl-vmsnap"),
-		"--kubeconfig=" + f.Cluster.Kubeconfig(), "--namespace=" + f.Namespace}, args...), " ")
-	cmd := exec.CommandContext(ctx, "script", "-qec", line, "/dev/null")
-	cmd.Env = append(append(pluginEnv(t), "TERM=xterm"), env...)
-	out, err := cmd.CombinedOutput()
-	t.Logf("$ %s (on a terminal)\n%q", line, out)
-	if err != nil {
-		t.Fatalf("%s: %v", line, err)
-	}
-	return string(out)
 }
 
 // interruptedRunOutput is a bytes.Buffer that a running command writes while the
