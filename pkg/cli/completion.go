@@ -37,11 +37,7 @@ func listVMs(ctx context.Context, c *Clients) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(list.Items))
-	for _, vm := range list.Items {
-		names = append(names, vm.Name)
-	}
-	return names, nil
+	return namesOf(list.Items), nil
 }
 
 func listSnapshots(ctx context.Context, c *Clients) ([]string, error) {
@@ -49,11 +45,15 @@ func listSnapshots(ctx context.Context, c *Clients) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(list.Items))
-	for _, s := range list.Items {
-		names = append(names, s.Name)
+	return namesOf(list.Items), nil
+}
+
+func listDiskSnapshots(ctx context.Context, c *Clients) ([]string, error) {
+	list, err := c.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(c.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
 	}
-	return names, nil
+	return namesOf(list.Items), nil
 }
 
 func listRestores(ctx context.Context, c *Clients) ([]string, error) {
@@ -61,11 +61,7 @@ func listRestores(ctx context.Context, c *Clients) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(list.Items))
-	for _, r := range list.Items {
-		names = append(names, r.Name)
-	}
-	return names, nil
+	return namesOf(list.Items), nil
 }
 
 func listNamespaces(ctx context.Context, c *Clients) ([]string, error) {
@@ -73,11 +69,19 @@ func listNamespaces(ctx context.Context, c *Clients) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(list.Items))
-	for _, ns := range list.Items {
-		names = append(names, ns.Name)
+	return namesOf(list.Items), nil
+}
+
+// namesOf is the names of a list's items.
+func namesOf[T any, PT interface {
+	*T
+	GetName() string
+}](items []T) []string {
+	names := make([]string, 0, len(items))
+	for i := range items {
+		names = append(names, PT(&items[i]).GetName())
 	}
-	return names, nil
+	return names
 }
 
 // completeArgs completes the first positional argument from the listers

@@ -25,6 +25,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -162,26 +163,17 @@ func (co *createOptions) run(ctx context.Context, o *Options, vm string) error {
 		}
 		return fmt.Errorf("creating snapshot %q: %w", snap.Name, err)
 	}
-	if !co.wait {
-		if co.output != "" {
-			return printData(o.Out, co.output, created)
-		}
-		_, err := fmt.Fprintf(o.Out, "virtualmachinesnapshot.snapshot.vmsnap.io/%s created\n", created.Name)
-		return err
-	}
-	// With -o, standard output is data alone; the progress goes to stderr.
-	human := *o
-	if co.output != "" {
-		human.Out = o.ErrOut
-	}
-	fmt.Fprintf(human.Out, "Snapshot %s of VM %s created; waiting for it (Ctrl-C stops the waiting, not the snapshot).\n", created.Name, vm)
-	waitErr := human.waitSnapshot(ctx, c, created.Name)
-	if co.output != "" && !isInterrupted(waitErr) {
-		if last, err := c.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(c.Namespace).Get(ctx, created.Name, metav1.GetOptions{}); err == nil {
-			if err := printData(o.Out, co.output, last); err != nil {
-				return err
-			}
-		}
-	}
-	return waitErr
+	snapshots := c.VMSnap.SnapshotV1alpha1().VirtualMachineSnapshots(c.Namespace)
+	return o.finishCreate(ctx, creation{
+		object:   created,
+		resource: "virtualmachinesnapshot.snapshot.vmsnap.io",
+		name:     created.Name,
+		announce: fmt.Sprintf("Snapshot %s of VM %s created; waiting for it (Ctrl-C stops the waiting, not the snapshot).", created.Name, vm),
+		follow: func(ctx context.Context, human *Options) error {
+			return human.waitSnapshot(ctx, c, created.Name)
+		},
+		reread: func(ctx context.Context) (runtime.Object, error) {
+			return snapshots.Get(ctx, created.Name, metav1.GetOptions{})
+		},
+	}, co.output, co.wait)
 }

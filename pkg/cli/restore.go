@@ -30,6 +30,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	kubevirtv1 "kubevirt.io/api/core/v1"
 
@@ -315,29 +316,19 @@ func (ro *restoreOptions) run(ctx context.Context, o *Options, snapshotName stri
 	if err != nil {
 		return err
 	}
-	if !ro.wait {
-		if ro.output != "" {
-			return printData(o.Out, ro.output, created)
-		}
-		_, err := fmt.Fprintf(o.Out, "virtualmachinerestore.snapshot.vmsnap.io/%s created\n", created.Name)
-		return err
-	}
-	// With -o, standard output is data alone; the progress and the summary
-	// go to stderr.
-	human := *o
-	if ro.output != "" {
-		human.Out = o.ErrOut
-	}
-	fmt.Fprintf(human.Out, "Restore %s of snapshot %s created; waiting for it (Ctrl-C stops the waiting, not the restore).\n", created.Name, snapshotName)
-	waitErr := human.waitRestore(ctx, c, created.Name)
-	if ro.output != "" && !isInterrupted(waitErr) {
-		if last, err := c.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(c.Namespace).Get(ctx, created.Name, metav1.GetOptions{}); err == nil {
-			if err := printData(o.Out, ro.output, last); err != nil {
-				return err
-			}
-		}
-	}
-	return waitErr
+	restores := c.VMSnap.SnapshotV1alpha1().VirtualMachineRestores(c.Namespace)
+	return o.finishCreate(ctx, creation{
+		object:   created,
+		resource: "virtualmachinerestore.snapshot.vmsnap.io",
+		name:     created.Name,
+		announce: fmt.Sprintf("Restore %s of snapshot %s created; waiting for it (Ctrl-C stops the waiting, not the restore).", created.Name, snapshotName),
+		follow: func(ctx context.Context, human *Options) error {
+			return human.waitRestore(ctx, c, created.Name)
+		},
+		reread: func(ctx context.Context) (runtime.Object, error) {
+			return restores.Get(ctx, created.Name, metav1.GetOptions{})
+		},
+	}, ro.output, ro.wait)
 }
 
 // restorableSnapshot reads the snapshot and refuses one that can never be

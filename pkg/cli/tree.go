@@ -66,7 +66,7 @@ with kind, name, its state and children.`,
   # Every snapshot and restore of VM my-vm
   kubectl vmsnap tree vm/my-vm`,
 		Args:              exactArgs("SNAPSHOT|VM"),
-		ValidArgsFunction: completeArgs(o, listSnapshots, listDiskSnapshotNames, listVMs),
+		ValidArgsFunction: completeArgs(o, listSnapshots, listDiskSnapshots, listVMs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
@@ -96,18 +96,6 @@ with kind, name, its state and children.`,
 	}
 	addOutputFlag(cmd, &output)
 	return cmd
-}
-
-func listDiskSnapshotNames(ctx context.Context, c *Clients) ([]string, error) {
-	list, err := c.VMSnap.SnapshotV1alpha1().VirtualDiskSnapshots(c.Namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, 0, len(list.Items))
-	for _, s := range list.Items {
-		names = append(names, s.Name)
-	}
-	return names, nil
 }
 
 // treeLookupOrder is the order an unqualified NAME is looked up in.
