@@ -57,10 +57,16 @@ func checkOutput(output string) error {
 }
 
 // printData writes v as JSON or YAML. Objects of vmsnap's API get their
-// apiVersion and kind, which typed clients leave empty.
+// apiVersion and kind, which typed clients leave empty; managedFields are
+// left out, as kubectl leaves them out.
 func printData(out io.Writer, output string, v any) error {
 	if obj, ok := v.(runtime.Object); ok {
+		obj = obj.DeepCopyObject()
 		setKind(obj)
+		if accessor, ok := obj.(metav1.Object); ok {
+			accessor.SetManagedFields(nil)
+		}
+		v = obj
 	}
 	switch output {
 	case outputJSON:

@@ -327,10 +327,10 @@ func TestRestoreSummary(t *testing.T) {
 
 	failed := newVM.DeepCopy()
 	failed.Status = snapshotapi.VirtualMachineRestoreStatus{Phase: snapshotapi.RestoreFailed, Error: &snapshotapi.Error{
-		Time: ptr.To(metav1.NewTime(created.Add(time.Second))), Message: ptr.To("1 conflicts (mode Strict), nothing was changed: PersistentVolumeClaim vm-disk0 exists"),
+		Time: ptr.To(metav1.NewTime(created.Add(time.Second))), Message: ptr.To("1 conflict (mode Strict), nothing was changed: PersistentVolumeClaim vm-disk0 exists"),
 	}, Resources: []snapshotapi.RestoredResource{{Kind: "PersistentVolumeClaim", Name: "vm-disk0", Result: snapshotapi.ResourceConflict,
 		Message: "PersistentVolumeClaim vm-disk0 exists and was not created by this restore"}}}
-	if got, want := restoreSummary(failed, false), "Restore r1 of snapshot snap failed after 1s: 1 conflicts (mode Strict), nothing was changed: PersistentVolumeClaim vm-disk0 exists. "+
+	if got, want := restoreSummary(failed, false), "Restore r1 of snapshot snap failed after 1s: 1 conflict (mode Strict), nothing was changed: PersistentVolumeClaim vm-disk0 exists. "+
 		"To restore the disk under another name: --rename pvc/vm-disk0=NEW_NAME."; got != want {
 		t.Errorf("summary of a failure:\n got %q\nwant %q", got, want)
 	}

@@ -61,8 +61,8 @@ func (c *Controller) restoreNewVM(ctx context.Context, r *snapshotapi.VirtualMac
 	if err := c.createDataVolumes(ctx, r, p, vm); err != nil {
 		return c.requeueOrFail(r, deadline, now, err)
 	}
-	c.succeed(r, now, fmt.Sprintf("created VirtualMachine %s, stopped, from snapshot %s with %d disks and %d Secrets",
-		p.targetName, r.Spec.VirtualMachineSnapshotName, len(p.claims), len(p.secrets)))
+	c.succeed(r, now, fmt.Sprintf("created VirtualMachine %s, stopped, from snapshot %s with %s and %s",
+		p.targetName, r.Spec.VirtualMachineSnapshotName, countOf(len(p.claims), "disk"), countOf(len(p.secrets), "Secret")))
 	return 0, nil
 }
 
@@ -165,7 +165,7 @@ func (c *Controller) restoreInPlace(ctx context.Context, r *snapshotapi.VirtualM
 	if err := c.releaseVM(ctx, r, vm); err != nil {
 		return c.requeueOrFail(r, deadline, now, err)
 	}
-	message := fmt.Sprintf("restored VirtualMachine %s in place from snapshot %s with %d disks", vm.Name, r.Spec.VirtualMachineSnapshotName, len(p.claims))
+	message := fmt.Sprintf("restored VirtualMachine %s in place from snapshot %s with %s", vm.Name, r.Spec.VirtualMachineSnapshotName, countOf(len(p.claims), "disk"))
 	if len(removed) > 0 {
 		message += "; the VM's old disks " + strings.Join(removed, ", ") + " were deleted"
 	}

@@ -288,7 +288,7 @@ func (c *Controller) syncActive(ctx context.Context, r *snapshotapi.VirtualMachi
 		if inProgress {
 			changed = "what the restore created is removed"
 		}
-		c.fail(r, now, ReasonConflict, fmt.Sprintf("%d conflicts (mode %s), %s: %s", len(p.failing), mode, changed, strings.Join(p.failing, "; ")))
+		c.fail(r, now, ReasonConflict, fmt.Sprintf("%s (mode %s), %s: %s", countOf(len(p.failing), "conflict"), mode, changed, strings.Join(p.failing, "; ")))
 		return 0, nil
 	case p.inPlace:
 		return c.restoreInPlace(ctx, r, p, in.live, deadline, now)
@@ -424,8 +424,8 @@ func (c *Controller) reportDryRun(r *snapshotapi.VirtualMachineRestore, p *plan,
 	}
 	message := "dry run, nothing was changed; the restore would leave " + strings.Join(parts, "; ")
 	if len(p.conflicts) > 0 {
-		message = fmt.Sprintf("dry run, nothing was changed; %d conflicts would fail a Strict restore: %s; the restore would leave %s",
-			len(p.conflicts), strings.Join(p.conflicts, "; "), strings.Join(parts, "; "))
+		message = fmt.Sprintf("dry run, nothing was changed; %s would fail a Strict restore: %s; the restore would leave %s",
+			countOf(len(p.conflicts), "conflict"), strings.Join(p.conflicts, "; "), strings.Join(parts, "; "))
 	}
 	if p.inPlace && target.running {
 		message += fmt.Sprintf("; VirtualMachine %s is running, and with targetReadinessPolicy %s the restore would %s",
@@ -549,4 +549,12 @@ func orUnset(s string) string {
 		return "not yet reported"
 	}
 	return s
+}
+
+// countOf is a count with its noun: "1 disk", "2 disks", "0 Secrets".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -114,6 +114,9 @@ func TestCreateWithoutWait(t *testing.T) {
 			t.Errorf("create -o json does not contain %s:\n%s", want, r.Stdout)
 		}
 	}
+	if strings.Contains(r.Stdout, "managedFields") {
+		t.Errorf("create -o json prints managedFields, which kubectl leaves out")
+	}
 	for _, out := range []string{r.Stdout, r.Stderr} {
 		if strings.Contains(out, "\x1b") {
 			t.Errorf("escape sequences in output that is not a terminal: %q", out)
