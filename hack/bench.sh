@@ -3,11 +3,13 @@
 # (hack/bench) and runs it under the shared cluster lock, so that it never
 # measures while another cluster runs on this machine.
 #
-# Usage: make bench [N=50] [D=2] [SCALE_VMS=2000] [SCHEDULE_VMS=1000] [IDLE=30s]
+# Usage: make bench [N=50] [D=2] [SCALE_VMS=2000] [SCHEDULE_VMS=1000] [IDLE=30s] [AUDIT=1]
 #                   [PROFILE_SECONDS=0] [CONTROLLER_ARGS="--snapshot-workers=8 ..."]
 # SCHEDULE_VMS stopped VMs of one disk are snapshotted all at once, then by
 # one run of a VirtualMachineSnapshotSchedule, with the API server's load
-# sampled during both; 0 skips it.
+# sampled during both; 0 skips it. AUDIT=1 runs the API server with audit
+# logging on (Metadata level for writes, as production clusters do) for the
+# floor and every workload.
 # The table goes to the terminal, the JSON to _output/bench/ (latest.json
 # and a timestamped copy); profiles, when taken, next to them.
 
@@ -30,4 +32,5 @@ exec flock "${LOCK}" "${BENCH}" \
 	--idle="${IDLE:-30s}" \
 	--profile-seconds="${PROFILE_SECONDS:-0}" \
 	--controller-args="${CONTROLLER_ARGS:-}" \
+	--audit-log="$([[ ${AUDIT:-0} == 1 ]] && echo true || echo false)" \
 	"$@"

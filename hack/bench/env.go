@@ -60,9 +60,10 @@ type environment struct {
 	scraper kubernetes.Interface
 }
 
-// setUp starts everything under dir, whose logs/ gets the component logs.
+// setUp starts everything under dir, whose logs/ gets the component logs;
+// auditLog turns on the API server's audit log.
 // On error it tears down what it started.
-func setUp(ctx context.Context, root, dir string, controllerArgs []string) (_ *environment, err error) {
+func setUp(ctx context.Context, root, dir string, controllerArgs []string, auditLog bool) (_ *environment, err error) {
 	ctx, cancel := context.WithTimeout(ctx, setUpTimeout)
 	defer cancel()
 	e := &environment{dir: dir}
@@ -78,7 +79,7 @@ func setUp(ctx context.Context, root, dir string, controllerArgs []string) (_ *e
 			return nil, fmt.Errorf("no CRDs in %s (run make crds-kubevirt)", d)
 		}
 	}
-	e.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs})
+	e.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs, AuditLog: auditLog})
 	if err != nil {
 		return nil, err
 	}

@@ -56,8 +56,11 @@ type config struct {
 	Workers        int           `json:"createWorkers"`
 	ProfileSeconds int           `json:"profileSeconds"`
 	ControllerArgs []string      `json:"controllerArgs,omitempty"`
-	Out            string        `json:"-"`
-	Keep           bool          `json:"-"`
+	// AuditLog runs the API server with audit logging on (Metadata level
+	// for writes), for the floor and the workloads alike.
+	AuditLog bool   `json:"auditLog"`
+	Out      string `json:"-"`
+	Keep     bool   `json:"-"`
 }
 
 type bench struct {
@@ -84,6 +87,7 @@ func main() {
 		cfg.ControllerArgs = append(cfg.ControllerArgs, strings.Fields(v)...)
 		return nil
 	})
+	flag.BoolVar(&cfg.AuditLog, "audit-log", false, "Run the API server with audit logging on, as production clusters do: Metadata level for writes.")
 	flag.StringVar(&cfg.Out, "out", "", "Directory for the JSON report and profiles (default <repo>/_output/bench).")
 	flag.BoolVar(&cfg.Keep, "keep", false, "Keep the cluster's directory (logs) after a successful run.")
 	flag.Parse()
@@ -137,7 +141,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	b.logf("starting the cluster, the fake virt-api and the controller in %s", dir)
 	started := time.Now()
-	if b.env, err = setUp(ctx, root, dir, controllerArgs); err != nil {
+	if b.env, err = setUp(ctx, root, dir, controllerArgs, cfg.AuditLog); err != nil {
 		return err
 	}
 	defer b.env.tearDown()

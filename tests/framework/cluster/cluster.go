@@ -94,6 +94,10 @@ type Config struct {
 	Detach bool
 	// StartTimeout bounds Start; one minute if zero.
 	StartTimeout time.Duration
+	// AuditLog turns on the API server's audit log as production clusters
+	// run it: Metadata level for every write, into logs/audit.log. Each
+	// write then costs the API server an audit event encoded and written.
+	AuditLog bool
 }
 
 // Cluster is a running local control plane.
@@ -287,6 +291,11 @@ func (c *Cluster) prepare() error {
 	if c.ports, err = freePorts(); err != nil {
 		return err
 	}
+	if c.cfg.AuditLog {
+		if err := os.WriteFile(c.layout.auditPolicy(), []byte(auditPolicy), 0o644); err != nil {
+			return err
+		}
+	}
 	c.rest = &rest.Config{
 		Host: apiserverURL(c.ports.apiserver),
 		TLSClientConfig: rest.TLSClientConfig{
@@ -340,7 +349,11 @@ func (c *Cluster) commandFor(name string) (string, []string) {
 	case Etcd:
 		return binary, etcdArgs(l, c.ports)
 	case KubeAPIServer:
-		return binary, apiserverArgs(l, c.ports)
+		args := apiserverArgs(l, c.ports)
+		if c.cfg.AuditLog {
+			args = append(args, auditArgs(l)...)
+		}
+		return binary, args
 	case KubeControllerManager:
 		return binary, controllerManagerArgs(l)
 	case CSIDriver:

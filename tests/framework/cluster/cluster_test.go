@@ -18,8 +18,10 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -137,12 +139,73 @@ func TestClusterReportsCrashes(t *testing.T) {
 	}
 }
 
+// TestAuditLogRecordsWrites: with AuditLog, the API server records every
+// write at Metadata level (who, what, no body) and no read, as the common
+// production policy does.
+func TestAuditLogRecordsWrites(t *testing.T) {
+	t.Parallel()
+	c := startWithConfig(t, Config{Dir: t.TempDir(), AuditLog: true})
+	kube, err := kubernetes.NewForConfig(c.RESTConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "audited", Namespace: "default"}, Data: map[string]string{"secret": "not-in-the-log"}}
+	if _, err := kube.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().ConfigMaps("default").Get(ctx, "audited", metav1.GetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(c.LogPath("audit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created, read int
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var event struct {
+			Level     string `json:"level"`
+			Verb      string `json:"verb"`
+			ObjectRef struct {
+				Resource, Name string
+			} `json:"objectRef"`
+		}
+		if err := json.Unmarshal([]byte(line), &event); err != nil {
+			t.Fatalf("audit log line %q: %v", line, err)
+		}
+		if event.ObjectRef.Resource != "configmaps" || event.ObjectRef.Name != "audited" {
+			continue
+		}
+		switch event.Verb {
+		case "create":
+			created++
+			if event.Level != "Metadata" {
+				t.Errorf("the create was logged at level %s, want Metadata", event.Level)
+			}
+		case "get":
+			read++
+		}
+	}
+	if created != 1 || read != 0 {
+		t.Errorf("audit log holds %d creates and %d gets of the ConfigMap, want 1 and 0", created, read)
+	}
+	if strings.Contains(string(data), "not-in-the-log") {
+		t.Errorf("the audit log holds a request body; Metadata level must not")
+	}
+}
+
 // startForTest starts a cluster in a temporary directory, or skips when the
 // binaries are not built. On failure it logs the end of every component log.
 func startForTest(t *testing.T) *Cluster {
 	t.Helper()
+	return startWithConfig(t, Config{Dir: t.TempDir()})
+}
+
+// startWithConfig is startForTest with a Config of the test's.
+func startWithConfig(t *testing.T, cfg Config) *Cluster {
+	t.Helper()
 	started := time.Now()
-	c, err := Start(t.Context(), Config{Dir: t.TempDir()})
+	c, err := Start(t.Context(), cfg)
 	if errors.Is(err, ErrMissingBinaries) {
 		t.Skipf("Skipping: %v", err)
 	}

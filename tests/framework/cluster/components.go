@@ -105,6 +105,7 @@ func (l layout) logsDir() string        { return filepath.Join(l.dir, "logs") }
 func (l layout) log(name string) string { return filepath.Join(l.dir, "logs", name+".log") }
 func (l layout) pidsDir() string        { return filepath.Join(l.dir, pidsDirName) }
 func (l layout) kubeconfig() string     { return filepath.Join(l.dir, "kubeconfig") }
+func (l layout) auditPolicy() string    { return filepath.Join(l.pkiDir(), "audit-policy.yaml") }
 
 // stateDirs are wiped when a cluster starts in the same Dir again.
 func (l layout) stateDirs() []string {
@@ -165,6 +166,29 @@ func apiserverArgs(l layout, p ports) []string {
 		opt("proxy-client-key-file", l.pki(proxyClientKeyFile)),
 		opt("profiling", false),
 		opt("v", 1),
+	}
+}
+
+// auditPolicy is the common production setting: who wrote what, when, at
+// Metadata level (no bodies), for writes only; reads are not audited.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: Metadata
+  verbs: ["create", "update", "patch", "delete", "deletecollection"]
+- level: None
+`
+
+// auditArgs write the audit log with the log backend in its default,
+// blocking mode: a write's answer waits for its audit event.
+func auditArgs(l layout) []string {
+	return []string{
+		opt("audit-policy-file", l.auditPolicy()),
+		opt("audit-log-path", l.log("audit")),
+		opt("audit-log-format", "json"),
+		opt("audit-log-maxsize", 500),
+		opt("audit-log-maxbackup", 1),
 	}
 }
 
