@@ -101,7 +101,7 @@ func (co *createOptions) snapshotFor(namespace, vm string, now time.Time) (*snap
 		Spec: snapshotapi.VirtualMachineSnapshotSpec{
 			Source: corev1.TypedLocalObjectReference{
 				APIGroup: &kubevirtv1.SchemeGroupVersion.Group,
-				Kind:     "VirtualMachine",
+				Kind:     kindVM,
 				Name:     vm,
 			},
 		},

@@ -17,6 +17,7 @@ limitations under the License.
 package cli
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -26,6 +27,9 @@ const (
 	kindSnapshot     = "VirtualMachineSnapshot"
 	kindDiskSnapshot = "VirtualDiskSnapshot"
 	kindRestore      = "VirtualMachineRestore"
+	kindClaim        = "PersistentVolumeClaim"
+	kindDataVolume   = "DataVolume"
+	kindSecret       = "Secret"
 )
 
 // kindPrefixes are the words a user may put before "/" in KIND/NAME: the
@@ -38,6 +42,9 @@ var kindPrefixes = map[string]string{
 	"virtualdisksnapshot": kindDiskSnapshot, "virtualdisksnapshots": kindDiskSnapshot,
 	"restore": kindRestore, "vmrestore": kindRestore, "vmrestores": kindRestore,
 	"virtualmachinerestore": kindRestore, "virtualmachinerestores": kindRestore,
+	"pvc": kindClaim, "pvcs": kindClaim, "persistentvolumeclaim": kindClaim, "persistentvolumeclaims": kindClaim,
+	"dv": kindDataVolume, "dvs": kindDataVolume, "datavolume": kindDataVolume, "datavolumes": kindDataVolume,
+	"secret": kindSecret, "secrets": kindSecret,
 }
 
 // prefixFor is the prefix messages suggest for a kind.
@@ -49,6 +56,12 @@ func prefixFor(kind string) string {
 		return "disksnapshot"
 	case kindRestore:
 		return "restore"
+	case kindClaim:
+		return "pvc"
+	case kindDataVolume:
+		return "dv"
+	case kindSecret:
+		return "secret"
 	}
 	return "snapshot"
 }
@@ -62,8 +75,20 @@ func kindWord(kind string) string {
 		return "disk snapshot"
 	case kindRestore:
 		return "restore"
+	case kindClaim:
+		return "pvc"
+	case kindDataVolume:
+		return "dv"
+	case kindSecret:
+		return "secret"
 	}
 	return "snapshot"
+}
+
+// kindOf is the kind a word names (any case), if it is one of allowed.
+func kindOf(word string, allowed ...string) (string, bool) {
+	kind, known := kindPrefixes[strings.ToLower(word)]
+	return kind, known && slices.Contains(allowed, kind)
 }
 
 // splitKind reads NAME (kind empty) or KIND/NAME, where KIND may carry
@@ -73,11 +98,7 @@ func splitKind(arg string, allowed ...string) (kind, name string, err error) {
 	if !qualified {
 		return "", arg, nil
 	}
-	kind = kindPrefixes[strings.ToLower(strings.SplitN(prefix, ".", 2)[0])]
-	ok := false
-	for _, a := range allowed {
-		ok = ok || a == kind
-	}
+	kind, ok := kindOf(strings.SplitN(prefix, ".", 2)[0], allowed...)
 	if !ok || name == "" || strings.Contains(name, "/") {
 		forms := []string{"NAME"}
 		for _, a := range allowed {

@@ -219,7 +219,7 @@ func contentNameOf(s *snapshotapi.VirtualMachineSnapshot) string {
 // snapshotVMName is the VM a VM snapshot captured: its source, or for an
 // imported content the VM the content recorded. Empty when not known.
 func snapshotVMName(s *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) string {
-	if s.Spec.Source.Kind == "VirtualMachine" {
+	if s.Spec.Source.Kind == kindVM {
 		return s.Spec.Source.Name
 	}
 	if content != nil && content.Spec.Source.VirtualMachine != nil {

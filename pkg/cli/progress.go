@@ -22,6 +22,11 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
 )
 
 // pollInterval is how often a wait reads the objects it shows. A wait
@@ -96,4 +101,29 @@ func (p *progressLine) Done() {
 		fmt.Fprintln(p.out)
 		p.drawn = false
 	}
+}
+
+// phaseOrPending is a phase, Pending before the controller wrote one.
+func phaseOrPending(phase string) string {
+	if phase == "" {
+		return "Pending"
+	}
+	return phase
+}
+
+// readyReason is what a progress line adds to the phase it shows: until
+// Ready, the Ready condition's reason, when it says more than the phase
+// (" (NoGuestAgent)"). Snapshots and restores name their Ready phase alike.
+func readyReason(shownPhase string, conditions []metav1.Condition) string {
+	c := meta.FindStatusCondition(conditions, snapshotapi.ConditionReady)
+	if c == nil || shownPhase == string(snapshotapi.SnapshotReady) || c.Reason == "" || c.Reason == shownPhase {
+		return ""
+	}
+	return " (" + c.Reason + ")"
+}
+
+// elapsed is the ticking end of a progress line: the time since created,
+// to the second.
+func elapsed(created metav1.Time, now time.Time) string {
+	return " · " + since(now.Sub(created.Time).Truncate(time.Second))
 }

@@ -57,15 +57,6 @@ var volumeRestorePolicies = map[string]snapshotapi.VolumeRestorePolicy{
 	"prefixtargetname": snapshotapi.VolumeRestorePrefixTargetName,
 }
 
-// renameKinds are the kinds --rename accepts, by the names and short names
-// kubectl users type; the value is the kind the API wants.
-var renameKinds = map[string]string{
-	"virtualmachine": "VirtualMachine", "virtualmachines": "VirtualMachine", "vm": "VirtualMachine", "vms": "VirtualMachine",
-	"persistentvolumeclaim": "PersistentVolumeClaim", "persistentvolumeclaims": "PersistentVolumeClaim", "pvc": "PersistentVolumeClaim", "pvcs": "PersistentVolumeClaim",
-	"datavolume": "DataVolume", "datavolumes": "DataVolume", "dv": "DataVolume", "dvs": "DataVolume",
-	"secret": "Secret", "secrets": "Secret",
-}
-
 // restoreUIDLabel is the label the controller puts on every object a restore
 // creates (restore.LabelRestoreUID). It is repeated here so that the plugin
 // does not link the controller; a unit test keeps the two equal.
@@ -175,7 +166,7 @@ func parseRename(value string) (snapshotapi.NameReplacement, error) {
 	}
 	kind := ""
 	if k, name, hasKind := strings.Cut(from, "/"); hasKind {
-		if kind, ok = renameKinds[strings.ToLower(k)]; !ok {
+		if kind, ok = kindOf(k, kindVM, kindClaim, kindDataVolume, kindSecret); !ok {
 			return bad(fmt.Sprintf("unknown kind %q", k))
 		}
 		from = name
@@ -258,7 +249,7 @@ func (ro *restoreOptions) restoreFor(snapshot string) (*snapshotapi.VirtualMachi
 		if errs := validation.IsDNS1123Subdomain(ro.to); len(errs) > 0 {
 			return nil, usageErrorf("--to %q is not a valid VM name: %s", ro.to, strings.Join(errs, "; "))
 		}
-		r.Spec.Target = &corev1.TypedLocalObjectReference{APIGroup: &kubevirtv1.SchemeGroupVersion.Group, Kind: "VirtualMachine", Name: ro.to}
+		r.Spec.Target = &corev1.TypedLocalObjectReference{APIGroup: &kubevirtv1.SchemeGroupVersion.Group, Kind: kindVM, Name: ro.to}
 	}
 	if ro.stopTarget {
 		r.Spec.TargetReadinessPolicy = snapshotapi.TargetReadinessStopTarget
@@ -363,18 +354,11 @@ func (ro *restoreOptions) restorableSnapshot(ctx context.Context, o *Options, c 
 // --stop-target, that the restore will wait for the VM to stop: otherwise
 // it only shows as a Pending restore that fails at its deadline.
 func (ro *restoreOptions) warnIfTargetRuns(ctx context.Context, o *Options, c *Clients, snap *snapshotapi.VirtualMachineSnapshot, r *snapshotapi.VirtualMachineRestore) {
-	if ro.stopTarget || snap.Spec.Source.Kind != "VirtualMachine" {
+	if ro.stopTarget || snap.Spec.Source.Kind != kindVM {
 		return
 	}
-	// The target, as the controller names it: --to, else a renamed VM,
-	// else the snapshot's; only the snapshot's own VM is restored in place.
-	vm := snap.Spec.Source.Name
-	if to, renamed := r.Spec.ReplacementFor("VirtualMachine", vm); renamed {
-		vm = to
-	}
-	if r.Spec.Target != nil {
-		vm = r.Spec.Target.Name
-	}
+	// Only the snapshot's own VM is restored in place.
+	vm := restoreTargetName(r, snap.Spec.Source.Name)
 	if vm != snap.Spec.Source.Name || !vmRuns(ctx, c, vm) {
 		return
 	}
@@ -412,7 +396,7 @@ func (o *Options) waitRestore(ctx context.Context, c *Clients, name string) erro
 	}
 	if isDryRunReport(r) {
 		// Whoever created it chose no mode to judge by; Strict is the default.
-		verdict := judgeDryRun(r, snapshotapi.RestoreModeStrict, restoresInPlace(r) && vmRuns(ctx, c, restoreTarget(r)))
+		verdict := judgeDryRun(r, snapshotapi.RestoreModeStrict, restoresInPlace(r) && vmRuns(ctx, c, restoreTargetName(r, "")))
 		return writeDryRunReport(o.Out, r, verdict, useColour(o.Out))
 	}
 	fmt.Fprintln(o.Out, restoreSummary(r, useColour(o.Out)))
@@ -491,12 +475,8 @@ type restoreProgress struct {
 // the elapsed time, which changes every tick.
 func (v restoreProgress) line(now time.Time) (line, ticking string) {
 	r := v.restore
-	head := fmt.Sprintf("restore %s: %s", r.Name, phaseOrPending(string(r.Status.Phase)))
-	if ready := meta.FindStatusCondition(r.Status.Conditions, snapshotapi.ConditionReady); ready != nil &&
-		r.Status.Phase != snapshotapi.RestoreReady && ready.Reason != "" && ready.Reason != string(r.Status.Phase) {
-		head += " (" + ready.Reason + ")"
-	}
-	parts := []string{head}
+	phase := phaseOrPending(string(r.Status.Phase))
+	parts := []string{fmt.Sprintf("restore %s: %s%s", r.Name, phase, readyReason(phase, r.Status.Conditions))}
 	if total := len(r.Status.Restores); total > 0 && v.claims != nil {
 		done := 0
 		for _, vr := range r.Status.Restores {
@@ -509,7 +489,7 @@ func (v restoreProgress) line(now time.Time) (line, ticking string) {
 	if v.created > 0 {
 		parts = append(parts, plural(v.created, "object", "objects")+" created")
 	}
-	return strings.Join(parts, " · "), " · " + since(now.Sub(r.CreationTimestamp.Time).Truncate(time.Second))
+	return strings.Join(parts, " · "), elapsed(r.CreationTimestamp, now)
 }
 
 // --- The summary ---------------------------------------------------------------------
@@ -518,7 +498,7 @@ func (v restoreProgress) line(now time.Time) (line, ticking string) {
 // restored what, how long it took, and the objects by result; or why it
 // failed.
 func restoreSummary(r *snapshotapi.VirtualMachineRestore, colour bool) string {
-	snapshot, target := r.Spec.VirtualMachineSnapshotName, restoreTarget(r)
+	snapshot, target := r.Spec.VirtualMachineSnapshotName, restoreTargetName(r, "")
 	if r.Status.Phase == snapshotapi.RestoreFailed {
 		took := ""
 		if e := r.Status.Error; e != nil && e.Time != nil {
@@ -559,22 +539,30 @@ func restoreSummary(r *snapshotapi.VirtualMachineRestore, colour bool) string {
 	return b.String()
 }
 
-// restoreTarget is the VM the restore writes, as the controller named it.
-func restoreTarget(r *snapshotapi.VirtualMachineRestore) string {
-	if r.Status.TargetName != nil {
+// restoreTargetName is the VM a restore writes: as its status says, or as
+// the controller names it (spec.target, else the snapshot's VM after the
+// nameReplacements).
+func restoreTargetName(r *snapshotapi.VirtualMachineRestore, sourceVM string) string {
+	if r.Status.TargetName != nil && *r.Status.TargetName != "" {
 		return *r.Status.TargetName
 	}
-	if r.Spec.Target != nil {
+	if r.Spec.Target != nil && r.Spec.Target.Name != "" {
 		return r.Spec.Target.Name
 	}
-	return ""
+	if sourceVM == "" {
+		return ""
+	}
+	if to, ok := r.Spec.ReplacementFor(kindVM, sourceVM); ok {
+		return to
+	}
+	return sourceVM
 }
 
 // restoresInPlace tells an in-place restore: its plan replaces the target VM.
 func restoresInPlace(r *snapshotapi.VirtualMachineRestore) bool {
-	target := restoreTarget(r)
+	target := restoreTargetName(r, "")
 	return slices.ContainsFunc(r.Status.Resources, func(res snapshotapi.RestoredResource) bool {
-		return res.Kind == "VirtualMachine" && res.Name == target && res.Result == snapshotapi.ResourceReplaced
+		return res.Kind == kindVM && res.Name == target && res.Result == snapshotapi.ResourceReplaced
 	})
 }
 
@@ -616,7 +604,7 @@ func (ro *restoreOptions) runDryRun(ctx context.Context, o *Options, c *Clients,
 	case err != nil:
 		return err
 	}
-	verdict := judgeDryRun(final, mode, restoresInPlace(final) && vmRuns(ctx, c, restoreTarget(final)))
+	verdict := judgeDryRun(final, mode, restoresInPlace(final) && vmRuns(ctx, c, restoreTargetName(final, "")))
 	if ro.output != "" {
 		err = printData(o.Out, ro.output, final)
 	} else {
@@ -644,7 +632,7 @@ func writeDryRunReport(out io.Writer, r *snapshotapi.VirtualMachineRestore, verd
 }
 
 // planKindOrder is the order of the plan's kinds: the VM, then what it uses.
-var planKindOrder = []string{"VirtualMachine", "PersistentVolumeClaim", "DataVolume", "Secret", "ControllerRevision"}
+var planKindOrder = []string{kindVM, kindClaim, kindDataVolume, kindSecret, "ControllerRevision"}
 
 // sortedPlan is the plan in a stable order: by kind (planKindOrder, then other
 // kinds by name), then by name.
@@ -712,9 +700,9 @@ type dryRunVerdict struct {
 // apart, since it plans in no mode.
 func skippedByBestEffort(res snapshotapi.RestoredResource) bool {
 	switch res.Kind {
-	case "Secret":
+	case kindSecret:
 		return true
-	case "VirtualMachine":
+	case kindVM:
 		return strings.HasPrefix(res.Message, "MAC address ")
 	}
 	return false
@@ -729,7 +717,7 @@ func judgeDryRun(r *snapshotapi.VirtualMachineRestore, mode snapshotapi.RestoreM
 		return dryRunVerdict{fails: true, failure: "the dry run failed: " + why,
 			text: "The dry run failed: " + asSentence(why) + " Nothing was changed."}
 	}
-	target, snapshot := restoreTarget(r), r.Spec.VirtualMachineSnapshotName
+	target, snapshot := restoreTargetName(r, ""), r.Spec.VirtualMachineSnapshotName
 	var b strings.Builder
 	if restoresInPlace(r) {
 		fmt.Fprintf(&b, "Restoring snapshot %s in place into VirtualMachine %s would %s.", snapshot, target, planActions(r.Status.Resources))
@@ -789,7 +777,7 @@ func judgeDryRun(r *snapshotapi.VirtualMachineRestore, mode snapshotapi.RestoreM
 // is named by the controller, and no rename applies to it.
 func diskRenameHint(resources []snapshotapi.RestoredResource) string {
 	for _, res := range sortedPlan(resources) {
-		if res.Kind == "PersistentVolumeClaim" && res.Result == snapshotapi.ResourceConflict && !strings.Contains(res.Message, "TPM") {
+		if res.Kind == kindClaim && res.Result == snapshotapi.ResourceConflict && !strings.Contains(res.Message, "TPM") {
 			return fmt.Sprintf(" To restore the disk under another name: --rename pvc/%s=NEW_NAME.", res.Name)
 		}
 	}
@@ -848,12 +836,4 @@ func asSentence(s string) string {
 		return s
 	}
 	return s + "."
-}
-
-// phaseOrPending is a phase, Pending before the controller wrote one.
-func phaseOrPending(phase string) string {
-	if phase == "" {
-		return "Pending"
-	}
-	return phase
 }

@@ -88,18 +88,12 @@ func (v snapshotView) diskCounts() (total, cut, ready int) {
 // and the elapsed time, which changes every tick.
 func (v snapshotView) progress(now time.Time) (line, ticking string) {
 	s := v.snap
-	phase := string(s.Status.Phase)
-	if phase == "" {
-		phase = "Pending"
-	}
-	parts := []string{fmt.Sprintf("snapshot %s: %s", s.Name, paint(v.colour, phaseColour(phase), phase))}
-	if cond := meta.FindStatusCondition(s.Status.Conditions, snapshotapi.ConditionReady); cond != nil && s.Status.Phase != snapshotapi.SnapshotReady && cond.Reason != string(s.Status.Phase) {
-		parts[0] += " (" + cond.Reason + ")"
-	}
+	phase := phaseOrPending(string(s.Status.Phase))
+	parts := []string{fmt.Sprintf("snapshot %s: %s%s", s.Name, paint(v.colour, phaseColour(phase), phase), readyReason(phase, s.Status.Conditions))}
 	if total, cut, ready := v.diskCounts(); v.content != nil {
 		parts = append(parts, fmt.Sprintf("disks %d/%d cut, %d/%d ready", cut, total, ready, total))
 	}
-	ticking = " · " + since(now.Sub(s.CreationTimestamp.Time).Truncate(time.Second))
+	ticking = elapsed(s.CreationTimestamp, now)
 	if v.frozenNow {
 		// The freeze's length ticks; that it began is what a log keeps.
 		parts = append(parts, "guest frozen")

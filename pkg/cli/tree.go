@@ -244,7 +244,7 @@ func paintPhase(colour bool, kind, phase string) string {
 	switch kind {
 	case kindVM:
 		return phase
-	case "PersistentVolumeClaim":
+	case kindClaim:
 		switch corev1.PersistentVolumeClaimPhase(phase) {
 		case corev1.ClaimBound:
 			return paint(colour, colourGreen, phase)
@@ -425,25 +425,6 @@ func (inv *snapshotInventory) snapshotVMByName(namespace, name string) string {
 	return ""
 }
 
-// restoreTargetName is the VM a restore writes: as its status says, or as
-// the controller names it (spec.target, else the snapshot's VM after the
-// nameReplacements).
-func restoreTargetName(r *snapshotapi.VirtualMachineRestore, sourceVM string) string {
-	if r.Status.TargetName != nil && *r.Status.TargetName != "" {
-		return *r.Status.TargetName
-	}
-	if r.Spec.Target != nil && r.Spec.Target.Name != "" {
-		return r.Spec.Target.Name
-	}
-	if sourceVM == "" {
-		return ""
-	}
-	if to, ok := r.Spec.ReplacementFor(kindVM, sourceVM); ok {
-		return to
-	}
-	return sourceVM
-}
-
 // treeInProgress tells a snapshot or restore that is still making its objects:
 // what is absent is not made yet rather than missing.
 func treeInProgress(phase string) bool {
@@ -599,7 +580,7 @@ func (b *treeBuilder) volumeSnapshotContentNode(name string) (*treeNode, error) 
 
 // secretNode is a Secret; only whether it exists is shown.
 func (b *treeBuilder) secretNode(namespace, name, detail string) (*treeNode, error) {
-	node := &treeNode{Kind: "Secret", Name: name, Detail: detail}
+	node := &treeNode{Kind: kindSecret, Name: name, Detail: detail}
 	_, err := b.c.Kube.CoreV1().Secrets(namespace).Get(b.ctx, name, metav1.GetOptions{})
 	if err != nil {
 		if node.Absence, err = absenceOf(err, false); err != nil {
@@ -648,7 +629,7 @@ func (b *treeBuilder) restoreNode(r *snapshotapi.VirtualMachineRestore, inv *sna
 		Detail: joinDetail(detail, treeFailureDetail(string(r.Status.Phase), r.Status.Error, r.Status.Conditions)),
 	}
 	for _, restored := range r.Status.Restores {
-		claimNode := &treeNode{Kind: "PersistentVolumeClaim", Name: restored.PersistentVolumeClaimName, Detail: "volume " + restored.VolumeName}
+		claimNode := &treeNode{Kind: kindClaim, Name: restored.PersistentVolumeClaimName, Detail: "volume " + restored.VolumeName}
 		claim, err := b.c.Kube.CoreV1().PersistentVolumeClaims(r.Namespace).Get(b.ctx, restored.PersistentVolumeClaimName, metav1.GetOptions{})
 		if err != nil {
 			if claimNode.Absence, err = absenceOf(err, treeInProgress(string(r.Status.Phase))); err != nil {

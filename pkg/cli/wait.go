@@ -25,7 +25,6 @@ import (
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -170,15 +169,8 @@ func (o *Options) waitDiskSnapshot(ctx context.Context, c *Clients, name string)
 }
 
 func diskSnapshotProgress(s *snapshotapi.VirtualDiskSnapshot, now time.Time) (line, ticking string) {
-	phase := string(s.Status.Phase)
-	if phase == "" {
-		phase = "Pending"
-	}
-	line = fmt.Sprintf("disk snapshot %s: %s", s.Name, phase)
-	if cond := meta.FindStatusCondition(s.Status.Conditions, snapshotapi.ConditionReady); cond != nil && s.Status.Phase != snapshotapi.SnapshotReady && cond.Reason != phase {
-		line += " (" + cond.Reason + ")"
-	}
-	return line, " · " + since(now.Sub(s.CreationTimestamp.Time).Truncate(time.Second))
+	phase := phaseOrPending(string(s.Status.Phase))
+	return fmt.Sprintf("disk snapshot %s: %s%s", s.Name, phase, readyReason(phase, s.Status.Conditions)), elapsed(s.CreationTimestamp, now)
 }
 
 func diskSnapshotSummary(s *snapshotapi.VirtualDiskSnapshot) string {
