@@ -17,14 +17,9 @@ limitations under the License.
 package plugin
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -117,11 +112,7 @@ func TestCreateWithoutWait(t *testing.T) {
 	if strings.Contains(r.Stdout, "managedFields") {
 		t.Errorf("create -o json prints managedFields, which kubectl leaves out")
 	}
-	for _, out := range []string{r.Stdout, r.Stderr} {
-		if strings.Contains(out, "\x1b") {
-			t.Errorf("escape sequences in output that is not a terminal: %q", out)
-		}
-	}
+	requireNoEscapes(t, r)
 }
 
 // TestCreateFailedSnapshotExitsThree: a running VM without guest agent
@@ -189,29 +180,14 @@ func TestCtrlCStopsTheWaitNotTheSnapshot(t *testing.T) {
 	f := framework.New(t)
 	slow := f.CreateStorageClass(map[string]string{csidriver.ParamCutDelay: "4s"})
 	vm := f.CreateVM("vm", framework.WithPVCDisk("data", slow))
-	ctx, cancel := context.WithTimeout(f.Context(), commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(pluginDir(t), "kubectl-vmsnap"),
-		"--kubeconfig="+f.Cluster.Kubeconfig(), "--namespace="+f.Namespace, "create", vm.Name, "--name", "snap", "--wait")
-	cmd.Env = pluginEnv(t)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	f.WaitForSnapshot("snap", "InProgress", framework.DefaultTimeout, func(s *snapshotapi.VirtualMachineSnapshot) bool {
-		return s.Status.Phase == snapshotapi.SnapshotInProgress
-	})
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-		t.Fatalf("after SIGINT: %v, want exit 130\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
-	if want := "stopped waiting; the operation goes on in the cluster (kubectl vmsnap wait snap to watch it again)"; !strings.Contains(stderr.String(), want) {
-		t.Errorf("stderr %q does not say %q", stderr.String(), want)
+	r := interruptPlugin(t, f, func(func() string) {
+		f.WaitForSnapshot("snap", "InProgress", framework.DefaultTimeout, func(s *snapshotapi.VirtualMachineSnapshot) bool {
+			return s.Status.Phase == snapshotapi.SnapshotInProgress
+		})
+	}, "create", vm.Name, "--name", "snap", "--wait")
+	wantCode(t, r, 130)
+	if want := "stopped waiting; the operation goes on in the cluster (kubectl vmsnap wait snap to watch it again)"; !strings.Contains(r.Stderr, want) {
+		t.Errorf("stderr %q does not say %q", r.Stderr, want)
 	}
 	f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
 }

@@ -216,3 +216,63 @@ func onATerminal(t *testing.T, f *framework.Framework, env []string, args ...str
 	}
 	return string(out)
 }
+
+// requireNoEscapes fails when output that is not a terminal holds ANSI
+// escape sequences (colours).
+func requireNoEscapes(t *testing.T, results ...result) {
+	t.Helper()
+	for _, r := range results {
+		if strings.Contains(r.Stdout, "\x1b") || strings.Contains(r.Stderr, "\x1b") {
+			t.Errorf("output that is not a terminal holds ANSI escapes:\nstdout %q\nstderr %q", r.Stdout, r.Stderr)
+		}
+	}
+}
+
+// interruptPlugin runs the plugin in the test's namespace in the
+// background, calls until (which returns when it is time for Ctrl-C and
+// may read what the plugin printed so far), sends SIGINT, and returns what
+// the plugin printed and its exit code.
+func interruptPlugin(t *testing.T, f *framework.Framework, until func(printed func() string), args ...string) result {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(pluginDir(t), "kubectl-vmsnap"), append([]string{"--kubeconfig=" + f.Cluster.Kubeconfig(), "--namespace=" + f.Namespace}, args...)...)
+	cmd.Env = pluginEnv(t)
+	var stdout, stderr interruptedRunOutput
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	until(stdout.String)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(framework.DefaultTimeout):
+		_ = cmd.Process.Kill()
+		t.Fatalf("the plugin did not stop on Ctrl-C; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+	r := result{Stdout: stdout.String(), Stderr: stderr.String(), Code: cmd.ProcessState.ExitCode()}
+	t.Logf("$ kubectl-vmsnap %s, then Ctrl-C\n(exit %d)\n%s%s", strings.Join(args, " "), r.Code, r.Stdout, r.Stderr)
+	return r
+}
+
+// interruptedRunOutput is a bytes.Buffer that a running command writes while the
+// test reads it.
+type interruptedRunOutput struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *interruptedRunOutput) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *interruptedRunOutput) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -55,17 +55,6 @@ var snapshotHandle = regexp.MustCompile(`\bsnap-[0-9a-f]{16}\b`)
 // maskHandles replaces the snapshot handles, which golden's masks leave.
 func maskHandles(s string) string { return snapshotHandle.ReplaceAllString(s, "snap-<HANDLE>") }
 
-// requireNoEscapes fails when output that is not a terminal holds ANSI
-// escape sequences (colours).
-func requireNoEscapes(t *testing.T, results ...result) {
-	t.Helper()
-	for _, r := range results {
-		if strings.Contains(r.Stdout, "\x1b") || strings.Contains(r.Stderr, "\x1b") {
-			t.Errorf("output that is not a terminal holds ANSI escapes:\nstdout %q\nstderr %q", r.Stdout, r.Stderr)
-		}
-	}
-}
-
 // TestListSnapshots lists VM and disk snapshots, Ready and Failed, newest
 // first: all of the namespace, one VM's, none, across namespaces and as
 // data.

@@ -17,17 +17,12 @@ limitations under the License.
 package plugin
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -55,15 +50,6 @@ func newRestoreWorld(t *testing.T) *framework.Framework {
 	f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
 	f.WaitForVMSnapshotInProgress("vm", "")
 	return f
-}
-
-// requirePlainOutput fails when a run of the plugin, whose output is not a
-// terminal, wrote an ANSI escape (a colour, a redrawn line) anywhere.
-func requirePlainOutput(t *testing.T, r result) {
-	t.Helper()
-	if strings.Contains(r.Stdout, "\x1b") || strings.Contains(r.Stderr, "\x1b") {
-		t.Errorf("output that is not a terminal holds ANSI escapes:\nstdout %q\nstderr %q", r.Stdout, r.Stderr)
-	}
 }
 
 // requireNoRestoreLeft waits until the namespace has no VirtualMachineRestore:
@@ -105,7 +91,7 @@ func TestRestoreToANewVMWithWait(t *testing.T) {
 	f := newRestoreWorld(t)
 	r := plugin(t, f, "restore", "snap", "--name", "r1", "--to", "vm2", "--rename", "pvc/vm-disk0=vm2-disk0", "--wait")
 	wantCode(t, r, 0)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	golden(t, f, "restore-new-vm-wait", lastLine(r.Stdout))
 	progress := progressLines(r.Stdout)
 	if progress[0] != "Restore r1 of snapshot snap created; waiting for it (Ctrl-C stops the waiting, not the restore)." {
@@ -140,7 +126,7 @@ func TestRestoreWithoutATerminalOnlyCreates(t *testing.T) {
 	f := newRestoreWorld(t)
 	r := plugin(t, f, "restore", "snap", "--name", "r2", "--to", "vm3", "--rename", "pvc/vm-disk0=vm3-disk0")
 	wantCode(t, r, 0)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	if want := "virtualmachinerestore.snapshot.vmsnap.io/r2 created\n"; r.Stdout != want {
 		t.Errorf("stdout %q, want %q", r.Stdout, want)
 	}
@@ -151,7 +137,7 @@ func TestRestoreWithoutATerminalOnlyCreates(t *testing.T) {
 
 	r = plugin(t, f, "restore", "snap", "--to", "vm4", "--rename", "pvc/vm-disk0=vm4-disk0", "--stop-target", "-o", "json")
 	wantCode(t, r, 0)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	var printed snapshotapi.VirtualMachineRestore
 	if err := json.Unmarshal([]byte(r.Stdout), &printed); err != nil {
 		t.Fatalf("-o json printed %q: %v", r.Stdout, err)
@@ -169,7 +155,7 @@ func TestRestoreWithoutATerminalOnlyCreates(t *testing.T) {
 	// and the summary go to stderr.
 	r = plugin(t, f, "restore", "snap", "--name", "r5", "--to", "vm5", "--rename", "pvc/vm-disk0=vm5-disk0", "--wait", "-o", "yaml")
 	wantCode(t, r, 0)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	var ended snapshotapi.VirtualMachineRestore
 	if err := yaml.Unmarshal([]byte(r.Stdout), &ended); err != nil {
 		t.Fatalf("--wait -o yaml printed %q: %v", r.Stdout, err)
@@ -189,7 +175,7 @@ func TestRestoreThatFailsUnderWaitExitsThree(t *testing.T) {
 	f := newRestoreWorld(t)
 	r := plugin(t, f, "restore", "snap", "--name", "r-fail", "--to", "vm2", "--wait")
 	wantCode(t, r, 3)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	golden(t, f, "restore-failed-wait", lastLine(r.Stdout))
 	if !strings.Contains(r.Stderr, `error: restore "r-fail" failed`) {
 		t.Errorf("stderr %q: want the failure as the error", r.Stderr)
@@ -209,7 +195,7 @@ func TestRestoreDryRun(t *testing.T) {
 
 	r := plugin(t, f, "restore", "snap", "--dry-run")
 	wantCode(t, r, 0)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	golden(t, f, "restore-dry-run-clean", r.Stdout)
 
 	secret, err := f.Kube.CoreV1().Secrets(f.Namespace).Get(f.Context(), framework.CloudInitSecretName("vm"), metav1.GetOptions{})
@@ -223,7 +209,7 @@ func TestRestoreDryRun(t *testing.T) {
 
 	r = plugin(t, f, "restore", "snap", "--dry-run")
 	wantCode(t, r, 3)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	golden(t, f, "restore-dry-run-conflict-strict", r.Stdout)
 	if !strings.Contains(r.Stderr, "error: a strict restore would fail: 1 conflict (Secret vm-cloudinit)") {
 		t.Errorf("stderr %q: want the error to say a strict restore would fail, and on what", r.Stderr)
@@ -231,7 +217,7 @@ func TestRestoreDryRun(t *testing.T) {
 
 	r = plugin(t, f, "restore", "snap", "--dry-run", "--mode", "best-effort")
 	wantCode(t, r, 0)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	golden(t, f, "restore-dry-run-conflict-best-effort", r.Stdout)
 
 	r = plugin(t, f, "restore", "snap", "--dry-run", "-o", "json")
@@ -265,32 +251,13 @@ func TestRestoreInterruptedKeepsTheRestore(t *testing.T) {
 	f := newRestoreWorld(t)
 	f.StartVM(f.GetVM("vm"), false)
 
-	cmd := exec.Command(filepath.Join(pluginDir(t), "kubectl-vmsnap"), "--kubeconfig="+f.Cluster.Kubeconfig(), "--namespace="+f.Namespace,
-		"restore", "snap", "--name", "r-int", "--wait")
-	cmd.Env = pluginEnv(t)
-	var stdout, stderr interruptedRunOutput
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	f.Eventually("the plugin's stdout", "the restore waiting for the VM to stop", framework.DefaultTimeout, func(context.Context) (bool, string, error) {
-		return strings.Contains(stdout.String(), "restore r-int: Pending (TargetRunning)"), stdout.String(), nil
-	})
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(framework.DefaultTimeout):
-		_ = cmd.Process.Kill()
-		t.Fatalf("the plugin did not stop on Ctrl-C; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	}
-	r := result{Stdout: stdout.String(), Stderr: stderr.String(), Code: cmd.ProcessState.ExitCode()}
-	t.Logf("$ kubectl-vmsnap restore snap --name r-int --wait, then Ctrl-C\n(exit %d)\n%s%s", r.Code, r.Stdout, r.Stderr)
+	r := interruptPlugin(t, f, func(printed func() string) {
+		f.Eventually("the plugin's stdout", "the restore waiting for the VM to stop", framework.DefaultTimeout, func(context.Context) (bool, string, error) {
+			return strings.Contains(printed(), "restore r-int: Pending (TargetRunning)"), printed(), nil
+		})
+	}, "restore", "snap", "--name", "r-int", "--wait")
 	wantCode(t, r, 130)
-	requirePlainOutput(t, r)
+	requireNoEscapes(t, r)
 	for _, want := range []string{
 		"Warning: VM vm is running; the restore waits for it to stop",
 		"error: stopped waiting; the operation goes on in the cluster (kubectl vmsnap wait r-int to watch it again)",
@@ -328,25 +295,6 @@ func TestRestoreOnATerminal(t *testing.T) {
 	if strings.Contains(out, "\x1b[3") || !strings.Contains(out, "Replaced") {
 		t.Errorf("NO_COLOR=1 still coloured the plan:\n%q", out)
 	}
-}
-
-// interruptedRunOutput is a bytes.Buffer that a running command writes while the
-// test reads it.
-type interruptedRunOutput struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *interruptedRunOutput) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *interruptedRunOutput) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // TestRestoreCompletion: Tab completes the snapshot names for SNAPSHOT and
@@ -394,7 +342,7 @@ func TestRestoreRefusesWhatCannotWork(t *testing.T) {
 	} {
 		r := plugin(t, f, tc.args...)
 		wantCode(t, r, tc.code)
-		requirePlainOutput(t, r)
+		requireNoEscapes(t, r)
 		if !strings.Contains(r.Stderr, tc.want) {
 			t.Errorf("%v: stderr %q does not say %q", tc.args, r.Stderr, tc.want)
 		}
