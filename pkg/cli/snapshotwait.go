@@ -136,22 +136,24 @@ func (v snapshotView) summary() string {
 // moment and why, from the snapshot's indications.
 // offline says why a cut without the Online indication is consistent.
 func consistencySentence(consistent *bool, indications []snapshotapi.Indication, frozen time.Duration, offline string) string {
+	// message by indication; present means indicated.
 	has := map[snapshotapi.IndicationType]string{}
 	for _, i := range indications {
 		has[i.Type] = i.Message
 	}
+	indicated := func(t snapshotapi.IndicationType) bool { _, ok := has[t]; return ok }
 	var why string
-	switch _, online := has[snapshotapi.IndicationOnline]; {
-	case !online:
+	switch {
+	case !indicated(snapshotapi.IndicationOnline):
 		why = offline
-	case hasType(indications, snapshotapi.IndicationGuestAgent):
+	case indicated(snapshotapi.IndicationGuestAgent):
 		why = "the guest agent froze the filesystems for the cut"
 		if frozen > 0 {
 			why += " (seen frozen for about " + since(frozen) + ")"
 		}
-	case hasType(indications, snapshotapi.IndicationPaused):
+	case indicated(snapshotapi.IndicationPaused):
 		why = "the VM was paused, so nothing was frozen: crash-consistent only"
-	case hasType(indications, snapshotapi.IndicationNoGuestAgent):
+	case indicated(snapshotapi.IndicationNoGuestAgent):
 		why = "the VM ran without a guest agent: crash-consistent only"
 	}
 	for _, t := range []snapshotapi.IndicationType{snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout, snapshotapi.IndicationPartialSnapshot} {
@@ -173,15 +175,6 @@ func consistencySentence(consistent *bool, indications []snapshotapi.Indication,
 		return verdict + "."
 	}
 	return verdict + ": " + why + "."
-}
-
-func hasType(indications []snapshotapi.Indication, t snapshotapi.IndicationType) bool {
-	for _, i := range indications {
-		if i.Type == t {
-			return true
-		}
-	}
-	return false
 }
 
 // failureMessage is the status error, or else the Ready condition's message.
