@@ -27,6 +27,7 @@ limitations under the License.
 //	Dir/pki/                   CA, serving, client, front-proxy and service account keys
 //	Dir/logs/<component>.log   each component's output
 //	Dir/etcd/, Dir/csi/        etcd data, the driver's socket and state
+//	Dir/csi2/                  the second driver's (Config.SecondDriver)
 //	Dir/pids/                  pid files of a detached cluster
 //
 // The binaries come from hack/build-tools.sh and the test driver from
@@ -98,6 +99,15 @@ type Config struct {
 	// run it: Metadata level for every write, into logs/audit.log. Each
 	// write then costs the API server an audit event encoded and written.
 	AuditLog bool
+	// SecondDriver also runs a second instance of the test CSI driver,
+	// SecondDriverName, without group snapshot support, behind a
+	// csi-provisioner and csi-snapshotter of its own (components
+	// CSIDriver2, CSIProvisioner2, CSISnapshotter2): for VMs whose disks
+	// span two drivers or sit on a driver that cannot take group
+	// snapshots. Its StorageClass is NoGroupStorageClassName, its default
+	// VolumeSnapshotClass NoGroupSnapshotClassName; CSIStateDirOf finds
+	// its state.
+	SecondDriver bool
 }
 
 // Cluster is a running local control plane.
@@ -107,7 +117,9 @@ type Cluster struct {
 	ports   ports
 	pki     *pki
 	rest    *rest.Config
-	tempDir string // holds the CSI socket when Dir is too deep for one
+	tempDir string // holds the CSI sockets when Dir is too deep for them
+	// sets are the CSI drivers with their sidecars, the first one first.
+	sets []*csiSet
 	// leftOutCRDs are the CRDs of Config.WithoutCRDGroups.
 	leftOutCRDs []*apiextensionsv1.CustomResourceDefinition
 
@@ -134,6 +146,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	if cfg.DriverName == "" {
 		cfg.DriverName = DefaultDriverName
+	}
+	if cfg.SecondDriver && cfg.DriverName == SecondDriverName {
+		return nil, fmt.Errorf("cluster.Config.DriverName %s is the second driver's name", SecondDriverName)
 	}
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = defaultStartTimeout
@@ -175,7 +190,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 // start is one attempt of Start.
 func start(ctx context.Context, cfg Config, crds []*apiextensionsv1.CustomResourceDefinition) (_ *Cluster, err error) {
 	logger := klog.FromContext(ctx)
-	c := &Cluster{cfg: cfg, processes: map[string]*process{}}
+	c := &Cluster{cfg: cfg, sets: csiSetsFor(cfg), processes: map[string]*process{}}
 	defer func() {
 		if err != nil {
 			_ = c.Stop()
@@ -185,39 +200,37 @@ func start(ctx context.Context, cfg Config, crds []*apiextensionsv1.CustomResour
 		return nil, err
 	}
 
-	for _, name := range []string{Etcd, KubeAPIServer, CSIDriver} {
-		if err := c.launch(name); err != nil {
-			return nil, err
-		}
+	stages := c.stages()
+	if err := c.launchAll(stages.withEtcd); err != nil {
+		return nil, err
 	}
 	if err := c.waitForAPIServer(ctx); err != nil {
 		return nil, err
 	}
 	logger.V(2).Info("kube-apiserver is ready")
-	for _, name := range []string{KubeControllerManager, CSIProvisioner} {
-		if err := c.launch(name); err != nil {
-			return nil, err
-		}
+	if err := c.launchAll(stages.withAPIServer); err != nil {
+		return nil, err
 	}
 	// snapshot-controller gives up when the snapshot CRDs are missing, so
-	// it starts only after they are served.
+	// it starts only after they are served; so does csi-snapshotter's
+	// group snapshot support.
 	if err := installCRDs(ctx, c.rest, crds); err != nil {
 		return nil, err
 	}
-	for _, name := range []string{SnapshotController, CSISnapshotter} {
-		if err := c.launch(name); err != nil {
-			return nil, err
-		}
+	if err := c.launchAll(stages.withCRDs); err != nil {
+		return nil, err
 	}
 	// The apiserver holds the first create of a custom resource for two
 	// seconds after its CRD became established, so this also keeps callers
 	// from paying that delay for their own first objects.
-	if err := installStorageClasses(ctx, c.rest, cfg.DriverName); err != nil {
+	if err := installStorageClasses(ctx, c.rest, c.sets); err != nil {
 		return nil, err
 	}
 	logger.V(2).Info("Created the storage classes")
-	if err := c.waitForCSIDriver(ctx); err != nil {
-		return nil, err
+	for _, s := range c.sets {
+		if err := c.waitForCSIDriver(ctx, s); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.Err(); err != nil {
 		return nil, err
@@ -265,19 +278,25 @@ func (c *Cluster) prepare() error {
 		return err
 	}
 	c.layout = layout{dir: dir}
-	c.layout.csiSocket = filepath.Join(c.layout.csiDir(), "csi.sock")
-	if len(c.layout.csiSocket) > maxSocketPath {
-		if c.tempDir, err = os.MkdirTemp("", "vmsnap-csi-"); err != nil {
-			return err
+	for _, s := range c.sets {
+		if len(c.layout.csiSocket(s)) > maxSocketPath {
+			if c.tempDir, err = os.MkdirTemp("", "vmsnap-csi-"); err != nil {
+				return err
+			}
+			c.layout.socketDir = c.tempDir
+			break
 		}
-		c.layout.csiSocket = filepath.Join(c.tempDir, "csi.sock")
 	}
 	for _, d := range c.layout.stateDirs() {
 		if err := os.RemoveAll(d); err != nil {
 			return err
 		}
 	}
-	for _, d := range []string{c.layout.logsDir(), c.layout.csiStateDir(), filepath.Dir(c.layout.csiSocket)} {
+	dirs := []string{c.layout.logsDir()}
+	for _, s := range c.sets {
+		dirs = append(dirs, c.layout.csiStateDir(s), filepath.Dir(c.layout.csiSocket(s)))
+	}
+	for _, d := range dirs {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
@@ -341,10 +360,48 @@ func writeKubeconfig(path string, config *rest.Config) error {
 	return clientcmd.WriteToFile(kubeconfig, path)
 }
 
+// componentStages are the components in the groups start launches them:
+// with etcd, once the apiserver is ready, once the CRDs are served.
+type componentStages struct {
+	withEtcd, withAPIServer, withCRDs []string
+}
+
+// stages lists the cluster's components, those of every driver set
+// included, in start order.
+func (c *Cluster) stages() componentStages {
+	st := componentStages{
+		withEtcd:      []string{Etcd, KubeAPIServer},
+		withAPIServer: []string{KubeControllerManager},
+		withCRDs:      []string{SnapshotController},
+	}
+	for _, s := range c.sets {
+		st.withEtcd = append(st.withEtcd, s.driver())
+		st.withAPIServer = append(st.withAPIServer, s.provisioner())
+		st.withCRDs = append(st.withCRDs, s.snapshotter())
+	}
+	return st
+}
+
+// componentOrder is the start order of the cluster's components.
+func (c *Cluster) componentOrder() []string {
+	st := c.stages()
+	return slices.Concat(st.withEtcd, st.withAPIServer, st.withCRDs)
+}
+
 // commandFor returns the binary and arguments of a component.
 func (c *Cluster) commandFor(name string) (string, []string) {
 	l := c.layout
 	binary := filepath.Join(c.cfg.BinDir, name)
+	for _, s := range c.sets {
+		switch name {
+		case s.driver():
+			return filepath.Join(c.cfg.BinDir, CSIDriverBinary), csiDriverArgs(l, s)
+		case s.provisioner():
+			return filepath.Join(c.cfg.BinDir, CSIProvisioner), provisionerArgs(l, s)
+		case s.snapshotter():
+			return filepath.Join(c.cfg.BinDir, CSISnapshotter), snapshotterArgs(l, s)
+		}
+	}
 	switch name {
 	case Etcd:
 		return binary, etcdArgs(l, c.ports)
@@ -356,16 +413,19 @@ func (c *Cluster) commandFor(name string) (string, []string) {
 		return binary, args
 	case KubeControllerManager:
 		return binary, controllerManagerArgs(l)
-	case CSIDriver:
-		return filepath.Join(c.cfg.BinDir, CSIDriverBinary), csiDriverArgs(l, c.cfg.DriverName)
-	case CSIProvisioner:
-		return binary, provisionerArgs(l)
 	case SnapshotController:
 		return binary, snapshotControllerArgs(l)
-	case CSISnapshotter:
-		return binary, snapshotterArgs(l)
 	}
 	panic("unknown component " + name)
+}
+
+func (c *Cluster) launchAll(names []string) error {
+	for _, name := range names {
+		if err := c.launch(name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *Cluster) launch(name string) error {
@@ -410,10 +470,12 @@ func (c *Cluster) waitForAPIServer(ctx context.Context) error {
 	return nil
 }
 
-// waitForCSIDriver waits until the driver accepts connections on its socket.
-func (c *Cluster) waitForCSIDriver(ctx context.Context) error {
+// waitForCSIDriver waits until a set's driver accepts connections on its
+// socket.
+func (c *Cluster) waitForCSIDriver(ctx context.Context, s *csiSet) error {
+	socket := c.layout.csiSocket(s)
 	err := c.poll(ctx, 50*time.Millisecond, func(context.Context) (bool, error) {
-		conn, err := net.Dial("unix", c.layout.csiSocket)
+		conn, err := net.Dial("unix", socket)
 		if err != nil {
 			return false, nil
 		}
@@ -421,7 +483,7 @@ func (c *Cluster) waitForCSIDriver(ctx context.Context) error {
 		return true, nil
 	})
 	if err != nil {
-		return fmt.Errorf("waiting for the CSI driver to listen on %s: %w", c.layout.csiSocket, err)
+		return fmt.Errorf("waiting for the CSI driver %s to listen on %s: %w", s.driverName, socket, err)
 	}
 	return nil
 }
@@ -443,7 +505,7 @@ func (c *Cluster) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
-	for _, name := range componentOrder {
+	for _, name := range c.componentOrder() {
 		if p := c.processes[name]; p != nil && p.crashed() {
 			errs = append(errs, p.crashError())
 		}
@@ -484,34 +546,6 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-// RestartCSIDriver stops the CSI driver and starts it again on the same
-// socket and state directory, to test what survives a driver restart. The
-// provisioner and snapshotter exit when their driver connection drops, so
-// they are restarted with it.
-func (c *Cluster) RestartCSIDriver(ctx context.Context) error {
-	dependents := []string{CSISnapshotter, CSIProvisioner, CSIDriver}
-	for _, name := range dependents {
-		c.mu.Lock()
-		p := c.processes[name]
-		delete(c.processes, name)
-		c.mu.Unlock()
-		if p != nil {
-			p.stop()
-		}
-	}
-	for i := len(dependents) - 1; i >= 0; i-- {
-		if err := c.launch(dependents[i]); err != nil {
-			return err
-		}
-		if dependents[i] == CSIDriver {
-			if err := c.waitForCSIDriver(ctx); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 // RESTConfig returns a copy of the admin (system:masters) client config.
 func (c *Cluster) RESTConfig() *rest.Config { return rest.CopyConfig(c.rest) }
 
@@ -530,11 +564,41 @@ func (c *Cluster) LogPath(component string) string { return c.layout.log(compone
 // DriverName is the CSI driver's name, the provisioner of StorageClassName.
 func (c *Cluster) DriverName() string { return c.cfg.DriverName }
 
+// DriverNames are the names of the CSI drivers the cluster runs, DriverName
+// first, then SecondDriverName with Config.SecondDriver.
+func (c *Cluster) DriverNames() []string {
+	names := make([]string, 0, len(c.sets))
+	for _, s := range c.sets {
+		names = append(names, s.driverName)
+	}
+	return names
+}
+
 // CSIEndpoint is the driver's address, unix:///path/to/csi.sock.
-func (c *Cluster) CSIEndpoint() string { return c.layout.csiEndpoint() }
+func (c *Cluster) CSIEndpoint() string { return c.layout.csiEndpoint(c.sets[0]) }
 
 // CSIStateDir is where the test CSI driver keeps its state.
-func (c *Cluster) CSIStateDir() string { return c.layout.csiStateDir() }
+func (c *Cluster) CSIStateDir() string { return c.layout.csiStateDir(c.sets[0]) }
+
+// CSIStateDirOf is where the named driver (DriverName, or SecondDriverName
+// with Config.SecondDriver) keeps its state, and "" for a driver the
+// cluster does not run.
+func (c *Cluster) CSIStateDirOf(driverName string) string {
+	if s := c.setOf(driverName); s != nil {
+		return c.layout.csiStateDir(s)
+	}
+	return ""
+}
+
+// setOf is the driver set of the named driver, or nil.
+func (c *Cluster) setOf(driverName string) *csiSet {
+	for _, s := range c.sets {
+		if s.driverName == driverName {
+			return s
+		}
+	}
+	return nil
+}
 
 // CACertPEM is the cluster CA: it signs the apiserver's serving cert and
 // the certs of ServingCertificate, so it is the caBundle of an APIService

@@ -215,7 +215,7 @@ func startWithConfig(t *testing.T, cfg Config) *Cluster {
 	t.Logf("Cluster up in %v at %s", time.Since(started).Round(time.Millisecond), c.Host())
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, name := range componentOrder {
+			for _, name := range c.componentOrder() {
 				t.Logf("--- end of %s log ---\n%s", name, tailFile(c.LogPath(name), 2048))
 			}
 		}

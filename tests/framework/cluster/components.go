@@ -40,10 +40,13 @@ const (
 // tests/cmd/vmsnap-test-csi.
 const CSIDriverBinary = "vmsnap-test-csi"
 
-// componentOrder is the start order; components stop in reverse.
-var componentOrder = []string{
-	Etcd, KubeAPIServer, CSIDriver, KubeControllerManager, CSIProvisioner, SnapshotController, CSISnapshotter,
-}
+// The components of the second driver set (Config.SecondDriver): the first
+// set's names with secondSetSuffix.
+const (
+	CSIDriver2      = CSIDriver + secondSetSuffix
+	CSIProvisioner2 = CSIProvisioner + secondSetSuffix
+	CSISnapshotter2 = CSISnapshotter + secondSetSuffix
+)
 
 // requiredBinaries are the files BinDir must hold.
 var requiredBinaries = []string{
@@ -91,26 +94,104 @@ type ports struct {
 
 // layout names the files and directories of one cluster under its Dir.
 type layout struct {
-	dir       string
-	csiSocket string
+	dir string
+	// socketDir, when set, holds the drivers' sockets instead of their set
+	// directories, whose paths are too long for one.
+	socketDir string
 }
 
 func (l layout) pkiDir() string         { return filepath.Join(l.dir, "pki") }
 func (l layout) pki(name string) string { return filepath.Join(l.dir, "pki", name) }
 func (l layout) etcdDataDir() string    { return filepath.Join(l.dir, "etcd") }
-func (l layout) csiDir() string         { return filepath.Join(l.dir, "csi") }
-func (l layout) csiStateDir() string    { return filepath.Join(l.dir, "csi", "state") }
-func (l layout) csiEndpoint() string    { return "unix://" + l.csiSocket }
 func (l layout) logsDir() string        { return filepath.Join(l.dir, "logs") }
 func (l layout) log(name string) string { return filepath.Join(l.dir, "logs", name+".log") }
 func (l layout) pidsDir() string        { return filepath.Join(l.dir, pidsDirName) }
 func (l layout) kubeconfig() string     { return filepath.Join(l.dir, "kubeconfig") }
 func (l layout) auditPolicy() string    { return filepath.Join(l.pkiDir(), "audit-policy.yaml") }
 
-// stateDirs are wiped when a cluster starts in the same Dir again.
+// stateDirs are wiped when a cluster starts in the same Dir again: the
+// second driver set's too, whether this start asks for it or not.
 func (l layout) stateDirs() []string {
-	return []string{l.pkiDir(), l.etcdDataDir(), l.csiDir(), l.logsDir(), l.pidsDir()}
+	dirs := []string{l.pkiDir(), l.etcdDataDir(), l.logsDir(), l.pidsDir()}
+	for _, s := range csiSetsFor(Config{SecondDriver: true}) {
+		dirs = append(dirs, l.csiSetDir(s))
+	}
+	return dirs
 }
+
+// csiSetDir holds a driver set's state directory, and its socket unless
+// that path is too long for one.
+func (l layout) csiSetDir(s *csiSet) string { return filepath.Join(l.dir, s.dirName) }
+
+// csiStateDir is where a set's driver keeps its volumes, snapshots and calls.
+func (l layout) csiStateDir(s *csiSet) string { return filepath.Join(l.csiSetDir(s), "state") }
+
+// csiSocket is the unix socket a set's driver listens on.
+func (l layout) csiSocket(s *csiSet) string {
+	if l.socketDir != "" {
+		return filepath.Join(l.socketDir, s.socketName())
+	}
+	return filepath.Join(l.csiSetDir(s), s.socketName())
+}
+
+func (l layout) csiEndpoint(s *csiSet) string { return "unix://" + l.csiSocket(s) }
+
+// csiSet is one test CSI driver with the csi-provisioner and csi-snapshotter
+// in front of it: everything a cluster runs per driver. The first set is
+// always there; Config.SecondDriver adds the second. Both come from
+// csiSetsFor, and every per-driver step of the cluster (start, waits,
+// crash reports, restarts, stop) walks the sets.
+type csiSet struct {
+	// driverName is the CSI driver's name, the provisioner of storageClass.
+	driverName string
+	// suffix makes the set's component names (logs, pid files) distinct:
+	// "" for the first set.
+	suffix string
+	// dirName is the set's directory under Dir.
+	dirName string
+	// noGroupSnapshots starts the driver without the CSI GroupController
+	// service.
+	noGroupSnapshots bool
+	// storageClass and snapshotClass are the set's StorageClass and its
+	// driver's default VolumeSnapshotClass; groupSnapshotClass its default
+	// VolumeGroupSnapshotClass, if the driver takes group snapshots.
+	storageClass, snapshotClass, groupSnapshotClass string
+	// defaultStorageClass makes storageClass the cluster's default.
+	defaultStorageClass bool
+}
+
+const secondSetSuffix = "-2"
+
+// csiSetsFor describes the driver sets a cluster of cfg runs, the first one
+// first. cfg.DriverName must be set.
+func csiSetsFor(cfg Config) []*csiSet {
+	sets := []*csiSet{{
+		driverName:          cfg.DriverName,
+		dirName:             "csi",
+		storageClass:        StorageClassName,
+		snapshotClass:       SnapshotClassName,
+		groupSnapshotClass:  GroupSnapshotClassName,
+		defaultStorageClass: true,
+	}}
+	if cfg.SecondDriver {
+		sets = append(sets, &csiSet{
+			driverName:       SecondDriverName,
+			suffix:           secondSetSuffix,
+			dirName:          "csi2",
+			noGroupSnapshots: true,
+			storageClass:     NoGroupStorageClassName,
+			snapshotClass:    NoGroupSnapshotClassName,
+		})
+	}
+	return sets
+}
+
+func (s *csiSet) driver() string      { return CSIDriver + s.suffix }
+func (s *csiSet) provisioner() string { return CSIProvisioner + s.suffix }
+func (s *csiSet) snapshotter() string { return CSISnapshotter + s.suffix }
+
+// socketName is the driver socket's file name: csi.sock, csi-2.sock.
+func (s *csiSet) socketName() string { return "csi" + s.suffix + ".sock" }
 
 func loopbackURL(port int) string  { return "http://127.0.0.1:" + strconv.Itoa(port) }
 func apiserverURL(port int) string { return "https://127.0.0.1:" + strconv.Itoa(port) }
@@ -208,12 +289,16 @@ func controllerManagerArgs(l layout) []string {
 	}
 }
 
-func csiDriverArgs(l layout, driverName string) []string {
-	return []string{
-		"--endpoint", l.csiEndpoint(),
-		"--state-dir", l.csiStateDir(),
-		"--driver-name", driverName,
+func csiDriverArgs(l layout, s *csiSet) []string {
+	args := []string{
+		"--endpoint", l.csiEndpoint(s),
+		"--state-dir", l.csiStateDir(s),
+		"--driver-name", s.driverName,
 	}
+	if s.noGroupSnapshots {
+		args = append(args, opt("group-snapshots", false))
+	}
+	return args
 }
 
 // sidecarArgs are the flags the three external-snapshotter and
@@ -228,21 +313,28 @@ func sidecarArgs(l layout) []string {
 	}
 }
 
-func provisionerArgs(l layout) []string {
+func provisionerArgs(l layout, s *csiSet) []string {
 	return append(sidecarArgs(l),
-		opt("csi-address", l.csiSocket),
+		opt("csi-address", l.csiSocket(s)),
 		// Passes the PVC's name and namespace to the driver as parameters.
 		opt("extra-create-metadata", true),
 	)
 }
 
+// snapshotControllerArgs need nothing for VolumeGroupSnapshots: in v8.7
+// the CSIVolumeGroupSnapshot feature gate is GA and on by default, and the
+// controller handles groups when the group CRDs are served at its start
+// (it only warns and goes on without them otherwise).
 func snapshotControllerArgs(l layout) []string {
 	return sidecarArgs(l)
 }
 
-func snapshotterArgs(l layout) []string {
+// snapshotterArgs need nothing for VolumeGroupSnapshots either: the
+// sidecar asks its driver for the GroupController capability and logs a
+// warning, nothing more, when the driver lacks it.
+func snapshotterArgs(l layout, s *csiSet) []string {
 	return append(sidecarArgs(l),
-		opt("csi-address", l.csiSocket),
+		opt("csi-address", l.csiSocket(s)),
 		// Passes the VolumeSnapshot's name and namespace to the driver.
 		opt("extra-create-metadata", true),
 		// A VolumeSnapshotContent deleted while its CreateSnapshot call is

@@ -30,6 +30,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
 	corev1 "k8s.io/api/core/v1"
@@ -53,10 +54,28 @@ const (
 	// CSI driver.
 	StorageClassName  = "vmsnap-test"
 	SnapshotClassName = "vmsnap-test"
+	// GroupSnapshotClassName names the VolumeGroupSnapshotClass of the test
+	// CSI driver, the default one for the driver.
+	GroupSnapshotClassName = "vmsnap-test"
 
 	// DefaultDriverName is the test CSI driver's name unless Config says
 	// otherwise.
 	DefaultDriverName = "csi.test.vmsnap.io"
+
+	// SecondDriverName is the second test CSI driver's (Config.SecondDriver),
+	// which takes no group snapshots. NoGroupStorageClassName is its
+	// StorageClass (not the cluster default), NoGroupSnapshotClassName its
+	// default VolumeSnapshotClass; it has no VolumeGroupSnapshotClass.
+	SecondDriverName         = "csi2.test.vmsnap.io"
+	NoGroupStorageClassName  = "vmsnap-test-nogroup"
+	NoGroupSnapshotClassName = "vmsnap-test-nogroup"
+)
+
+// Annotations that make a class the default.
+const (
+	defaultStorageClassAnnotation       = "storageclass.kubernetes.io/is-default-class"
+	defaultSnapshotClassAnnotation      = "snapshot.storage.kubernetes.io/is-default-class"
+	defaultGroupSnapshotClassAnnotation = "groupsnapshot.storage.kubernetes.io/is-default-class"
 )
 
 // The VolumeSnapshot CRDs come from the same client module the project
@@ -257,35 +276,55 @@ func conditionsOf(crd *apiextensionsv1.CustomResourceDefinition) []apiextensions
 	return crd.Status.Conditions
 }
 
-// storageClass is the cluster's default StorageClass. Immediate binding,
-// because there are no nodes (and so no consumer) to wait for.
-func storageClass(driverName string) *storagev1.StorageClass {
-	return &storagev1.StorageClass{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        StorageClassName,
-			Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"},
-		},
-		Provisioner:          driverName,
+// storageClass is a driver set's StorageClass: the cluster default for
+// the first set. Immediate binding, because there are no nodes (and so no
+// consumer) to wait for.
+func storageClass(s *csiSet) *storagev1.StorageClass {
+	sc := &storagev1.StorageClass{
+		ObjectMeta:           metav1.ObjectMeta{Name: s.storageClass},
+		Provisioner:          s.driverName,
 		ReclaimPolicy:        ptr.To(corev1.PersistentVolumeReclaimDelete),
 		VolumeBindingMode:    ptr.To(storagev1.VolumeBindingImmediate),
 		AllowVolumeExpansion: ptr.To(true),
 	}
+	if s.defaultStorageClass {
+		sc.Annotations = map[string]string{defaultStorageClassAnnotation: "true"}
+	}
+	return sc
 }
 
-func volumeSnapshotClass(driverName string) *snapshotv1.VolumeSnapshotClass {
+// volumeSnapshotClass is the default VolumeSnapshotClass of a set's driver.
+func volumeSnapshotClass(s *csiSet) *snapshotv1.VolumeSnapshotClass {
 	return &snapshotv1.VolumeSnapshotClass{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:        SnapshotClassName,
-			Annotations: map[string]string{"snapshot.storage.kubernetes.io/is-default-class": "true"},
+			Name:        s.snapshotClass,
+			Annotations: map[string]string{defaultSnapshotClassAnnotation: "true"},
 		},
-		Driver:         driverName,
+		Driver:         s.driverName,
 		DeletionPolicy: snapshotv1.VolumeSnapshotContentDelete,
 	}
 }
 
-// installStorageClasses creates the StorageClass and VolumeSnapshotClass,
-// leaving existing ones alone.
-func installStorageClasses(ctx context.Context, config *rest.Config, driverName string) error {
+// volumeGroupSnapshotClass is the default VolumeGroupSnapshotClass of a
+// set's driver, nil for a driver without group snapshots.
+func volumeGroupSnapshotClass(s *csiSet) *groupsnapshotv1.VolumeGroupSnapshotClass {
+	if s.groupSnapshotClass == "" {
+		return nil
+	}
+	return &groupsnapshotv1.VolumeGroupSnapshotClass{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        s.groupSnapshotClass,
+			Annotations: map[string]string{defaultGroupSnapshotClassAnnotation: "true"},
+		},
+		Driver:         s.driverName,
+		DeletionPolicy: snapshotv1.VolumeSnapshotContentDelete,
+	}
+}
+
+// installStorageClasses creates each driver set's StorageClass,
+// VolumeSnapshotClass and VolumeGroupSnapshotClass, leaving existing ones
+// alone.
+func installStorageClasses(ctx context.Context, config *rest.Config, sets []*csiSet) error {
 	kube, err := kubernetes.NewForConfig(config)
 	if err != nil {
 		return err
@@ -294,11 +333,25 @@ func installStorageClasses(ctx context.Context, config *rest.Config, driverName 
 	if err != nil {
 		return err
 	}
-	if _, err := kube.StorageV1().StorageClasses().Create(ctx, storageClass(driverName), metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating StorageClass %s: %w", StorageClassName, err)
-	}
-	if _, err := snapshots.SnapshotV1().VolumeSnapshotClasses().Create(ctx, volumeSnapshotClass(driverName), metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating VolumeSnapshotClass %s: %w", SnapshotClassName, err)
+	for _, s := range sets {
+		if _, err := kube.StorageV1().StorageClasses().Create(ctx, storageClass(s), metav1.CreateOptions{}); ignoreExists(err) != nil {
+			return fmt.Errorf("creating StorageClass %s: %w", s.storageClass, err)
+		}
+		if _, err := snapshots.SnapshotV1().VolumeSnapshotClasses().Create(ctx, volumeSnapshotClass(s), metav1.CreateOptions{}); ignoreExists(err) != nil {
+			return fmt.Errorf("creating VolumeSnapshotClass %s: %w", s.snapshotClass, err)
+		}
+		if class := volumeGroupSnapshotClass(s); class != nil {
+			if _, err := snapshots.GroupsnapshotV1().VolumeGroupSnapshotClasses().Create(ctx, class, metav1.CreateOptions{}); ignoreExists(err) != nil {
+				return fmt.Errorf("creating VolumeGroupSnapshotClass %s: %w", class.Name, err)
+			}
+		}
 	}
 	return nil
+}
+
+func ignoreExists(err error) error {
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
 }

@@ -16,7 +16,10 @@ limitations under the License.
 
 package cluster
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // RestartAPIServer stops kube-apiserver and starts it again on the same
 // port, certificates and etcd, and waits until it is ready: what its clients
@@ -33,4 +36,44 @@ func (c *Cluster) RestartAPIServer(ctx context.Context) error {
 		return err
 	}
 	return c.waitForAPIServer(ctx)
+}
+
+// RestartCSIDriver stops the CSI driver and starts it again on the same
+// socket and state directory, to test what survives a driver restart. The
+// provisioner and snapshotter exit when their driver connection drops, so
+// they are restarted with it. With Config.SecondDriver, only the first
+// driver restarts; RestartCSIDriverOf restarts either.
+func (c *Cluster) RestartCSIDriver(ctx context.Context) error {
+	return c.restartCSISet(ctx, c.sets[0])
+}
+
+// RestartCSIDriverOf is RestartCSIDriver for the named driver (DriverName,
+// or SecondDriverName with Config.SecondDriver).
+func (c *Cluster) RestartCSIDriverOf(ctx context.Context, driverName string) error {
+	s := c.setOf(driverName)
+	if s == nil {
+		return fmt.Errorf("the cluster runs no CSI driver %s (it runs %v)", driverName, c.DriverNames())
+	}
+	return c.restartCSISet(ctx, s)
+}
+
+// restartCSISet stops a driver set's sidecars, then its driver, and starts
+// them again in the opposite order once the driver listens.
+func (c *Cluster) restartCSISet(ctx context.Context, s *csiSet) error {
+	for _, name := range []string{s.snapshotter(), s.provisioner(), s.driver()} {
+		c.mu.Lock()
+		p := c.processes[name]
+		delete(c.processes, name)
+		c.mu.Unlock()
+		if p != nil {
+			p.stop()
+		}
+	}
+	if err := c.launch(s.driver()); err != nil {
+		return err
+	}
+	if err := c.waitForCSIDriver(ctx, s); err != nil {
+		return err
+	}
+	return c.launchAll([]string{s.provisioner(), s.snapshotter()})
 }
