@@ -52,11 +52,23 @@ type Call struct {
 	// SourceSnapshotID the snapshot a volume is restored from.
 	SourceVolumeID   string `json:"sourceVolumeID,omitempty"`
 	SourceSnapshotID string `json:"sourceSnapshotID,omitempty"`
-	// PVC and VolumeSnapshot are "namespace/name", when the sidecars run
-	// with --extra-create-metadata.
-	PVC            string `json:"pvc,omitempty"`
-	VolumeSnapshot string `json:"volumeSnapshot,omitempty"`
-	// CreationTime is the cut of the snapshot the call returned.
+	// GroupSnapshotID is the group snapshot of a group call, or the one the
+	// snapshot a call returned is a member of. GroupSnapshotName is the name
+	// of a CreateVolumeGroupSnapshot. SourceVolumeIDs are a group's volumes,
+	// all in one record, and SnapshotIDs its member snapshots: those the
+	// request names, or those the response returns.
+	GroupSnapshotID   string   `json:"groupSnapshotID,omitempty"`
+	GroupSnapshotName string   `json:"groupSnapshotName,omitempty"`
+	SourceVolumeIDs   []string `json:"sourceVolumeIDs,omitempty"`
+	SnapshotIDs       []string `json:"snapshotIDs,omitempty"`
+	// PVC, VolumeSnapshot and VolumeGroupSnapshot are "namespace/name", when
+	// the sidecars run with --extra-create-metadata.
+	PVC                 string `json:"pvc,omitempty"`
+	VolumeSnapshot      string `json:"volumeSnapshot,omitempty"`
+	VolumeGroupSnapshot string `json:"volumeGroupSnapshot,omitempty"`
+	// CreationTime is the cut of the snapshot the call returned; for a group
+	// snapshot, the one cut of the group and of every member. ReadyToUse is
+	// the snapshot's readiness, or the group's: every member's.
 	CreationTime *time.Time `json:"creationTime,omitempty"`
 	ReadyToUse   *bool      `json:"readyToUse,omitempty"`
 	// Code is the gRPC status code name, "OK" on success.
@@ -179,10 +191,42 @@ func describeCall(req, resp any) (Call, bool) {
 		if resp, ok := resp.(*csi.ListSnapshotsResponse); ok && req.GetSnapshotId() != "" && len(resp.GetEntries()) == 1 {
 			describeSnapshot(&call, resp.GetEntries()[0].GetSnapshot())
 		}
+	case *csi.CreateVolumeGroupSnapshotRequest:
+		call.GroupSnapshotName = req.GetName()
+		call.SourceVolumeIDs = req.GetSourceVolumeIds()
+		call.VolumeGroupSnapshot = namespacedName(req.GetParameters(), metadataVolumeGroupSnapshotNS, metadataVolumeGroupSnapshotName)
+		if resp, ok := resp.(*csi.CreateVolumeGroupSnapshotResponse); ok {
+			describeGroupSnapshot(&call, resp.GetGroupSnapshot())
+		}
+	case *csi.DeleteVolumeGroupSnapshotRequest:
+		call.GroupSnapshotID = req.GetGroupSnapshotId()
+		call.SnapshotIDs = req.GetSnapshotIds()
+	case *csi.GetVolumeGroupSnapshotRequest:
+		call.GroupSnapshotID = req.GetGroupSnapshotId()
+		call.SnapshotIDs = req.GetSnapshotIds()
+		if resp, ok := resp.(*csi.GetVolumeGroupSnapshotResponse); ok {
+			describeGroupSnapshot(&call, resp.GetGroupSnapshot())
+		}
 	default:
 		return call, false
 	}
 	return call, true
+}
+
+func describeGroupSnapshot(call *Call, group *csi.VolumeGroupSnapshot) {
+	if group == nil { // a failed call
+		return
+	}
+	call.GroupSnapshotID = group.GetGroupSnapshotId()
+	call.SnapshotIDs, call.SourceVolumeIDs = nil, nil
+	for _, member := range group.GetSnapshots() {
+		call.SnapshotIDs = append(call.SnapshotIDs, member.GetSnapshotId())
+		call.SourceVolumeIDs = append(call.SourceVolumeIDs, member.GetSourceVolumeId())
+	}
+	creationTime := group.GetCreationTime().AsTime()
+	ready := group.GetReadyToUse()
+	call.CreationTime = &creationTime
+	call.ReadyToUse = &ready
 }
 
 func describeSnapshot(call *Call, snap *csi.Snapshot) {
@@ -190,6 +234,7 @@ func describeSnapshot(call *Call, snap *csi.Snapshot) {
 		return
 	}
 	call.SnapshotID = snap.GetSnapshotId()
+	call.GroupSnapshotID = snap.GetGroupSnapshotId()
 	creationTime := snap.GetCreationTime().AsTime()
 	ready := snap.GetReadyToUse()
 	call.CreationTime = &creationTime

@@ -74,7 +74,7 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 		return &csi.CreateVolumeResponse{Volume: csiVolume(existing)}, nil
 	}
 
-	sourceSize, err := d.contentSourceSize(sourceSnapshotID, sourceVolumeID)
+	sourceSize, generation, err := d.contentSource(sourceSnapshotID, sourceVolumeID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +101,11 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 		SourceVolumeID:   sourceVolumeID,
 		CreatedAt:        d.clock.Now(),
 	}
+	// The generation first: a crash before the volume record leaves a stray
+	// generation file, never a volume with the wrong generation.
+	if err := d.store.putGeneration(vol.ID, generation); err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
 	if err := d.store.putVolume(vol); err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
@@ -108,30 +113,36 @@ func (d *Driver) CreateVolume(ctx context.Context, req *csi.CreateVolumeRequest)
 	return &csi.CreateVolumeResponse{Volume: csiVolume(vol)}, nil
 }
 
-// contentSourceSize checks that a volume's source exists and returns its
-// size; 0 when there is no source.
-func (d *Driver) contentSourceSize(snapshotID, volumeID string) (int64, error) {
+// contentSource checks that a volume's source exists and returns its size
+// and the write generation the volume starts at: the snapshot's, or the
+// source volume's now. Without a source, both are 0.
+func (d *Driver) contentSource(snapshotID, volumeID string) (size, generation int64, err error) {
 	switch {
 	case snapshotID != "":
 		snap := d.snapshots[snapshotID]
 		if snap == nil {
-			return 0, status.Errorf(codes.NotFound, "source snapshot %s does not exist", snapshotID)
+			return 0, 0, status.Errorf(codes.NotFound, "source snapshot %s does not exist", snapshotID)
 		}
 		if !snap.readyToUse(d.clock.Now()) {
-			return 0, status.Errorf(codes.Unavailable, "source snapshot %s is not ready to use yet", snapshotID)
+			return 0, 0, status.Errorf(codes.Unavailable, "source snapshot %s is not ready to use yet", snapshotID)
 		}
-		return snap.SizeBytes, nil
+		return snap.SizeBytes, snap.Generation, nil
 	case volumeID != "":
 		vol := d.volumes[volumeID]
 		if vol == nil {
-			return 0, status.Errorf(codes.NotFound, "source volume %s does not exist", volumeID)
+			return 0, 0, status.Errorf(codes.NotFound, "source volume %s does not exist", volumeID)
 		}
-		return vol.CapacityBytes, nil
+		generation, err := d.store.generation(volumeID)
+		if err != nil {
+			return 0, 0, status.Error(codes.Internal, err.Error())
+		}
+		return vol.CapacityBytes, generation, nil
 	}
-	return 0, nil
+	return 0, 0, nil
 }
 
-// DeleteVolume forgets a volume. Its snapshots stay: they do not depend on it.
+// DeleteVolume forgets a volume and its write generation. Its snapshots
+// stay: they do not depend on it.
 func (d *Driver) DeleteVolume(ctx context.Context, req *csi.DeleteVolumeRequest) (*csi.DeleteVolumeResponse, error) {
 	id := req.GetVolumeId()
 	if id == "" {
@@ -140,6 +151,9 @@ func (d *Driver) DeleteVolume(ctx context.Context, req *csi.DeleteVolumeRequest)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.store.deleteVolume(id); err != nil {
+		return nil, status.Error(codes.Internal, err.Error())
+	}
+	if err := d.store.deleteGeneration(id); err != nil {
 		return nil, status.Error(codes.Internal, err.Error())
 	}
 	delete(d.volumes, id)

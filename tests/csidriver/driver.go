@@ -15,15 +15,17 @@ limitations under the License.
 */
 
 // Package csidriver is a CSI driver for vmsnap's tests. It serves the
-// Identity and Controller services well enough for the real csi-provisioner
-// and csi-snapshotter, keeps every volume and snapshot it made in a state
-// directory so that a restarted driver knows them, and takes its snapshot
-// behaviour (cut delay, ready delay, failures, hangs) from StorageClass and
-// VolumeSnapshotClass parameters; see the Param constants. No data is stored:
-// volumes and snapshots are records with a size.
+// Identity, Controller and (unless told not to) GroupController services
+// well enough for the real csi-provisioner and csi-snapshotter, keeps every
+// volume, snapshot and group snapshot it made in a state directory so that a
+// restarted driver knows them, and takes its snapshot behaviour (cut delay,
+// ready delay, failures, hangs) from StorageClass, VolumeSnapshotClass and
+// VolumeGroupSnapshotClass parameters; see the Param constants. No data is
+// stored: volumes and snapshots are records with a size, and a volume's
+// content is stood for by its write generation (see WriteVolume).
 //
-// Every Controller call worth measuring is recorded in CallsFile in the state
-// directory; ReadCalls reads it back.
+// Every Controller and GroupController call worth measuring is recorded in
+// CallsFile in the state directory; ReadCalls reads it back.
 package csidriver
 
 import (
@@ -56,18 +58,23 @@ type Options struct {
 	StateDir string
 	// Clock drives the cut and ready delays; the real clock when nil.
 	Clock clock.Clock
+	// GroupSnapshots serves the GroupController service and advertises it.
+	// Off, the driver is one without group snapshot support.
+	GroupSnapshots bool
 }
 
-// Driver is the CSI Identity and Controller service.
+// Driver is the CSI Identity, Controller and GroupController service.
 type Driver struct {
 	csi.UnimplementedIdentityServer
 	csi.UnimplementedControllerServer
+	csi.UnimplementedGroupControllerServer
 
-	name   string
-	clock  clock.Clock
-	store  *store
-	calls  *callLog
-	server *grpc.Server
+	name           string
+	clock          clock.Clock
+	groupSnapshots bool
+	store          *store
+	calls          *callLog
+	server         *grpc.Server
 
 	// stopped is closed by Stop: waiting calls and cuts give up.
 	stopped  chan struct{}
@@ -78,7 +85,8 @@ type Driver struct {
 	mu        sync.Mutex
 	volumes   map[string]*volume   // by ID
 	snapshots map[string]*snapshot // by ID
-	cuts      map[string]*cut      // by snapshot name, while under way
+	groups    map[string]*group    // by ID
+	cuts      map[cutKey]*cut      // while under way
 }
 
 // New loads the state an earlier run left in opts.StateDir and returns a
@@ -93,7 +101,7 @@ func New(opts Options) (*Driver, error) {
 	if opts.Clock == nil {
 		opts.Clock = clock.RealClock{}
 	}
-	store, volumes, snapshots, err := openStore(opts.StateDir)
+	store, loaded, err := openStore(opts.StateDir)
 	if err != nil {
 		return nil, fmt.Errorf("loading state from %s: %w", opts.StateDir, err)
 	}
@@ -102,26 +110,43 @@ func New(opts Options) (*Driver, error) {
 		return nil, err
 	}
 	d := &Driver{
-		name:      opts.DriverName,
-		clock:     opts.Clock,
-		store:     store,
-		calls:     calls,
-		stopped:   make(chan struct{}),
-		volumes:   make(map[string]*volume, len(volumes)),
-		snapshots: make(map[string]*snapshot, len(snapshots)),
-		cuts:      map[string]*cut{},
+		name:           opts.DriverName,
+		clock:          opts.Clock,
+		groupSnapshots: opts.GroupSnapshots,
+		store:          store,
+		calls:          calls,
+		stopped:        make(chan struct{}),
+		volumes:        make(map[string]*volume, len(loaded.volumes)),
+		snapshots:      make(map[string]*snapshot, len(loaded.snapshots)),
+		groups:         make(map[string]*group, len(loaded.groups)),
+		cuts:           map[cutKey]*cut{},
 	}
-	for _, v := range volumes {
+	for _, v := range loaded.volumes {
 		d.volumes[v.ID] = v
 	}
-	for _, s := range snapshots {
+	for _, g := range loaded.groups {
+		d.groups[g.ID] = g
+	}
+	for _, s := range loaded.snapshots {
+		if s.GroupSnapshotID != "" && d.groups[s.GroupSnapshotID] == nil {
+			// A group cut the driver died in: its caller got no answer and
+			// will cut again.
+			if err := store.deleteSnapshot(s.ID); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		d.snapshots[s.ID] = s
 	}
 	d.server = grpc.NewServer(grpc.UnaryInterceptor(calls.intercept))
 	csi.RegisterIdentityServer(d.server, d)
 	csi.RegisterControllerServer(d.server, d)
+	if d.groupSnapshots {
+		csi.RegisterGroupControllerServer(d.server, d)
+	}
 	klog.InfoS("CSI driver loaded its state", "driver", d.name, "stateDir", opts.StateDir,
-		"volumes", len(d.volumes), "snapshots", len(d.snapshots))
+		"volumes", len(d.volumes), "snapshots", len(d.snapshots), "groupSnapshots", len(d.groups),
+		"groupController", d.groupSnapshots)
 	return d, nil
 }
 

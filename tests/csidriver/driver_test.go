@@ -40,21 +40,24 @@ const gib = 1 << 30
 // testDriver is a driver serving on a unix socket in its state directory,
 // and a client connected to it.
 type testDriver struct {
-	t          *testing.T
-	dir        string
-	clock      *testingclock.FakeClock
-	driver     *Driver
-	identity   csi.IdentityClient
-	controller csi.ControllerClient
+	t               *testing.T
+	dir             string
+	opts            Options
+	clock           *testingclock.FakeClock
+	driver          *Driver
+	identity        csi.IdentityClient
+	controller      csi.ControllerClient
+	groupController csi.GroupControllerClient
 }
 
-func startDriver(t *testing.T, dir string, clk *testingclock.FakeClock) *testDriver {
+// startDriver starts a driver with opts, on a fake clock.
+func startDriver(t *testing.T, opts Options) *testDriver {
 	t.Helper()
-	driver, err := New(Options{StateDir: dir, Clock: clk})
+	driver, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
-	endpoint := "unix://" + filepath.Join(dir, "csi.sock")
+	endpoint := "unix://" + filepath.Join(opts.StateDir, "csi.sock")
 	listener, err := Listen(endpoint)
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
@@ -65,12 +68,14 @@ func startDriver(t *testing.T, dir string, clk *testingclock.FakeClock) *testDri
 		t.Fatalf("grpc.NewClient: %v", err)
 	}
 	td := &testDriver{
-		t:          t,
-		dir:        dir,
-		clock:      clk,
-		driver:     driver,
-		identity:   csi.NewIdentityClient(conn),
-		controller: csi.NewControllerClient(conn),
+		t:               t,
+		dir:             opts.StateDir,
+		opts:            opts,
+		clock:           opts.Clock.(*testingclock.FakeClock),
+		driver:          driver,
+		identity:        csi.NewIdentityClient(conn),
+		controller:      csi.NewControllerClient(conn),
+		groupController: csi.NewGroupControllerClient(conn),
 	}
 	t.Cleanup(func() {
 		_ = conn.Close()
@@ -79,14 +84,16 @@ func startDriver(t *testing.T, dir string, clk *testingclock.FakeClock) *testDri
 	return td
 }
 
+// newTestDriver starts a driver with group snapshots, as the command's
+// defaults have it.
 func newTestDriver(t *testing.T) *testDriver {
-	return startDriver(t, t.TempDir(), testingclock.NewFakeClock(startTime))
+	return startDriver(t, Options{StateDir: t.TempDir(), Clock: testingclock.NewFakeClock(startTime), GroupSnapshots: true})
 }
 
 // restart stops the driver and starts a new one on the same state.
 func (td *testDriver) restart() *testDriver {
 	td.driver.Stop()
-	return startDriver(td.t, td.dir, td.clock)
+	return startDriver(td.t, td.opts)
 }
 
 func testContext(t *testing.T) context.Context {
@@ -105,6 +112,24 @@ func volumeRequest(name string, size int64, params map[string]string) *csi.Creat
 		}},
 		Parameters: params,
 	}
+}
+
+// fromSnapshot asks for a volume restored from a snapshot.
+func fromSnapshot(name string, size int64, snapshotID string) *csi.CreateVolumeRequest {
+	req := volumeRequest(name, size, nil)
+	req.VolumeContentSource = &csi.VolumeContentSource{Type: &csi.VolumeContentSource_Snapshot{
+		Snapshot: &csi.VolumeContentSource_SnapshotSource{SnapshotId: snapshotID},
+	}}
+	return req
+}
+
+// cloneRequest asks for a clone of a volume.
+func cloneRequest(name string, size int64, volumeID string) *csi.CreateVolumeRequest {
+	req := volumeRequest(name, size, nil)
+	req.VolumeContentSource = &csi.VolumeContentSource{Type: &csi.VolumeContentSource_Volume{
+		Volume: &csi.VolumeContentSource_VolumeSource{VolumeId: volumeID},
+	}}
+	return req
 }
 
 func snapshotRequest(name, volumeID string, params map[string]string) *csi.CreateSnapshotRequest {
@@ -175,10 +200,16 @@ func TestIdentity(t *testing.T) {
 	if err != nil || info.GetName() != DefaultDriverName || info.GetVendorVersion() == "" {
 		t.Errorf("GetPluginInfo = %v, %v; want name %s and a version", info, err, DefaultDriverName)
 	}
-	caps, err := td.identity.GetPluginCapabilities(ctx, &csi.GetPluginCapabilitiesRequest{})
-	if err != nil || len(caps.GetCapabilities()) != 1 ||
-		caps.GetCapabilities()[0].GetService().GetType() != csi.PluginCapability_Service_CONTROLLER_SERVICE {
-		t.Errorf("GetPluginCapabilities = %v, %v; want the controller service alone", caps, err)
+	wantServices := []csi.PluginCapability_Service_Type{
+		csi.PluginCapability_Service_CONTROLLER_SERVICE, csi.PluginCapability_Service_GROUP_CONTROLLER_SERVICE,
+	}
+	if got := td.pluginServices(); !slices.Equal(got, wantServices) {
+		t.Errorf("GetPluginCapabilities offers %v, want %v", got, wantServices)
+	}
+	groupCaps, err := td.groupController.GroupControllerGetCapabilities(ctx, &csi.GroupControllerGetCapabilitiesRequest{})
+	if err != nil || len(groupCaps.GetCapabilities()) != 1 ||
+		groupCaps.GetCapabilities()[0].GetRpc().GetType() != csi.GroupControllerServiceCapability_RPC_CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT {
+		t.Errorf("GroupControllerGetCapabilities = %v, %v; want CREATE_DELETE_GET_VOLUME_GROUP_SNAPSHOT", groupCaps, err)
 	}
 	probe, err := td.identity.Probe(ctx, &csi.ProbeRequest{})
 	if err != nil || !probe.GetReady().GetValue() {
@@ -195,6 +226,35 @@ func TestIdentity(t *testing.T) {
 	if !slices.Equal(got, controllerCapabilities) {
 		t.Errorf("controller capabilities = %v, want %v", got, controllerCapabilities)
 	}
+}
+
+// pluginServices lists the services GetPluginCapabilities offers.
+func (td *testDriver) pluginServices() []csi.PluginCapability_Service_Type {
+	td.t.Helper()
+	caps, err := td.identity.GetPluginCapabilities(testContext(td.t), &csi.GetPluginCapabilitiesRequest{})
+	if err != nil {
+		td.t.Fatalf("GetPluginCapabilities: %v", err)
+	}
+	var services []csi.PluginCapability_Service_Type
+	for _, c := range caps.GetCapabilities() {
+		services = append(services, c.GetService().GetType())
+	}
+	return services
+}
+
+// A driver without group snapshots neither offers nor serves them.
+func TestWithoutGroupSnapshots(t *testing.T) {
+	td := startDriver(t, Options{StateDir: t.TempDir(), Clock: testingclock.NewFakeClock(startTime)})
+	want := []csi.PluginCapability_Service_Type{csi.PluginCapability_Service_CONTROLLER_SERVICE}
+	if got := td.pluginServices(); !slices.Equal(got, want) {
+		t.Errorf("GetPluginCapabilities offers %v, want %v", got, want)
+	}
+	_, err := td.groupController.GroupControllerGetCapabilities(testContext(t), &csi.GroupControllerGetCapabilitiesRequest{})
+	wantCode(t, err, codes.Unimplemented, "")
+	vol := td.createVolume("pvc-1", nil)
+	_, err = td.createGroupSnapshot("group-1", []string{vol.GetVolumeId()}, nil)
+	wantCode(t, err, codes.Unimplemented, "")
+	td.mustCreateSnapshot("snap-1", vol.GetVolumeId(), nil)
 }
 
 func TestCreateVolume(t *testing.T) {
@@ -250,13 +310,6 @@ func TestCreateVolumeFromSource(t *testing.T) {
 	source := td.createVolume("source", nil)
 	snap := td.mustCreateSnapshot("snap", source.GetVolumeId(), nil)
 
-	fromSnapshot := func(name string, size int64, snapshotID string) *csi.CreateVolumeRequest {
-		req := volumeRequest(name, size, nil)
-		req.VolumeContentSource = &csi.VolumeContentSource{Type: &csi.VolumeContentSource_Snapshot{
-			Snapshot: &csi.VolumeContentSource_SnapshotSource{SnapshotId: snapshotID},
-		}}
-		return req
-	}
 	resp, err := td.controller.CreateVolume(ctx, fromSnapshot("restored", gib, snap.GetSnapshotId()))
 	if err != nil {
 		t.Fatalf("CreateVolume from snapshot: %v", err)
@@ -274,10 +327,7 @@ func TestCreateVolumeFromSource(t *testing.T) {
 	_, err = td.controller.CreateVolume(ctx, fromSnapshot("small", gib/2, snap.GetSnapshotId()))
 	wantCode(t, err, codes.OutOfRange, "smaller than its source")
 
-	clone := volumeRequest("clone", 2*gib, nil)
-	clone.VolumeContentSource = &csi.VolumeContentSource{Type: &csi.VolumeContentSource_Volume{
-		Volume: &csi.VolumeContentSource_VolumeSource{VolumeId: source.GetVolumeId()},
-	}}
+	clone := cloneRequest("clone", 2*gib, source.GetVolumeId())
 	resp, err = td.controller.CreateVolume(ctx, clone)
 	if err != nil || resp.GetVolume().GetContentSource().GetVolume().GetVolumeId() != source.GetVolumeId() {
 		t.Errorf("CreateVolume clone = %v, %v; want source %s", resp, err, source.GetVolumeId())

@@ -30,6 +30,30 @@ type StoredSnapshot struct {
 	VolumeSnapshotName      string
 	ContentName             string
 	CreationTime            time.Time
+	// Generation is the source volume's write generation at the cut: the
+	// content a volume restored from the snapshot starts with.
+	Generation int64
+	// GroupSnapshotID is the group snapshot the snapshot is a member of; a
+	// member has no VolumeSnapshot of its own here, its group tells whose it
+	// is.
+	GroupSnapshotID string
+}
+
+// StoredGroup is a group snapshot the driver holds: the backend's side of a
+// VolumeGroupSnapshotContent.
+type StoredGroup struct {
+	ID string
+	// Name is the name CreateVolumeGroupSnapshot was called with.
+	Name string
+	// SnapshotIDs are the member snapshots, cut from SourceVolumeIDs in the
+	// same order, all at CreationTime. A member deleted on its own stays
+	// listed.
+	SnapshotIDs                  []string
+	SourceVolumeIDs              []string
+	VolumeGroupSnapshotNamespace string
+	VolumeGroupSnapshotName      string
+	ContentName                  string
+	CreationTime                 time.Time
 }
 
 // StoredSnapshots lists the snapshots held in a driver's state directory,
@@ -37,8 +61,7 @@ type StoredSnapshot struct {
 // reads, so it is safe while the driver runs: a snapshot deleted meanwhile
 // is left out.
 func StoredSnapshots(stateDir string) ([]StoredSnapshot, error) {
-	ignore := func(string) error { return nil } // the driver's write under way
-	snapshots, err := readRecords[snapshot](filepath.Join(stateDir, snapshotsDir), ignore, true)
+	snapshots, err := readRunningRecords[snapshot](stateDir, snapshotsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +74,40 @@ func StoredSnapshots(stateDir string) ([]StoredSnapshot, error) {
 			VolumeSnapshotName:      snap.VolumeSnapshotName,
 			ContentName:             snap.ContentName,
 			CreationTime:            snap.CreationTime,
+			Generation:              snap.Generation,
+			GroupSnapshotID:         snap.GroupSnapshotID,
 		})
 	}
 	return stored, nil
+}
+
+// StoredGroups lists the group snapshots held in a driver's state directory.
+// Like StoredSnapshots, it only reads.
+func StoredGroups(stateDir string) ([]StoredGroup, error) {
+	groups, err := readRunningRecords[group](stateDir, groupsDir)
+	if err != nil {
+		return nil, err
+	}
+	stored := make([]StoredGroup, 0, len(groups))
+	for _, g := range groups {
+		stored = append(stored, StoredGroup{
+			ID:                           g.ID,
+			Name:                         g.Name,
+			SnapshotIDs:                  g.SnapshotIDs,
+			SourceVolumeIDs:              g.SourceVolumeIDs,
+			VolumeGroupSnapshotNamespace: g.VolumeGroupSnapshotNamespace,
+			VolumeGroupSnapshotName:      g.VolumeGroupSnapshotName,
+			ContentName:                  g.ContentName,
+			CreationTime:                 g.CreationTime,
+		})
+	}
+	return stored, nil
+}
+
+// readRunningRecords reads the records of one kind while the driver may be
+// writing them: it leaves the driver's writes under way alone, and a record
+// deleted meanwhile out.
+func readRunningRecords[T any](stateDir, kind string) ([]*T, error) {
+	ignore := func(string) error { return nil }
+	return readRecords[T](filepath.Join(stateDir, kind), ignore, true)
 }

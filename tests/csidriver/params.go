@@ -28,10 +28,13 @@ import (
 
 // Parameters that steer how the driver takes snapshots. They come from
 // StorageClass parameters, recorded on each volume at CreateVolume, and from
-// VolumeSnapshotClass parameters, passed to CreateSnapshot; a
-// VolumeSnapshotClass parameter overrides the StorageClass one. Unknown
-// parameters are ignored; a malformed value fails the call with
-// InvalidArgument naming the parameter.
+// VolumeSnapshotClass parameters, passed to CreateSnapshot, or
+// VolumeGroupSnapshotClass parameters, passed to CreateVolumeGroupSnapshot;
+// a snapshot class parameter overrides the StorageClass one. A group
+// snapshot does what its volumes ask together: it waits for the longest cut
+// delay, is ready after the longest ready delay, hangs if one volume hangs,
+// and fails while one volume fails. Unknown parameters are ignored; a
+// malformed value fails the call with InvalidArgument naming the parameter.
 const (
 	// ParamCutDelay is a Go duration ("2s"): CreateSnapshot returns, with the
 	// cut as the snapshot's creation time, only after this delay. A retry of
@@ -42,7 +45,8 @@ const (
 	ParamReadyDelay = "readyDelay"
 	// ParamFailSnapshot is "true" or "always" to fail every CreateSnapshot
 	// with Internal, or an integer N to fail the first N attempts on each
-	// volume and succeed afterwards. "false" or "0" turns failures off.
+	// volume and succeed afterwards; a group snapshot attempt counts as an
+	// attempt on each of its volumes. "false" or "0" turns failures off.
 	ParamFailSnapshot = "failSnapshot"
 	// ParamHangSnapshot "true" means the cut never happens: CreateSnapshot
 	// blocks until its caller gives up.
@@ -60,6 +64,10 @@ const (
 	metadataVolumeSnapshotName    = metadataPrefix + "volumesnapshot/name"
 	metadataVolumeSnapshotNS      = metadataPrefix + "volumesnapshot/namespace"
 	metadataVolumeSnapshotContent = metadataPrefix + "volumesnapshotcontent/name"
+
+	metadataVolumeGroupSnapshotName    = metadataPrefix + "volumegroupsnapshot/name"
+	metadataVolumeGroupSnapshotNS      = metadataPrefix + "volumegroupsnapshot/namespace"
+	metadataVolumeGroupSnapshotContent = metadataPrefix + "volumegroupsnapshotcontent/name"
 )
 
 // snapshotBehaviour is what the parameters ask of CreateSnapshot.
@@ -70,6 +78,16 @@ type snapshotBehaviour struct {
 	// failFirst is how many attempts on a volume fail before one succeeds.
 	failFirst int
 	hang      bool
+}
+
+// together is what b and other ask of one cut: the longer delays, and a
+// hang if either hangs. Failures are counted per volume, not here.
+func (b snapshotBehaviour) together(other snapshotBehaviour) snapshotBehaviour {
+	return snapshotBehaviour{
+		cutDelay:   max(b.cutDelay, other.cutDelay),
+		readyDelay: max(b.readyDelay, other.readyDelay),
+		hang:       b.hang || other.hang,
+	}
 }
 
 // classParameters returns the parameters without the sidecars' metadata.

@@ -30,16 +30,29 @@ import (
 	"k8s.io/utils/clock"
 )
 
-// cut is a snapshot being taken. Every CreateSnapshot of its name waits for
-// done; snap is complete, or err set, once done is closed.
+// cut is one instant at which snapshots are taken: the snapshot of a
+// CreateSnapshot, or every member of a group snapshot. Every call for its
+// name waits for done; the snapshots are complete, or err set, once done is
+// closed.
 type cut struct {
-	snap *snapshot
-	err  error
-	done chan struct{}
+	key   cutKey
+	snaps []*snapshot
+	// group is the record that keeps the members of a group cut; nil for a
+	// single snapshot.
+	group *group
+	err   error
+	done  chan struct{}
 }
 
-func finishedCut(snap *snapshot) *cut {
-	c := &cut{snap: snap, done: make(chan struct{})}
+// cutKey names a cut under way. Snapshot and group snapshot names are apart.
+type cutKey struct {
+	group bool
+	name  string
+}
+
+// finishedCut stands for the cut that made snapshots already held.
+func finishedCut(g *group, snaps ...*snapshot) *cut {
+	c := &cut{group: g, snaps: snaps, done: make(chan struct{})}
 	close(c.done)
 	return c
 }
@@ -59,17 +72,22 @@ func (d *Driver) CreateSnapshot(ctx context.Context, req *csi.CreateSnapshotRequ
 	if err != nil {
 		return nil, err
 	}
+	if err := d.awaitCut(ctx, c); err != nil {
+		return nil, err
+	}
+	return &csi.CreateSnapshotResponse{Snapshot: csiSnapshot(c.snaps[0], d.clock.Now())}, nil
+}
+
+// awaitCut waits until c is done, its caller gives up or the driver stops.
+func (d *Driver) awaitCut(ctx context.Context, c *cut) error {
 	select {
 	case <-c.done:
+		return c.err
 	case <-ctx.Done():
-		return nil, callerGaveUp(ctx)
+		return callerGaveUp(ctx)
 	case <-d.stopped:
-		return nil, status.Error(codes.Unavailable, "the driver is stopping")
+		return status.Error(codes.Unavailable, "the driver is stopping")
 	}
-	if c.err != nil {
-		return nil, c.err
-	}
-	return &csi.CreateSnapshotResponse{Snapshot: csiSnapshot(c.snap, d.clock.Now())}, nil
 }
 
 // callerGaveUp tells why ctx ended. A client whose deadline passes cancels
@@ -86,15 +104,16 @@ func callerGaveUp(ctx context.Context) error {
 // for a snapshot already made, the one under way for its name, or a new one.
 func (d *Driver) startOrJoinCut(req *csi.CreateSnapshotRequest) (*cut, error) {
 	name, sourceID := req.GetName(), req.GetSourceVolumeId()
+	key := cutKey{name: name}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c := d.cuts[name]
+	c := d.cuts[key]
 	if snap := d.snapshotByName(name); snap != nil {
-		c = finishedCut(snap)
+		c = finishedCut(nil, snap)
 	}
 	if c != nil {
-		if c.snap.SourceVolumeID != sourceID {
-			return nil, status.Errorf(codes.AlreadyExists, "snapshot %q exists for another volume, %s", name, c.snap.SourceVolumeID)
+		if c.snaps[0].SourceVolumeID != sourceID {
+			return nil, status.Errorf(codes.AlreadyExists, "snapshot %q exists for another volume, %s", name, c.snaps[0].SourceVolumeID)
 		}
 		return c, nil
 	}
@@ -112,7 +131,8 @@ func (d *Driver) startOrJoinCut(req *csi.CreateSnapshotRequest) (*cut, error) {
 		return nil, err
 	}
 	c = &cut{
-		snap: &snapshot{
+		key: key,
+		snaps: []*snapshot{{
 			Name:                    name,
 			SourceVolumeID:          sourceID,
 			SizeBytes:               vol.CapacityBytes,
@@ -120,24 +140,30 @@ func (d *Driver) startOrJoinCut(req *csi.CreateSnapshotRequest) (*cut, error) {
 			VolumeSnapshotNamespace: req.GetParameters()[metadataVolumeSnapshotNS],
 			VolumeSnapshotName:      req.GetParameters()[metadataVolumeSnapshotName],
 			ContentName:             req.GetParameters()[metadataVolumeSnapshotContent],
-		},
+		}},
 		done: make(chan struct{}),
 	}
+	d.startCut(c, behaviour)
+	return c, nil
+}
+
+// startCut makes c happen as behaviour asks: never, at once, or after the
+// cut delay. d.mu must be held.
+func (d *Driver) startCut(c *cut, behaviour snapshotBehaviour) {
 	switch {
 	case behaviour.hang:
 		// Never registered nor finished: every attempt hangs on its own.
-		return c, nil
+		return
 	case behaviour.cutDelay == 0:
 		d.finishCut(c, behaviour.readyDelay)
-		return c, nil
+		return
 	}
-	d.cuts[name] = c
+	d.cuts[c.key] = c
 	// The timer starts now, under the lock, so the cut does not depend on
 	// when the goroutine gets to run.
 	timer := d.clock.NewTimer(behaviour.cutDelay)
 	d.cutters.Add(1)
 	go d.cutAfter(c, timer, behaviour.readyDelay)
-	return c, nil
 }
 
 // injectFailure fails the attempt when failSnapshot asks for it, counting
@@ -172,21 +198,71 @@ func (d *Driver) cutAfter(c *cut, timer clock.Timer, readyDelay time.Duration) {
 	d.finishCut(c, readyDelay)
 }
 
-// finishCut makes the snapshot at the current time. d.mu must be held.
+// finishCut makes the cut's snapshots, and its group, at the current time,
+// each with its volume's current write generation. d.mu must be held.
 func (d *Driver) finishCut(c *cut, readyDelay time.Duration) {
 	defer close(c.done)
-	delete(d.cuts, c.snap.Name)
+	delete(d.cuts, c.key)
 	now := d.clock.Now()
-	c.snap.ID = newID("snap")
-	c.snap.CreationTime = now
-	c.snap.ReadyAt = now.Add(readyDelay)
-	if err := d.store.putSnapshot(c.snap); err != nil {
+	sourceIDs := make([]string, len(c.snaps))
+	for i, snap := range c.snaps {
+		sourceIDs[i] = snap.SourceVolumeID
+	}
+	generations, err := d.store.generations(sourceIDs)
+	if err != nil {
 		c.err = status.Error(codes.Internal, err.Error())
 		return
 	}
-	d.snapshots[c.snap.ID] = c.snap
-	klog.V(2).InfoS("Cut a snapshot", "snapshot", c.snap.Name, "snapshotID", c.snap.ID,
-		"volumeID", c.snap.SourceVolumeID, "readyAt", c.snap.ReadyAt)
+	if c.group != nil {
+		c.group.ID = newID("group")
+		c.group.CreationTime = now
+	}
+	for i, snap := range c.snaps {
+		snap.ID = newID("snap")
+		snap.CreationTime = now
+		snap.ReadyAt = now.Add(readyDelay)
+		snap.Generation = generations[i]
+		if c.group != nil {
+			snap.GroupSnapshotID = c.group.ID
+			c.group.SnapshotIDs = append(c.group.SnapshotIDs, snap.ID)
+		}
+	}
+	if err := d.saveCut(c); err != nil {
+		c.err = status.Error(codes.Internal, err.Error())
+		return
+	}
+	for _, snap := range c.snaps {
+		d.snapshots[snap.ID] = snap
+		klog.V(2).InfoS("Cut a snapshot", "snapshot", snap.Name, "snapshotID", snap.ID, "groupSnapshotID", snap.GroupSnapshotID,
+			"volumeID", snap.SourceVolumeID, "generation", snap.Generation, "readyAt", snap.ReadyAt)
+	}
+	if c.group != nil {
+		d.groups[c.group.ID] = c.group
+	}
+}
+
+// saveCut persists the cut's snapshots, then its group. A member stored
+// without its group is an interrupted cut, which New drops.
+func (d *Driver) saveCut(c *cut) error {
+	err := d.putCut(c)
+	if err != nil {
+		for _, snap := range c.snaps {
+			_ = d.store.deleteSnapshot(snap.ID) // best effort: New drops what is left
+		}
+	}
+	return err
+}
+
+func (d *Driver) putCut(c *cut) error {
+	for _, snap := range c.snaps {
+		if err := d.store.putSnapshot(snap); err != nil {
+			return err
+		}
+	}
+	if c.group != nil {
+		return d.store.putGroup(c.group)
+	}
+	return nil
 }
 
 func (d *Driver) DeleteSnapshot(ctx context.Context, req *csi.DeleteSnapshotRequest) (*csi.DeleteSnapshotResponse, error) {
@@ -196,11 +272,20 @@ func (d *Driver) DeleteSnapshot(ctx context.Context, req *csi.DeleteSnapshotRequ
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.deleteSnapshot(id); err != nil {
+		return nil, err
+	}
+	return &csi.DeleteSnapshotResponse{}, nil
+}
+
+// deleteSnapshot forgets a snapshot, a group member as well: its group then
+// lists the members left. d.mu must be held.
+func (d *Driver) deleteSnapshot(id string) error {
 	if err := d.store.deleteSnapshot(id); err != nil {
-		return nil, status.Error(codes.Internal, err.Error())
+		return status.Error(codes.Internal, err.Error())
 	}
 	delete(d.snapshots, id)
-	return &csi.DeleteSnapshotResponse{}, nil
+	return nil
 }
 
 // ListSnapshots lists by snapshot ID, by source volume, or all, in pages
@@ -233,9 +318,11 @@ func (d *Driver) ListSnapshots(ctx context.Context, req *csi.ListSnapshotsReques
 	return resp, nil
 }
 
+// snapshotByName finds a snapshot made by CreateSnapshot, never a group
+// member.
 func (d *Driver) snapshotByName(name string) *snapshot {
 	for _, snap := range d.snapshots {
-		if snap.Name == name {
+		if snap.GroupSnapshotID == "" && snap.Name == name {
 			return snap
 		}
 	}
@@ -244,10 +331,11 @@ func (d *Driver) snapshotByName(name string) *snapshot {
 
 func csiSnapshot(snap *snapshot, now time.Time) *csi.Snapshot {
 	return &csi.Snapshot{
-		SnapshotId:     snap.ID,
-		SourceVolumeId: snap.SourceVolumeID,
-		SizeBytes:      snap.SizeBytes,
-		CreationTime:   timestamppb.New(snap.CreationTime),
-		ReadyToUse:     snap.readyToUse(now),
+		SnapshotId:      snap.ID,
+		SourceVolumeId:  snap.SourceVolumeID,
+		SizeBytes:       snap.SizeBytes,
+		CreationTime:    timestamppb.New(snap.CreationTime),
+		ReadyToUse:      snap.readyToUse(now),
+		GroupSnapshotId: snap.GroupSnapshotID,
 	}
 }

@@ -47,11 +47,14 @@ type volume struct {
 	FailedSnapshots int `json:"failedSnapshots,omitempty"`
 }
 
-// snapshot is what the driver keeps about a snapshot it cut. It never
-// changes once made: readiness follows from ReadyAt and the clock.
+// snapshot is what the driver keeps about a snapshot it cut, alone or as a
+// member of a group. It never changes once made: readiness follows from
+// ReadyAt and the clock.
 type snapshot struct {
-	ID             string            `json:"id"`
-	Name           string            `json:"name"`
+	ID string `json:"id"`
+	// Name is the CreateSnapshot name; empty for a group member, which is
+	// found through its group.
+	Name           string            `json:"name,omitempty"`
 	SourceVolumeID string            `json:"sourceVolumeID"`
 	SizeBytes      int64             `json:"sizeBytes"`
 	Parameters     map[string]string `json:"parameters,omitempty"`
@@ -61,48 +64,86 @@ type snapshot struct {
 	ContentName             string    `json:"contentName,omitempty"`
 	CreationTime            time.Time `json:"creationTime"`
 	ReadyAt                 time.Time `json:"readyAt"`
+	// Generation is the source volume's write generation at the cut.
+	Generation int64 `json:"generation"`
+	// GroupSnapshotID is the group the snapshot was cut in, if any.
+	GroupSnapshotID string `json:"groupSnapshotID,omitempty"`
 }
 
 func (s *snapshot) readyToUse(now time.Time) bool {
 	return !now.Before(s.ReadyAt)
 }
 
+// group is what the driver keeps about a group snapshot: its members are
+// snapshots of their own, each with the group's ID. It never changes once
+// made; a member deleted on its own is simply no longer found.
+type group struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// SourceVolumeIDs are the volumes cut together; SnapshotIDs their
+	// snapshots, in the same order.
+	SourceVolumeIDs []string          `json:"sourceVolumeIDs"`
+	SnapshotIDs     []string          `json:"snapshotIDs"`
+	Parameters      map[string]string `json:"parameters,omitempty"`
+	// The VolumeGroupSnapshot and VolumeGroupSnapshotContent the group was
+	// cut for.
+	VolumeGroupSnapshotNamespace string    `json:"volumeGroupSnapshotNamespace,omitempty"`
+	VolumeGroupSnapshotName      string    `json:"volumeGroupSnapshotName,omitempty"`
+	ContentName                  string    `json:"contentName,omitempty"`
+	CreationTime                 time.Time `json:"creationTime"`
+}
+
 const (
-	volumesDir   = "volumes"
-	snapshotsDir = "snapshots"
-	tempPrefix   = ".tmp-"
+	volumesDir     = "volumes"
+	snapshotsDir   = "snapshots"
+	groupsDir      = "groups"
+	generationsDir = "generations"
+	tempPrefix     = ".tmp-"
 )
 
-// store keeps one JSON file per volume and per snapshot under the state
-// directory. Each file is replaced atomically, so a driver killed at any
-// point leaves every object either as it was or as it became.
+// store keeps one JSON file per volume, snapshot, group and volume
+// generation under the state directory. Each file is replaced atomically, so
+// a driver killed at any point leaves every object either as it was or as it
+// became.
 type store struct {
 	dir string
 }
 
+// records are what an earlier run left in the state directory.
+type records struct {
+	volumes   []*volume
+	snapshots []*snapshot
+	groups    []*group
+}
+
 // openStore prepares the state directory and loads what an earlier run made.
-func openStore(dir string) (*store, []*volume, []*snapshot, error) {
+func openStore(dir string) (*store, *records, error) {
 	s := &store{dir: dir}
-	for _, kind := range []string{volumesDir, snapshotsDir} {
+	for _, kind := range []string{volumesDir, snapshotsDir, groupsDir, generationsDir} {
 		if err := os.MkdirAll(filepath.Join(dir, kind), 0o755); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 	}
-	volumes, err := loadRecords[volume](filepath.Join(dir, volumesDir))
-	if err != nil {
-		return nil, nil, nil, err
+	var r records
+	var err error
+	if r.volumes, err = loadRecords[volume](filepath.Join(dir, volumesDir)); err != nil {
+		return nil, nil, err
 	}
-	snapshots, err := loadRecords[snapshot](filepath.Join(dir, snapshotsDir))
-	if err != nil {
-		return nil, nil, nil, err
+	if r.snapshots, err = loadRecords[snapshot](filepath.Join(dir, snapshotsDir)); err != nil {
+		return nil, nil, err
 	}
-	return s, volumes, snapshots, nil
+	if r.groups, err = loadRecords[group](filepath.Join(dir, groupsDir)); err != nil {
+		return nil, nil, err
+	}
+	return s, &r, nil
 }
 
 func (s *store) putVolume(v *volume) error      { return s.put(volumesDir, v.ID, v) }
 func (s *store) deleteVolume(id string) error   { return s.remove(volumesDir, id) }
 func (s *store) putSnapshot(v *snapshot) error  { return s.put(snapshotsDir, v.ID, v) }
 func (s *store) deleteSnapshot(id string) error { return s.remove(snapshotsDir, id) }
+func (s *store) putGroup(g *group) error        { return s.put(groupsDir, g.ID, g) }
+func (s *store) deleteGroup(id string) error    { return s.remove(groupsDir, id) }
 
 func (s *store) put(kind, id string, record any) error {
 	data, err := json.MarshalIndent(record, "", "  ")

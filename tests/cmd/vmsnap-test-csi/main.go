@@ -36,9 +36,10 @@ func main() {
 	endpoint := flag.String("endpoint", os.Getenv("CSI_ENDPOINT"), "CSI endpoint to serve, unix:///path/to/csi.sock; defaults to $CSI_ENDPOINT")
 	driverName := flag.String("driver-name", csidriver.DefaultDriverName, "CSI driver name")
 	stateDir := flag.String("state-dir", "", "directory that keeps the volumes, the snapshots and "+csidriver.CallsFile+" across restarts")
+	groupSnapshots := flag.Bool("group-snapshots", true, "serve the CSI GroupController service (volume group snapshots); false makes a driver without group snapshot support")
 	flag.Parse()
 
-	driver, err := csidriver.New(csidriver.Options{DriverName: *driverName, StateDir: *stateDir})
+	driver, err := csidriver.New(csidriver.Options{DriverName: *driverName, StateDir: *stateDir, GroupSnapshots: *groupSnapshots})
 	if err != nil {
 		klog.ErrorS(err, "Cannot start the CSI driver")
 		klog.FlushAndExit(klog.ExitFlushTimeout, 1)
@@ -53,7 +54,7 @@ func main() {
 	defer cancel()
 	served := make(chan error, 1)
 	go func() { served <- driver.Serve(listener) }()
-	klog.InfoS("Serving CSI", "driver", *driverName, "endpoint", *endpoint, "stateDir", *stateDir)
+	klog.InfoS("Serving CSI", "driver", *driverName, "endpoint", *endpoint, "stateDir", *stateDir, "groupSnapshots", *groupSnapshots)
 
 	select {
 	case <-ctx.Done():
