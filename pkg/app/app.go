@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,13 @@ var (
 		snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"),
 		snapshotv1.SchemeGroupVersion.WithResource("volumesnapshotclasses"),
 	}
+	// groupSnapshotResources are optional: without them, disks are cut
+	// one by one.
+	groupSnapshotResources = []schema.GroupVersionResource{
+		groupsnapshotv1.SchemeGroupVersion.WithResource("volumegroupsnapshots"),
+		groupsnapshotv1.SchemeGroupVersion.WithResource("volumegroupsnapshotcontents"),
+		groupsnapshotv1.SchemeGroupVersion.WithResource("volumegroupsnapshotclasses"),
+	}
 	kubeVirtResources = []schema.GroupVersionResource{
 		kubevirtinformers.VirtualMachinesResource,
 		kubevirtinformers.VirtualMachineInstancesResource,
@@ -91,7 +99,10 @@ type ControllerContext struct {
 	VMSnapInformers   vmsnapinformers.SharedInformerFactory
 	KubeInformers     kubeinformers.SharedInformerFactory
 	SnapshotInformers snapshotinformers.SharedInformerFactory
-	KubeVirtInformers *kubevirtinformers.Factory
+	// GroupSnapshotInformers is a factory of its own: it starts when the
+	// VolumeGroupSnapshot API is served, which may be never.
+	GroupSnapshotInformers snapshotinformers.SharedInformerFactory
+	KubeVirtInformers      *kubevirtinformers.Factory
 }
 
 // Run runs the controller process until ctx is done or leadership is lost.
@@ -122,6 +133,7 @@ func Run(ctx context.Context, o *Options) error {
 	metrics.RegisterClientGoMetrics(reg)
 
 	watched := append(append(append([]schema.GroupVersionResource{}, ownResources...), volumeSnapshotResources...), kubeVirtResources...)
+	watched = append(watched, groupSnapshotResources...)
 	watched = append(watched, kubevirtinformers.DataVolumesResource)
 	apis := apiwatch.New(clients.Kube.Discovery(), o.APIPollInterval, watched...)
 
@@ -161,17 +173,18 @@ func Run(ctx context.Context, o *Options) error {
 	go apis.Run(ctx)
 
 	cc := &ControllerContext{
-		Options:           o,
-		Clients:           clients,
-		APIs:              apis,
-		Registry:          reg,
-		Workqueue:         metrics.NewWorkqueueProvider(reg),
-		Operations:        metrics.NewOperations(reg),
-		ScheduleRuns:      metrics.NewScheduleRuns(reg),
-		VMSnapInformers:   vmsnapinformers.NewSharedInformerFactory(clients.VMSnap, o.ResyncPeriod),
-		KubeInformers:     kubeinformers.NewSharedInformerFactory(clients.Kube, o.ResyncPeriod),
-		SnapshotInformers: snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
-		KubeVirtInformers: kubevirtinformers.NewFactory(clients.KubeVirt, clients.CDI, o.ResyncPeriod),
+		Options:                o,
+		Clients:                clients,
+		APIs:                   apis,
+		Registry:               reg,
+		Workqueue:              metrics.NewWorkqueueProvider(reg),
+		Operations:             metrics.NewOperations(reg),
+		ScheduleRuns:           metrics.NewScheduleRuns(reg),
+		VMSnapInformers:        vmsnapinformers.NewSharedInformerFactory(clients.VMSnap, o.ResyncPeriod),
+		KubeInformers:          kubeinformers.NewSharedInformerFactory(clients.Kube, o.ResyncPeriod),
+		SnapshotInformers:      snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
+		GroupSnapshotInformers: snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
+		KubeVirtInformers:      kubevirtinformers.NewFactory(clients.KubeVirt, clients.CDI, o.ResyncPeriod),
 	}
 	cc.Freezer = freeze.NewFreezer(clients.KubeVirt, clock.RealClock{}, o.UnfreezeTimeout, cc.Operations)
 	cc.Freezer.LimitFrozen(o.MaxFrozenVMs)
@@ -231,6 +244,7 @@ func runControllers(ctx context.Context, cc *ControllerContext, onStarted func()
 	cc.VMSnapInformers.Start(ctx.Done())
 	cc.KubeInformers.Start(ctx.Done())
 	go startWhenServed(ctx, cc.APIs, volumeSnapshotResources, func() { cc.SnapshotInformers.Start(ctx.Done()) })
+	go startWhenServed(ctx, cc.APIs, groupSnapshotResources, func() { cc.GroupSnapshotInformers.Start(ctx.Done()) })
 	go startWhenServed(ctx, cc.APIs, kubeVirtResources, func() { cc.KubeVirtInformers.Start(ctx, kubeVirtResources...) })
 	go startWhenServed(ctx, cc.APIs, []schema.GroupVersionResource{kubevirtinformers.DataVolumesResource}, func() {
 		cc.KubeVirtInformers.Start(ctx, kubevirtinformers.DataVolumesResource)

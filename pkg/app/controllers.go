@@ -26,6 +26,7 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 	o := cc.Options
 	snapshots := cc.VMSnapInformers.Snapshot().V1alpha1()
 	volumeSnapshots := cc.SnapshotInformers.Snapshot().V1()
+	groups := cc.GroupSnapshotInformers.Groupsnapshot().V1()
 	realClock := clock.RealClock{}
 
 	vmSnapshots, err := vmsnapshot.New(vmsnapshot.Config{
@@ -46,6 +47,9 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 		Queue:                  controller.NewQueue(vmsnapshot.ControllerName, cc.Workqueue),
 		ThawQueue:              controller.NewQueue(vmsnapshot.ThawQueueName, cc.Workqueue),
 		VolumeSnapshotContents: volumeSnapshots.VolumeSnapshotContents(),
+		GroupSnapshots:         groups.VolumeGroupSnapshots(),
+		GroupSnapshotContents:  groups.VolumeGroupSnapshotContents(),
+		GroupSnapshotClasses:   groups.VolumeGroupSnapshotClasses(),
 		Freezer:                cc.Freezer,
 		Metrics:                cc.Operations,
 	})

@@ -34,3 +34,18 @@ func ContentHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi
 	}
 	return snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" && metav1.GetControllerOf(obj) == nil
 }
+
+// BackupHolds reports whether a VolumeSnapshot holds a volume backup's
+// data: the content holds it, or, for a disk cut in a group, the group the
+// backup names controls it (snapshot-controller makes a group's
+// VolumeSnapshots under the group's controller reference, with names of
+// its own that the content records only once it saw them in the group).
+func BackupHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent,
+	b snapshotapi.VolumeBackup, vs metav1.Object,
+) bool {
+	if ContentHolds(snap, content, vs) {
+		return true
+	}
+	ref := metav1.GetControllerOf(vs)
+	return b.VolumeGroupSnapshotName != nil && ref != nil && ref.Kind == "VolumeGroupSnapshot" && ref.Name == *b.VolumeGroupSnapshotName
+}

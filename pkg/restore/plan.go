@@ -344,7 +344,7 @@ func usableVolumeSnapshot(p *plan, in planInput, b snapshotapi.VolumeBackup) *sn
 	switch {
 	case vs == nil:
 		p.blockers = append(p.blockers, blocker{ReasonSnapshotNotReady, fmt.Sprintf("VolumeSnapshot %s of volume %s does not exist", vsName, b.VolumeName)})
-	case !controller.ContentHolds(in.snapshot, in.content, vs):
+	case !controller.BackupHolds(in.snapshot, in.content, b, vs):
 		p.blockers = append(p.blockers, blocker{ReasonNameConflict, fmt.Sprintf(
 			"VolumeSnapshot %s of volume %s was not made for snapshot %s; its data is not restored", vsName, b.VolumeName, in.snapshot.Name)})
 	case vs.Status == nil || !ptr.Deref(vs.Status.ReadyToUse, false):

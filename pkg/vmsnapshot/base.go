@@ -4,9 +4,12 @@ import (
 	"context"
 	"sync"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
+	groupinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumegroupsnapshot/v1"
 	vsinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions/volumesnapshot/v1"
+	grouplisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumegroupsnapshot/v1"
 	vslisters "github.com/kubernetes-csi/external-snapshotter/client/v8/listers/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -56,20 +59,26 @@ type Controller struct {
 	kubevirt       kubevirtclient.Interface
 	kube           kubernetes.Interface
 
-	snapshots         vmsnaplisters.VirtualMachineSnapshotLister
-	snapshotIndexer   cache.Indexer
-	contents          vmsnaplisters.VirtualMachineSnapshotContentLister
-	vms               kubevirtinformers.Lister[*kubevirtv1.VirtualMachine]
-	vmis              kubevirtinformers.Lister[*kubevirtv1.VirtualMachineInstance]
-	dataVolumes       kubevirtinformers.Lister[*cdiv1.DataVolume]
-	claims            corelisters.PersistentVolumeClaimLister
-	storageClasses    storagelisters.StorageClassLister
-	volumeSnapshots   vslisters.VolumeSnapshotLister
-	vsContents        vslisters.VolumeSnapshotContentLister
-	snapshotClasses   vslisters.VolumeSnapshotClassLister
-	volumeSnapshotsOK func() bool
-	kubeVirtOK        func() bool
-	dataVolumesOK     func() bool
+	snapshots       vmsnaplisters.VirtualMachineSnapshotLister
+	snapshotIndexer cache.Indexer
+	contents        vmsnaplisters.VirtualMachineSnapshotContentLister
+	vms             kubevirtinformers.Lister[*kubevirtv1.VirtualMachine]
+	vmis            kubevirtinformers.Lister[*kubevirtv1.VirtualMachineInstance]
+	dataVolumes     kubevirtinformers.Lister[*cdiv1.DataVolume]
+	claims          corelisters.PersistentVolumeClaimLister
+	storageClasses  storagelisters.StorageClassLister
+	volumeSnapshots vslisters.VolumeSnapshotLister
+	vsContents      vslisters.VolumeSnapshotContentLister
+	snapshotClasses vslisters.VolumeSnapshotClassLister
+	// volumeSnapshotIndexer finds the VolumeSnapshots of a group (indexByGroup).
+	volumeSnapshotIndexer cache.Indexer
+	groupSnapshots        grouplisters.VolumeGroupSnapshotLister
+	groupContents         grouplisters.VolumeGroupSnapshotContentLister
+	groupClasses          grouplisters.VolumeGroupSnapshotClassLister
+	groupSnapshotsOK      func() bool
+	volumeSnapshotsOK     func() bool
+	kubeVirtOK            func() bool
+	dataVolumesOK         func() bool
 	// catchingUp: one of those APIs is served but its caches have not
 	// synced yet; every sync waits for them.
 	catchingUp func() bool
@@ -107,6 +116,7 @@ type Controller struct {
 	// does not show yet. Restart: the new informers list every create.
 	createdContents        *controller.CreateExpectations[*snapshotapi.VirtualMachineSnapshotContent]
 	createdVolumeSnapshots *controller.CreateExpectations[*snapshotv1.VolumeSnapshot]
+	createdGroups          *controller.CreateExpectations[*groupsnapshotv1.VolumeGroupSnapshot]
 	// writtenContents are content updates (a retained content's release)
 	// the cache does not show yet. Restart: the new informers show them.
 	writtenContents *controller.Written[*snapshotapi.VirtualMachineSnapshotContent]
@@ -129,10 +139,15 @@ type Config struct {
 	// of a frozen VM waits for it.
 	VolumeSnapshotContents vsinformers.VolumeSnapshotContentInformer
 	SnapshotClasses        vsinformers.VolumeSnapshotClassInformer
-	APIs                   *apiwatch.Watcher
-	Recorder               record.EventRecorder
-	Clock                  clock.PassiveClock
-	Queue                  workqueue.TypedRateLimitingInterface[string]
+	// The VolumeGroupSnapshot API is optional: without it, or without a
+	// VolumeGroupSnapshotClass for the disks' driver, disks are cut one by one.
+	GroupSnapshots        groupinformers.VolumeGroupSnapshotInformer
+	GroupSnapshotContents groupinformers.VolumeGroupSnapshotContentInformer
+	GroupSnapshotClasses  groupinformers.VolumeGroupSnapshotClassInformer
+	APIs                  *apiwatch.Watcher
+	Recorder              record.EventRecorder
+	Clock                 clock.PassiveClock
+	Queue                 workqueue.TypedRateLimitingInterface[string]
 	// ThawQueue carries the snapshots whose frozen VM may be thawed now:
 	// a queue of its own, so that a thaw never waits behind other
 	// snapshots' work.
@@ -162,7 +177,12 @@ func New(cfg Config) (*Controller, error) {
 		volumeSnapshots: cfg.VolumeSnapshots.Lister(),
 		vsContents:      cfg.VolumeSnapshotContents.Lister(),
 		snapshotClasses: cfg.SnapshotClasses.Lister(),
+		groupSnapshots:  cfg.GroupSnapshots.Lister(),
+		groupContents:   cfg.GroupSnapshotContents.Lister(),
+		groupClasses:    cfg.GroupSnapshotClasses.Lister(),
 		apis:            cfg.APIs,
+
+		volumeSnapshotIndexer: cfg.VolumeSnapshots.Informer().GetIndexer(),
 		ownSynced: []cache.InformerSynced{
 			cfg.Snapshots.Informer().HasSynced, cfg.Contents.Informer().HasSynced,
 			cfg.Claims.Informer().HasSynced, cfg.StorageClasses.Informer().HasSynced,
@@ -177,6 +197,7 @@ func New(cfg Config) (*Controller, error) {
 
 		createdContents:        controller.NewCreateExpectations[*snapshotapi.VirtualMachineSnapshotContent](),
 		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
+		createdGroups:          controller.NewCreateExpectations[*groupsnapshotv1.VolumeGroupSnapshot](),
 		writtenContents:        controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
 	}
 	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineSnapshot]{
@@ -205,10 +226,18 @@ func New(cfg Config) (*Controller, error) {
 		vsInformer.HasSynced, contentInformer.HasSynced, vscInformer.HasSynced)
 	kubeVirt := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.VirtualMachinesResource, vmInformer.HasSynced, vmiInformer.HasSynced)
 	dataVolumes := controller.NewOptionalAPI(cfg.APIs, kubevirtinformers.DataVolumesResource, dvInformer.HasSynced)
+	groupInformer, groupContentInformer, groupClassInformer := cfg.GroupSnapshots.Informer(),
+		cfg.GroupSnapshotContents.Informer(), cfg.GroupSnapshotClasses.Informer()
+	groupSnapshots := controller.NewOptionalAPI(cfg.APIs, groupsnapshotv1.SchemeGroupVersion.WithResource("volumegroupsnapshots"),
+		groupInformer.HasSynced, groupContentInformer.HasSynced, groupClassInformer.HasSynced)
 	c.volumeSnapshotsOK, c.kubeVirtOK, c.dataVolumesOK = volumeSnapshots.OK, kubeVirt.OK, dataVolumes.OK
-	c.catchingUp = controller.AnyCatchingUp(volumeSnapshots, kubeVirt, dataVolumes)
+	c.groupSnapshotsOK = groupSnapshots.OK
+	c.catchingUp = controller.AnyCatchingUp(volumeSnapshots, kubeVirt, dataVolumes, groupSnapshots)
 
 	if err := cfg.Snapshots.Informer().AddIndexers(cache.Indexers{indexBySource: indexSnapshotBySource}); err != nil {
+		return nil, err
+	}
+	if err := vsInformer.AddIndexers(cache.Indexers{indexByGroup: indexVolumeSnapshotByGroup}); err != nil {
 		return nil, err
 	}
 	handlers := []struct {
@@ -224,6 +253,9 @@ func New(cfg Config) (*Controller, error) {
 		{cfg.Claims.Informer(), controller.HandlerFor(c.enqueueWaitingInNamespace)},
 		{dvInformer, controller.HandlerFor(c.enqueueWaitingInNamespace)},
 		{vscInformer, controller.HandlerFor(func(interface{}) { c.enqueueWaitingForClass() })},
+		{groupInformer, controller.HandlerFor(c.enqueueGroupOwner)},
+		{groupContentInformer, controller.HandlerFor(c.enqueueGroupContentOwner)},
+		{groupClassInformer, controller.HandlerFor(func(interface{}) { c.enqueueWaitingForClass() })},
 	}
 	for _, h := range handlers {
 		if _, err := h.informer.AddEventHandler(h.handler); err != nil {
@@ -264,16 +296,48 @@ func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
 	if !ok {
 		return
 	}
-	name := vs.Labels[LabelSnapshotName]
-	if name == "" {
+	if name := vs.Labels[LabelSnapshotName]; name != "" {
+		c.enqueueSnapshot(vs.Namespace, name)
 		return
 	}
-	key := vs.Namespace + "/" + name
+	// A VolumeSnapshot of a group carries no label of ours; its group does.
+	if ref := metav1.GetControllerOf(vs); ref != nil && ref.Kind == "VolumeGroupSnapshot" {
+		if group, err := c.groupSnapshots.VolumeGroupSnapshots(vs.Namespace).Get(ref.Name); err == nil {
+			c.enqueueGroupOwner(group)
+		}
+	}
+}
+
+// enqueueSnapshot wakes a snapshot, and its thaw if it froze its VM.
+func (c *Controller) enqueueSnapshot(namespace, name string) {
+	key := namespace + "/" + name
 	c.queue.Add(key)
-	if snap, err := c.snapshots.VirtualMachineSnapshots(vs.Namespace).Get(name); err == nil {
+	if snap, err := c.snapshots.VirtualMachineSnapshots(namespace).Get(name); err == nil {
 		if _, frozen := c.freezer.Frozen(snap.UID); frozen {
 			c.thawQueue.Add(key)
 		}
+	}
+}
+
+func (c *Controller) enqueueGroupOwner(obj interface{}) {
+	group, ok := obj.(*groupsnapshotv1.VolumeGroupSnapshot)
+	if !ok || group.Labels[LabelSnapshotName] == "" {
+		return
+	}
+	c.enqueueSnapshot(group.Namespace, group.Labels[LabelSnapshotName])
+}
+
+// enqueueGroupContentOwner wakes the snapshot of a group as soon as
+// csi-snapshotter records the group's cut, before snapshot-controller
+// copies it to the group: the thaw waits for it.
+func (c *Controller) enqueueGroupContentOwner(obj interface{}) {
+	content, ok := obj.(*groupsnapshotv1.VolumeGroupSnapshotContent)
+	if !ok || content.Status == nil || content.Status.CreationTime == nil {
+		return
+	}
+	ref := content.Spec.VolumeGroupSnapshotRef
+	if group, err := c.groupSnapshots.VolumeGroupSnapshots(ref.Namespace).Get(ref.Name); err == nil {
+		c.enqueueGroupOwner(group)
 	}
 }
 
@@ -343,7 +407,8 @@ func (c *Controller) enqueueWaitingForClass() {
 			continue
 		}
 		switch controller.ReadyReason(s.Status.Conditions) {
-		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch:
+		case snapshotclass.ReasonNone, snapshotclass.ReasonAmbiguous, snapshotclass.ReasonNotFound, snapshotclass.ReasonDriverMismatch,
+			ReasonNoConsistencyGroup:
 			c.queue.Add(s.Namespace + "/" + s.Name)
 		}
 	}

@@ -124,7 +124,7 @@ func secretNames(vol kubevirtv1.Volume) []string {
 // derive the snapshot's status from is recorded here, in the one write
 // that creates the content.
 func newContent(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.VirtualMachine,
-	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, plan volumePlan, secrets []capturedSecret,
+	vmi *kubevirtv1.VirtualMachineInstance, mode freeze.Mode, plan volumePlan, group groupPlan, secrets []capturedSecret,
 ) *snapshotapi.VirtualMachineSnapshotContent {
 	// Everything later syncs derive the snapshot's status from is recorded
 	// here, in the one write that creates the content: a status write lost
@@ -141,7 +141,7 @@ func newContent(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.Virtual
 			DeletionPolicy:             snap.Spec.GetDeletionPolicy(),
 			Source:                     snapshotapi.SourceSpec{VirtualMachine: captureVM(vm)},
 			SourceUID:                  ptr.To(vm.UID),
-			Indications:                indications(mode, plan),
+			Indications:                indications(mode, plan, group),
 			ExcludedVolumes:            plan.excluded,
 		},
 	}
@@ -154,8 +154,15 @@ func newContent(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirtv1.Virtual
 				Annotations: withoutKeys(v.claim.Annotations, bindingAnnotations),
 				Spec:        *v.claim.Spec.DeepCopy(),
 			},
-			VolumeSnapshotName:      ptr.To(VolumeSnapshotName(snap.UID, v.volumeName)),
 			VolumeSnapshotClassName: ptr.To(v.volumeSnapshotClass),
+		}
+		if group.className != "" {
+			// snapshot-controller names the group's VolumeSnapshots;
+			// recordMembers records them once the group is cut.
+			backup.VolumeGroupSnapshotName = ptr.To(VolumeGroupSnapshotName(snap.UID))
+			backup.VolumeGroupSnapshotClassName = ptr.To(group.className)
+		} else {
+			backup.VolumeSnapshotName = ptr.To(VolumeSnapshotName(snap.UID, v.volumeName))
 		}
 		if v.dataVolumeName != "" {
 			backup.DataVolumeName = ptr.To(v.dataVolumeName)
@@ -384,7 +391,7 @@ func (c *Controller) syncBound(ctx context.Context, snap *snapshotapi.VirtualMac
 
 	// The source UID too: an in-place restore overwrites only the VM it names.
 	deriveFromContent(snap, content)
-	observed := c.observeVolumeSnapshots(snap, content)
+	observed, _ := c.observe(snap, content)
 	if observed.allReady {
 		snap.Status.Phase = snapshotapi.SnapshotReady
 		snap.Status.ReadyToUse = ptr.To(true)

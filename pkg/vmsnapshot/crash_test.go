@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,6 +47,11 @@ func (g *guestLog) watch(f *fixture) {
 	// VolumeSnapshots of one sync are created in parallel.
 	f.snapshot.PrependReactor("create", "volumesnapshots", func(a kubetesting.Action) (bool, runtime.Object, error) {
 		g.add("cut " + a.(kubetesting.CreateAction).GetObject().(*snapshotv1.VolumeSnapshot).Name)
+		return false, nil, nil
+	})
+	// A group is one cut of every disk.
+	f.snapshot.PrependReactor("create", "volumegroupsnapshots", func(a kubetesting.Action) (bool, runtime.Object, error) {
+		g.add("cut " + a.(kubetesting.CreateAction).GetObject().(*groupsnapshotv1.VolumeGroupSnapshot).Name)
 		return false, nil, nil
 	})
 }
@@ -101,6 +107,7 @@ func storageCuts(t *testing.T, f *fixture, at time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	groupCuts(t, f, at)
 	for i := range list.Items {
 		vs := &list.Items[i]
 		if vs.Status != nil && vs.Status.CreationTime != nil {
@@ -267,11 +274,11 @@ func TestFailedSnapshotNeverThawsAnotherHoldersFreeze(t *testing.T) {
 	vm.Status.SnapshotInProgress = ptr.To("other")
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotFailed
-		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{}, groupPlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
-		Spec:       snapshotapi.VirtualMachineSnapshotContentSpec{Indications: indications(freeze.Freeze, volumePlan{})},
+		Spec:       snapshotapi.VirtualMachineSnapshotContentSpec{Indications: indications(freeze.Freeze, volumePlan{}, groupPlan{})},
 	}
 	f := newFixture(t, created.Add(time.Minute), append(storageObjects(), vm, runningVMI(true), snap, content)...)
 	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {

@@ -67,9 +67,9 @@ func (f *fixture) inject(w writeFault, err error, landed bool) *controllertest.F
 		controllertest.Inject(f.vmsnap, fault)
 	case "virtualmachines", "virtualmachineinstances":
 		controllertest.Inject(f.kubevirt, fault)
-	case "secrets":
+	case "secrets", "persistentvolumeclaims":
 		controllertest.Inject(f.kube, fault)
-	case "volumesnapshots":
+	case "volumesnapshots", "volumegroupsnapshots":
 		controllertest.Inject(f.snapshot, fault)
 	default:
 		f.t.Fatalf("no fake serves %s", resource)
@@ -219,8 +219,13 @@ func TestEveryWriteOfARetainSnapshotFailingOnce(t *testing.T) {
 }
 
 func TestEveryWriteOfADeletionFailingOnce(t *testing.T) {
-	deleteReady := func(t *testing.T) *fixture {
-		f := snapshotWorld(t)
+	sweepWrites(t, 3, deletedWhenReady(snapshotWorld), (*fixture).released, func(*testing.T, *fixture, *guestLog) {})
+}
+
+// deletedWhenReady is a world whose snapshot is deleted once Ready.
+func deletedWhenReady(world func(*testing.T) *fixture) func(*testing.T) *fixture {
+	return func(t *testing.T) *fixture {
+		f := world(t)
 		runUntil(t, f, nil, f.ready)
 		snap, err := f.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots("ns").Get(context.Background(), "snap", metav1.GetOptions{})
 		if err != nil {
@@ -234,7 +239,6 @@ func TestEveryWriteOfADeletionFailingOnce(t *testing.T) {
 		f.writes = nil
 		return f
 	}
-	sweepWrites(t, 3, deleteReady, (*fixture).released, func(*testing.T, *fixture, *guestLog) {})
 }
 
 // released reports whether a deleted snapshot let go of everything: its

@@ -93,8 +93,16 @@ func contentLimits(content *snapshotapi.VirtualMachineSnapshotContent) []blocker
 
 // volumeSnapshotConflicts lists the planned VolumeSnapshot names that the
 // cache shows taken, checked before the snapshot locks or freezes the VM.
-func (c *Controller) volumeSnapshotConflicts(snap *snapshotapi.VirtualMachineSnapshot, plan volumePlan) []blocker {
+func (c *Controller) volumeSnapshotConflicts(snap *snapshotapi.VirtualMachineSnapshot, plan volumePlan, group groupPlan) []blocker {
 	var out []blocker
+	if group.className != "" {
+		name := VolumeGroupSnapshotName(snap.UID)
+		if _, err := c.groupSnapshots.VolumeGroupSnapshots(snap.Namespace).Get(name); err == nil {
+			conflict := &nameConflict{kind: "VolumeGroupSnapshot", name: name}
+			out = append(out, blocker{ReasonNameConflict, conflict.Error()})
+		}
+		return out
+	}
 	for _, v := range plan.included {
 		name := VolumeSnapshotName(snap.UID, v.volumeName)
 		if vs, err := c.volumeSnapshots.VolumeSnapshots(snap.Namespace).Get(name); err == nil {

@@ -129,7 +129,7 @@ func TestContentHoldsThePersistentState(t *testing.T) {
 	in := inputs(&snapshotapi.VirtualMachineSnapshotSpec{}, vm, claims...)
 	in.persistentStateClaims = func() []*corev1.PersistentVolumeClaim { return controller.PersistentStateClaims(claims, vm.Name) }
 	snap := &snapshotapi.VirtualMachineSnapshot{ObjectMeta: metav1.ObjectMeta{Name: "snap", Namespace: "ns", UID: "snap-uid"}}
-	content := newContent(snap, vm, nil, freeze.Offline, planVolumes(in), nil)
+	content := newContent(snap, vm, nil, freeze.Offline, planVolumes(in), groupPlan{}, nil)
 
 	var names []string
 	for _, b := range content.Spec.VolumeBackups {

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -312,7 +313,11 @@ func (c *Controller) syncInProgress(ctx context.Context, snap *snapshotapi.Virtu
 // cut reports whether every volume of the content was cut: the status or
 // the content says so, or every VolumeSnapshot has its creation time.
 func (c *Controller) cut(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) bool {
-	return snap.Status.CreationTime != nil || content.Status.CreationTime != nil || c.observeVolumeSnapshots(snap, content).allCut
+	if snap.Status.CreationTime != nil || content.Status.CreationTime != nil {
+		return true
+	}
+	observed, _ := c.observe(snap, content)
+	return observed.allCut
 }
 
 // deriveFromContent sets what the content recorded at the start of the
@@ -377,7 +382,9 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 		return nil, err
 	}
 	plan := c.plan(snap, vm, vmi)
+	group := c.planGroup(snap, plan)
 	blockers := append(plan.blockers, consistencyBlockers(snap, mode)...)
+	blockers = append(blockers, groupBlockers(&snap.Spec, group)...)
 	secrets, secretBlockers, err := c.readSecrets(ctx, snap.Namespace, vm)
 	if err != nil {
 		return nil, err
@@ -388,10 +395,10 @@ func (c *Controller) start(ctx context.Context, snap *snapshotapi.VirtualMachine
 		return nil, err
 	}
 	blockers = append(blockers, revisionBlockers...)
-	blockers = append(blockers, c.volumeSnapshotConflicts(snap, plan)...)
+	blockers = append(blockers, c.volumeSnapshotConflicts(snap, plan, group)...)
 	// Everything that can be checked is, before the VM is locked: a content
 	// the API server would refuse must not leave the VM locked.
-	content := newContent(snap, vm, vmi, mode, plan, secrets)
+	content := newContent(snap, vm, vmi, mode, plan, group, secrets)
 	content.Spec.InstancetypeRevisions = revisions
 	blockers = append(blockers, contentLimits(content)...)
 	if len(blockers) > 0 {
@@ -444,6 +451,16 @@ func (c *Controller) plan(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirt
 	return planVolumes(in)
 }
 
+// planGroup decides from the cache whether the planned disks are cut together.
+func (c *Controller) planGroup(snap *snapshotapi.VirtualMachineSnapshot, plan volumePlan) groupPlan {
+	classes, _ := c.snapshotClasses.List(everything)
+	var groupClasses []*groupsnapshotv1.VolumeGroupSnapshotClass
+	if c.groupSnapshotsOK() {
+		groupClasses, _ = c.groupClasses.List(everything)
+	}
+	return planGroup(&snap.Spec, plan.included, classes, groupClasses, c.groupSnapshotsOK())
+}
+
 // consistencyBlockers says why a consistent snapshot cannot be taken now.
 func consistencyBlockers(snap *snapshotapi.VirtualMachineSnapshot, mode freeze.Mode) []blocker {
 	switch mode {
@@ -472,7 +489,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	content *snapshotapi.VirtualMachineSnapshotContent, vmi *kubevirtv1.VirtualMachineInstance,
 	deadline controller.Deadline, now time.Time,
 ) (time.Duration, error) {
-	observed := c.observeVolumeSnapshots(snap, content)
+	observed, group := c.observe(snap, content)
 	// Once cut, a snapshot never cuts again: a VolumeSnapshot lost later is
 	// an error, not one to retake at another point in time.
 	_, cutSeen := c.cuts.Load(snap.UID)
@@ -482,11 +499,21 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 
 	if len(observed.foreign) > 0 {
 		// Checked before the freeze: nothing is cut while a name is taken.
-		return c.requeueOrFail(snap, deadline, now, &nameConflict{kind: "VolumeSnapshot", name: observed.foreign[0]})
+		kind := "VolumeSnapshot"
+		if observed.grouped {
+			kind = "VolumeGroupSnapshot"
+		}
+		return c.requeueOrFail(snap, deadline, now, &nameConflict{kind: kind, name: observed.foreign[0]})
 	}
 	if len(observed.missing) > 0 && !cutBefore {
 		window := c.freezer.OpenWindow(snap.UID, now)
-		if guestFrozen {
+		if observed.grouped && window == nil {
+			// Before the freeze: the label selects the claims to cut.
+			if err := c.labelGroupClaims(ctx, snap, content); err != nil {
+				return c.requeueOrFail(snap, deadline, now, err)
+			}
+		}
+		if guestFrozen && !observed.grouped {
 			if stale := observed.cutOutside(window); len(stale) > 0 {
 				return c.retakeCut(ctx, snap, content, stale, deadline, now)
 			}
@@ -515,10 +542,14 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			// no freeze window, and the status says so (cutIndications).
 			window = c.freezer.OpenWindow(snap.UID, now)
 		}
-		if err := c.createVolumeSnapshots(ctx, snap, content, observed.missing, window); err != nil {
+		create := func() error { return c.createVolumeSnapshots(ctx, snap, content, observed.missing, window) }
+		if observed.grouped {
+			create = func() error { return c.createGroup(ctx, snap, content, window) }
+		}
+		if err := create(); err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
-		observed = c.observeVolumeSnapshots(snap, content)
+		observed, group = c.observe(snap, content)
 	}
 	if guestFrozen {
 		for _, ind := range observed.cutIndications() {
@@ -542,6 +573,12 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 		if err := c.unprotectVM(ctx, snap); err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
+		if observed.grouped {
+			// The group's content lists its volumes: the label has done its job.
+			if err := c.unlabelGroupClaims(ctx, snap); err != nil {
+				return c.requeueOrFail(snap, deadline, now, err)
+			}
+		}
 		snap.Status.CreationTime = ptr.To(metav1.NewTime(observed.lastCut))
 		if len(content.Spec.VolumeBackups) == 0 {
 			snap.Status.CreationTime = ptr.To(content.CreationTimestamp)
@@ -554,6 +591,21 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	}
 	if cutBefore && len(observed.missing) > 0 {
 		return c.requeueOrFail(snap, deadline, now, fmt.Errorf("VolumeSnapshots %s disappeared", strings.Join(observed.missing, ", ")))
+	}
+	if observed.grouped && observed.allCut {
+		if missing := missingMembers(content, group); len(missing) > 0 {
+			c.fail(snap, now, ReasonGroupIncomplete, fmt.Sprintf("VolumeGroupSnapshot %s holds no VolumeSnapshot of PersistentVolumeClaims %s: "+
+				"they lost the label %s before the cut", group.group.Name, strings.Join(missing, ", "), GroupLabel(snap.UID)))
+			return 0, nil
+		}
+		recorded, err := c.recordMembers(ctx, content, group)
+		if err != nil {
+			return c.requeueOrFail(snap, deadline, now, err)
+		}
+		if recorded != content {
+			content = recorded
+			observed, _ = c.observe(snap, content)
+		}
 	}
 	if observed.allReady {
 		if err := c.ensureSecretCopies(ctx, snap, content); err != nil {
@@ -674,7 +726,10 @@ func (c *Controller) syncThaw(ctx context.Context, key string) (time.Duration, e
 		return 0, nil
 	}
 	content, err := c.contents.VirtualMachineSnapshotContents(namespace).Get(ContentName(snap))
-	if err != nil || !c.observeVolumeSnapshots(snap, content).allCut {
+	if err != nil {
+		return 0, nil
+	}
+	if observed, _ := c.observe(snap, content); !observed.allCut {
 		return 0, nil
 	}
 	if err := c.freezer.Thaw(ctx, snap.UID, namespace, snap.Spec.Source.Name); err != nil {
@@ -736,9 +791,13 @@ type volumeSnapshotsState struct {
 	lastCut          time.Time
 	errors           []string
 	// present are the VolumeSnapshots that exist, and windows the freeze
-	// window each was created in (nil: created while not frozen).
-	present []*snapshotv1.VolumeSnapshot
-	windows []*freeze.Window
+	// window each was created in (nil: created while not frozen), by the
+	// object windowNames names: each VolumeSnapshot, or the one group.
+	present     []*snapshotv1.VolumeSnapshot
+	windows     []*freeze.Window
+	windowNames []string
+	// grouped: the volumes are cut in one VolumeGroupSnapshot.
+	grouped bool
 }
 
 // cutOutside returns the VolumeSnapshots created in a freeze window other
@@ -763,7 +822,7 @@ func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
 	var first *freeze.Window
 	for i, w := range s.windows {
 		if w == nil {
-			unfrozen = append(unfrozen, s.present[i].Name)
+			unfrozen = append(unfrozen, s.windowNames[i])
 			continue
 		}
 		frozenAt[w.FrozenAt] = true
@@ -771,8 +830,12 @@ func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
 	}
 	switch {
 	case len(unfrozen) > 0:
+		what := "VolumeSnapshots " + strings.Join(unfrozen, ", ") + " were"
+		if s.grouped {
+			what = "VolumeGroupSnapshot " + unfrozen[0] + " was"
+		}
 		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceFailed, Message: fmt.Sprintf(
-			"the guest could not be frozen: VolumeSnapshots %s were cut while it ran unfrozen", strings.Join(unfrozen, ", "))})
+			"the guest could not be frozen: %s cut while it ran unfrozen", what)})
 	case len(frozenAt) > 1:
 		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceFailed,
 			Message: "the volumes were cut in different freeze windows"})
@@ -785,6 +848,15 @@ func (s volumeSnapshotsState) cutIndications() []snapshotapi.Indication {
 	return out
 }
 
+// observe reads how far a content's cut is: its group's, or its
+// VolumeSnapshots'.
+func (c *Controller) observe(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) (volumeSnapshotsState, groupState) {
+	if name, _ := groupOf(content); name != "" {
+		return c.observeGroup(snap, content, name)
+	}
+	return c.observeVolumeSnapshots(snap, content), groupState{}
+}
+
 func (c *Controller) observeVolumeSnapshots(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent) volumeSnapshotsState {
 	var s volumeSnapshotsState
 	for _, b := range content.Spec.VolumeBackups {
@@ -795,13 +867,14 @@ func (c *Controller) observeVolumeSnapshots(snap *snapshotapi.VirtualMachineSnap
 			s.missing = append(s.missing, name)
 			continue
 		}
-		if !controller.ContentHolds(snap, content, vs) {
+		if !controller.BackupHolds(snap, content, b, vs) || !c.groupHolds(content, b, vs) {
 			s.foreign = append(s.foreign, name)
 			continue
 		}
 		window, _ := freeze.WindowOf(vs.Annotations)
 		s.present = append(s.present, vs)
 		s.windows = append(s.windows, window)
+		s.windowNames = append(s.windowNames, vs.Name)
 		if cut, ok := c.cutTime(vs); ok {
 			s.cut++
 			if cut.After(s.lastCut) {
@@ -915,7 +988,7 @@ func (c *Controller) syncReady(snap *snapshotapi.VirtualMachineSnapshot) {
 	if !c.volumeSnapshotsOK() {
 		return
 	}
-	observed := c.observeVolumeSnapshots(snap, content)
+	observed, _ := c.observe(snap, content)
 	if len(observed.missing) > 0 {
 		snap.Status.ReadyToUse = ptr.To(false)
 		controller.SetCondition(&snap.Status.Conditions, snapshotapi.ConditionReady, metav1.ConditionFalse, ReasonVolumeLost,
@@ -958,6 +1031,9 @@ func (c *Controller) cleanUpFailed(ctx context.Context, snap *snapshotapi.Virtua
 	if err := c.unlockVM(ctx, snap); err != nil {
 		return err
 	}
+	if err := c.unlabelGroupClaims(ctx, snap); err != nil {
+		return err
+	}
 	if snap.Spec.Source.Kind == "VirtualMachineSnapshotContent" {
 		return nil // a bound content belongs to whoever retained it
 	}
@@ -982,6 +1058,9 @@ func (c *Controller) syncDeletion(ctx context.Context, snap *snapshotapi.Virtual
 		return false, 0, err
 	}
 	if err := c.unlockVM(ctx, snap); err != nil {
+		return false, 0, err
+	}
+	if err := c.unlabelGroupClaims(ctx, snap); err != nil {
 		return false, 0, err
 	}
 	retain := snap.Spec.GetDeletionPolicy() == snapshotapi.DeletionPolicyRetain && (wasReady || snap.Status.CreationTime != nil)
@@ -1029,6 +1108,10 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 	}
 	propagation := metav1.DeletePropagationBackground
 	if c.volumeSnapshotsOK() {
+		groupGone, err := c.deleteGroupOf(ctx, content)
+		if err != nil || !groupGone {
+			return false, err // woken by its deletion event
+		}
 		remaining, err := c.deleteVolumeSnapshotsOf(ctx, content)
 		if err != nil || remaining > 0 {
 			return false, err // woken by their deletion events
@@ -1280,7 +1363,7 @@ func freezesGuest(content *snapshotapi.VirtualMachineSnapshotContent) bool {
 }
 
 // indications describe the VM at the start of the snapshot.
-func indications(mode freeze.Mode, plan volumePlan) []snapshotapi.Indication {
+func indications(mode freeze.Mode, plan volumePlan, group groupPlan) []snapshotapi.Indication {
 	var out []snapshotapi.Indication
 	online := snapshotapi.Indication{Type: snapshotapi.IndicationOnline, Message: "the VM was running"}
 	switch mode {
@@ -1297,6 +1380,9 @@ func indications(mode freeze.Mode, plan volumePlan) []snapshotapi.Indication {
 	if len(plan.partial) > 0 {
 		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationPartialSnapshot,
 			Message: "no VolumeSnapshotClass can snapshot volumes " + strings.Join(plan.partial, ", ") + "; they are not in the snapshot"})
+	}
+	if ind := groupIndication(group, len(plan.included)); ind != nil {
+		out = append(out, *ind)
 	}
 	return out
 }

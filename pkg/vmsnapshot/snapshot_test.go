@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	snapshotfake "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned/fake"
 	snapshotinformers "github.com/kubernetes-csi/external-snapshotter/client/v8/informers/externalversions"
@@ -114,6 +115,9 @@ func (f *fixture) start() {
 		VolumeSnapshots:        snapInf.Snapshot().V1().VolumeSnapshots(),
 		VolumeSnapshotContents: snapInf.Snapshot().V1().VolumeSnapshotContents(),
 		SnapshotClasses:        snapInf.Snapshot().V1().VolumeSnapshotClasses(),
+		GroupSnapshots:         snapInf.Groupsnapshot().V1().VolumeGroupSnapshots(),
+		GroupSnapshotContents:  snapInf.Groupsnapshot().V1().VolumeGroupSnapshotContents(),
+		GroupSnapshotClasses:   snapInf.Groupsnapshot().V1().VolumeGroupSnapshotClasses(),
 		APIs:                   apiwatch.New(nil, time.Second),
 		Recorder:               f.recorder,
 		Clock:                  f.clock,
@@ -128,6 +132,7 @@ func (f *fixture) start() {
 	c.volumeSnapshotsOK = func() bool { return true }
 	c.kubeVirtOK = func() bool { return true }
 	c.dataVolumesOK = func() bool { return false }
+	c.groupSnapshotsOK = func() bool { return true }
 	c.catchingUp = func() bool { return false }
 	f.c = c
 	f.vsIndexer = snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
@@ -151,6 +156,12 @@ func (f *fixture) start() {
 			return snapInf.Snapshot().V1().VolumeSnapshots().Informer().GetIndexer()
 		case *snapshotv1.VolumeSnapshotContent:
 			return snapInf.Snapshot().V1().VolumeSnapshotContents().Informer().GetIndexer()
+		case *groupsnapshotv1.VolumeGroupSnapshot:
+			return snapInf.Groupsnapshot().V1().VolumeGroupSnapshots().Informer().GetIndexer()
+		case *groupsnapshotv1.VolumeGroupSnapshotContent:
+			return snapInf.Groupsnapshot().V1().VolumeGroupSnapshotContents().Informer().GetIndexer()
+		case *groupsnapshotv1.VolumeGroupSnapshotClass:
+			return snapInf.Groupsnapshot().V1().VolumeGroupSnapshotClasses().Informer().GetIndexer()
 		}
 		t.Fatalf("fixture cannot cache %T", o)
 		return nil
@@ -165,7 +176,8 @@ func (f *fixture) trackerOf(o runtime.Object) kubetesting.ObjectTracker {
 		return f.kubevirt.Tracker()
 	case *corev1.PersistentVolumeClaim, *storagev1.StorageClass, *corev1.Secret, *appsv1.ControllerRevision:
 		return f.kube.Tracker()
-	case *snapshotv1.VolumeSnapshotClass, *snapshotv1.VolumeSnapshot, *snapshotv1.VolumeSnapshotContent:
+	case *snapshotv1.VolumeSnapshotClass, *snapshotv1.VolumeSnapshot, *snapshotv1.VolumeSnapshotContent,
+		*groupsnapshotv1.VolumeGroupSnapshot, *groupsnapshotv1.VolumeGroupSnapshotContent, *groupsnapshotv1.VolumeGroupSnapshotClass:
 		return f.snapshot.Tracker()
 	}
 	f.t.Fatalf("fixture cannot store %T", o)
@@ -215,6 +227,10 @@ func (f *fixture) catchUp() {
 	replace(&snapshotv1.VolumeSnapshot{}, list8, err)
 	list9, err := f.snapshot.SnapshotV1().VolumeSnapshotContents().List(ctx, opts)
 	replace(&snapshotv1.VolumeSnapshotContent{}, list9, err)
+	list10, err := f.snapshot.GroupsnapshotV1().VolumeGroupSnapshots("").List(ctx, opts)
+	replace(&groupsnapshotv1.VolumeGroupSnapshot{}, list10, err)
+	list11, err := f.snapshot.GroupsnapshotV1().VolumeGroupSnapshotClasses().List(ctx, opts)
+	replace(&groupsnapshotv1.VolumeGroupSnapshotClass{}, list11, err)
 }
 
 func toInterfaces(objects []runtime.Object) []interface{} {
@@ -377,7 +393,7 @@ func TestSyncThawsAtTheCutAndIsReadyWhenAllAreReady(t *testing.T) {
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
-		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{}, groupPlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", Annotations: map[string]string{AnnotationGuestFreeze: "true"}},
@@ -459,7 +475,7 @@ func TestSyncFailedCleansUp(t *testing.T) {
 	snap := newSnapshot(time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
-		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{}, groupPlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", UID: "content-uid", Annotations: map[string]string{AnnotationGuestFreeze: "true"},
@@ -672,7 +688,7 @@ func frozenWithCutContent(t *testing.T, mutate ...func(*snapshotv1.VolumeSnapsho
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
 		s.Status.Phase = snapshotapi.SnapshotInProgress
 		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
-		s.Status.Indications = indications(freeze.Freeze, volumePlan{})
+		s.Status.Indications = indications(freeze.Freeze, volumePlan{}, groupPlan{})
 	})
 	content := &snapshotapi.VirtualMachineSnapshotContent{
 		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns", Annotations: map[string]string{AnnotationGuestFreeze: "true"}},

@@ -55,7 +55,7 @@ const (
 )
 
 // IndicationType names a fact about the source at the moment of a snapshot.
-// +kubebuilder:validation:Enum=Online;GuestAgent;NoGuestAgent;Paused;QuiesceFailed;QuiesceTimeout;PartialSnapshot
+// +kubebuilder:validation:Enum=Online;GuestAgent;NoGuestAgent;Paused;QuiesceFailed;QuiesceTimeout;PartialSnapshot;AtomicCut;PerVolumeCut
 type IndicationType string
 
 const (
@@ -77,6 +77,13 @@ const (
 	// IndicationPartialSnapshot: some persistent disks were left out because
 	// no VolumeSnapshotClass can snapshot them (volumeSelection: SnapshottableOnly).
 	IndicationPartialSnapshot IndicationType = "PartialSnapshot"
+	// IndicationAtomicCut: every disk was cut at one instant, in one
+	// VolumeGroupSnapshot: the disks agree with each other (crash-consistent
+	// across disks), whether or not the guest was frozen.
+	IndicationAtomicCut IndicationType = "AtomicCut"
+	// IndicationPerVolumeCut: the disks were cut one by one, although a group
+	// cut was asked for (consistencyGroup: Auto); the message says why.
+	IndicationPerVolumeCut IndicationType = "PerVolumeCut"
 )
 
 // Indication is a fact about the source at the moment of a snapshot, with an

@@ -119,7 +119,32 @@ type VirtualMachineSnapshotSpec struct {
 	// +optional
 	// +kubebuilder:default=All
 	VolumeSelection VolumeSelectionPolicy `json:"volumeSelection,omitempty"`
+
+	// consistencyGroup says whether the VM's disks are cut together, at one
+	// instant, in one VolumeGroupSnapshot, so that they agree with each
+	// other even when the guest cannot be frozen. Auto (the default) cuts
+	// them together when every disk is on one CSI driver that offers a
+	// VolumeGroupSnapshotClass, and one by one otherwise (indication
+	// PerVolumeCut, with why); Required waits until they can be cut
+	// together and fails at the deadline; Disabled always cuts them one by
+	// one.
+	// +optional
+	// +kubebuilder:default=Auto
+	ConsistencyGroup ConsistencyGroupPolicy `json:"consistencyGroup,omitempty"`
 }
+
+// ConsistencyGroupPolicy says whether a VM's disks are cut together.
+// +kubebuilder:validation:Enum=Auto;Required;Disabled
+type ConsistencyGroupPolicy string
+
+const (
+	// ConsistencyGroupAuto cuts the disks together when the storage can.
+	ConsistencyGroupAuto ConsistencyGroupPolicy = "Auto"
+	// ConsistencyGroupRequired cuts the disks together or not at all.
+	ConsistencyGroupRequired ConsistencyGroupPolicy = "Required"
+	// ConsistencyGroupDisabled cuts the disks one by one.
+	ConsistencyGroupDisabled ConsistencyGroupPolicy = "Disabled"
+)
 
 // VolumeSnapshotClassMapping names the VolumeSnapshotClass to use for the
 // disks of one StorageClass.
@@ -213,7 +238,7 @@ type VirtualMachineSnapshotStatus struct {
 
 	// indications are facts about the VM at the moment of the snapshot:
 	// Online, GuestAgent, NoGuestAgent, Paused, QuiesceFailed, QuiesceTimeout,
-	// PartialSnapshot.
+	// PartialSnapshot, AtomicCut, PerVolumeCut.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -1196,6 +1196,16 @@ func (in *VolumeBackup) DeepCopyInto(out *VolumeBackup) {
 		*out = new(string)
 		**out = **in
 	}
+	if in.VolumeGroupSnapshotName != nil {
+		in, out := &in.VolumeGroupSnapshotName, &out.VolumeGroupSnapshotName
+		*out = new(string)
+		**out = **in
+	}
+	if in.VolumeGroupSnapshotClassName != nil {
+		in, out := &in.VolumeGroupSnapshotClassName, &out.VolumeGroupSnapshotClassName
+		*out = new(string)
+		**out = **in
+	}
 	return
 }
 

@@ -109,12 +109,15 @@ type VirtualMachineSnapshotContentSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="excludedVolumes are immutable"
 	ExcludedVolumes []ExcludedVolume `json:"excludedVolumes,omitempty"`
 
-	// volumeBackups lists one entry per snapshotted disk.
+	// volumeBackups lists one entry per snapshotted disk. Entries are
+	// neither added nor removed; each is immutable but for the one
+	// volumeSnapshotName of a disk cut in a group, recorded once the group
+	// is cut.
 	// +optional
 	// +listType=map
 	// +listMapKey=volumeName
 	// +kubebuilder:validation:MaxItems=256
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeBackups are immutable"
+	// +kubebuilder:validation:XValidation:rule="self.size() == oldSelf.size() && oldSelf.all(o, self.exists(b, b.volumeName == o.volumeName))",message="volumeBackups are immutable: entries can be neither added nor removed"
 	VolumeBackups []VolumeBackup `json:"volumeBackups,omitempty"`
 
 	// networkIdentity is the MAC and IP addresses of each interface, recorded
@@ -200,6 +203,8 @@ type SourceSpec struct {
 }
 
 // VolumeBackup is one snapshotted disk of a VM.
+// +kubebuilder:validation:XValidation:rule="has(self.volumeGroupSnapshotName) == has(oldSelf.volumeGroupSnapshotName) && has(self.volumeGroupSnapshotClassName) == has(oldSelf.volumeGroupSnapshotClassName) && has(self.dataVolumeName) == has(oldSelf.dataVolumeName) && has(self.volumeSnapshotClassName) == has(oldSelf.volumeSnapshotClassName)",message="a volume backup is immutable: its fields can be neither added nor removed"
+// +kubebuilder:validation:XValidation:rule="has(self.volumeSnapshotName) == has(oldSelf.volumeSnapshotName) || (!has(oldSelf.volumeSnapshotName) && has(self.volumeGroupSnapshotName))",message="volumeSnapshotName can be neither removed nor added, except once for a disk cut in a group"
 type VolumeBackup struct {
 	// volumeName is the name of the volume in the VM spec.
 	// +required
@@ -208,20 +213,38 @@ type VolumeBackup struct {
 	// persistentVolumeClaim is the disk's claim as it was: name, labels,
 	// annotations and spec, to recreate it on restore.
 	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="persistentVolumeClaim is immutable"
 	PersistentVolumeClaim PersistentVolumeClaimTemplate `json:"persistentVolumeClaim"`
 
 	// dataVolumeName is the CDI DataVolume that owned the claim, if any.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="dataVolumeName is immutable"
 	DataVolumeName *string `json:"dataVolumeName,omitempty"`
 
-	// volumeSnapshotName is the VolumeSnapshot holding the disk's data.
+	// volumeSnapshotName is the VolumeSnapshot holding the disk's data. A
+	// disk cut in a group gets it once the group is cut: snapshot-controller
+	// names the group's VolumeSnapshots.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeSnapshotName is immutable"
 	VolumeSnapshotName *string `json:"volumeSnapshotName,omitempty"`
 
 	// volumeSnapshotClassName is the VolumeSnapshotClass the disk was
-	// snapshotted with.
+	// snapshotted with, or would have been, had it not been cut in a group.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeSnapshotClassName is immutable"
 	VolumeSnapshotClassName *string `json:"volumeSnapshotClassName,omitempty"`
+
+	// volumeGroupSnapshotName is the VolumeGroupSnapshot the disk was cut
+	// in, together with the VM's other disks.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeGroupSnapshotName is immutable"
+	VolumeGroupSnapshotName *string `json:"volumeGroupSnapshotName,omitempty"`
+
+	// volumeGroupSnapshotClassName is the VolumeGroupSnapshotClass of that
+	// group.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeGroupSnapshotClassName is immutable"
+	VolumeGroupSnapshotClassName *string `json:"volumeGroupSnapshotClassName,omitempty"`
 }
 
 // PersistentVolumeClaimTemplate is a PersistentVolumeClaim's identity and spec.

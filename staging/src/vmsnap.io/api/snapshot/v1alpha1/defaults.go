@@ -78,6 +78,11 @@ func (s *VirtualMachineSnapshotSpec) GetVolumeSelection() VolumeSelectionPolicy 
 	return orDefault(s.VolumeSelection, VolumeSelectionAll)
 }
 
+// GetConsistencyGroup returns spec.consistencyGroup or its default, Auto.
+func (s *VirtualMachineSnapshotSpec) GetConsistencyGroup() ConsistencyGroupPolicy {
+	return orDefault(s.ConsistencyGroup, ConsistencyGroupAuto)
+}
+
 // VolumeSnapshotClassFor returns the VolumeSnapshotClass the spec names for a
 // StorageClass, and whether it names one.
 func (s *VirtualMachineSnapshotSpec) VolumeSnapshotClassFor(storageClassName string) (string, bool) {
