@@ -141,6 +141,8 @@ func TestConsistencySentence(t *testing.T) {
 		{ptr.To(false), ind(snapshotapi.IndicationOnline, snapshotapi.IndicationNoGuestAgent), "Not consistent: the VM ran without a guest agent: crash-consistent only."},
 		{ptr.To(false), ind(snapshotapi.IndicationOnline, snapshotapi.IndicationPaused), "Not consistent: the VM was paused, so nothing was frozen: crash-consistent only."},
 		{nil, append(ind(snapshotapi.IndicationOnline), snapshotapi.Indication{Type: snapshotapi.IndicationQuiesceFailed, Message: "fsfreeze timed out"}), "Not consistent: QuiesceFailed: fsfreeze timed out."},
+		{ptr.To(false), append(ind(snapshotapi.IndicationOnline, snapshotapi.IndicationNoGuestAgent), snapshotapi.Indication{Type: snapshotapi.IndicationAtomicCut, Message: "all 3 disks are cut at one instant"}),
+			"Not consistent: the VM ran without a guest agent: crash-consistent only; AtomicCut: all 3 disks are cut at one instant."},
 	} {
 		if got := consistencySentence(tc.consistent, tc.indications, 0, "the VM was stopped"); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.indications, got, tc.want)

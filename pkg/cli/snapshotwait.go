@@ -156,7 +156,8 @@ func consistencySentence(consistent *bool, indications []snapshotapi.Indication,
 	case indicated(snapshotapi.IndicationNoGuestAgent):
 		why = "the VM ran without a guest agent: crash-consistent only"
 	}
-	for _, t := range []snapshotapi.IndicationType{snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout, snapshotapi.IndicationPartialSnapshot} {
+	for _, t := range []snapshotapi.IndicationType{snapshotapi.IndicationQuiesceFailed, snapshotapi.IndicationQuiesceTimeout,
+		snapshotapi.IndicationPartialSnapshot, snapshotapi.IndicationAtomicCut, snapshotapi.IndicationPerVolumeCut} {
 		if msg, ok := has[t]; ok {
 			if why != "" {
 				why += "; "

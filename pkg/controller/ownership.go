@@ -17,6 +17,8 @@ limitations under the License.
 package controller
 
 import (
+	"strings"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -46,6 +48,19 @@ func BackupHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.
 	if ContentHolds(snap, content, vs) {
 		return true
 	}
-	ref := metav1.GetControllerOf(vs)
-	return b.VolumeGroupSnapshotName != nil && ref != nil && ref.Kind == "VolumeGroupSnapshot" && ref.Name == *b.VolumeGroupSnapshotName
+	ref := GroupOwner(vs)
+	return b.VolumeGroupSnapshotName != nil && ref != nil && ref.Name == *b.VolumeGroupSnapshotName
+}
+
+// GroupOwner returns the reference to the VolumeGroupSnapshot a
+// VolumeSnapshot was cut in, if any. snapshot-controller makes a group's
+// VolumeSnapshots with an owner reference to the group that is not a
+// controller reference.
+func GroupOwner(obj metav1.Object) *metav1.OwnerReference {
+	for i, ref := range obj.GetOwnerReferences() {
+		if ref.Kind == "VolumeGroupSnapshot" && strings.HasPrefix(ref.APIVersion, "groupsnapshot.storage.k8s.io/") {
+			return &obj.GetOwnerReferences()[i]
+		}
+	}
+	return nil
 }

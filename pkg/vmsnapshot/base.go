@@ -301,7 +301,7 @@ func (c *Controller) enqueueVolumeSnapshotOwner(obj interface{}) {
 		return
 	}
 	// A VolumeSnapshot of a group carries no label of ours; its group does.
-	if ref := metav1.GetControllerOf(vs); ref != nil && ref.Kind == "VolumeGroupSnapshot" {
+	if ref := controller.GroupOwner(vs); ref != nil {
 		if group, err := c.groupSnapshots.VolumeGroupSnapshots(vs.Namespace).Get(ref.Name); err == nil {
 			c.enqueueGroupOwner(group)
 		}

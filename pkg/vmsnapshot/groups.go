@@ -159,13 +159,15 @@ func groupBlockers(spec *snapshotapi.VirtualMachineSnapshotSpec, plan groupPlan)
 }
 
 // groupIndication says how the disks are cut: together, or one by one
-// although a group was wanted, and why.
-func groupIndication(plan groupPlan, disks int) *snapshotapi.Indication {
+// although a group was wanted, and why. That they were cut one by one is
+// news only when nothing else holds the disks still for the cut: a stopped
+// VM writes nothing, and a frozen guest's filesystems are all frozen.
+func groupIndication(plan groupPlan, disks int, mode freeze.Mode) *snapshotapi.Indication {
 	switch {
 	case plan.className != "":
 		return &snapshotapi.Indication{Type: snapshotapi.IndicationAtomicCut, Message: fmt.Sprintf(
 			"all %s are cut at one instant in one VolumeGroupSnapshot: they agree with each other (crash-consistent across disks)", countOf(disks, "disk"))}
-	case plan.why != "":
+	case plan.why != "" && (mode == freeze.NoAgent || mode == freeze.Paused):
 		return &snapshotapi.Indication{Type: snapshotapi.IndicationPerVolumeCut, Message: "the disks are cut one by one: " + plan.why}
 	}
 	return nil
@@ -321,8 +323,8 @@ func (c *Controller) groupMembers(group *groupsnapshotv1.VolumeGroupSnapshot) ma
 // group, that the group is the content's very own while it exists: the
 // UID its controller reference names.
 func (c *Controller) groupHolds(content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup, vs *snapshotv1.VolumeSnapshot) bool {
-	ref := metav1.GetControllerOf(vs)
-	if b.VolumeGroupSnapshotName == nil || ref == nil || ref.Kind != "VolumeGroupSnapshot" {
+	ref := controller.GroupOwner(vs)
+	if b.VolumeGroupSnapshotName == nil || ref == nil {
 		return true // not a group's: BackupHolds decided
 	}
 	group, err := c.groupSnapshots.VolumeGroupSnapshots(content.Namespace).Get(ref.Name)
@@ -333,7 +335,7 @@ func (c *Controller) groupHolds(content *snapshotapi.VirtualMachineSnapshotConte
 }
 
 // indexByGroup indexes VolumeSnapshots by the UID of the
-// VolumeGroupSnapshot that controls them.
+// VolumeGroupSnapshot they were cut in.
 const indexByGroup = "group"
 
 func indexVolumeSnapshotByGroup(obj interface{}) ([]string, error) {
@@ -341,7 +343,7 @@ func indexVolumeSnapshotByGroup(obj interface{}) ([]string, error) {
 	if !ok {
 		return nil, nil
 	}
-	if ref := metav1.GetControllerOf(vs); ref != nil && ref.Kind == "VolumeGroupSnapshot" {
+	if ref := controller.GroupOwner(vs); ref != nil {
 		return []string{string(ref.UID)}, nil
 	}
 	return nil, nil

@@ -15,6 +15,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
+	"vmsnap.io/vmsnap/pkg/freeze"
 )
 
 func groupClass(name, driver string, isDefault bool) *groupsnapshotv1.VolumeGroupSnapshotClass {
@@ -127,8 +130,8 @@ func groupCuts(t *testing.T, f *fixture, at time.Time) {
 		t.Fatal(err)
 	}
 	for _, vs := range members.Items {
-		ref := metav1.GetControllerOf(&vs)
-		if ref == nil || ref.Kind != "VolumeGroupSnapshot" || slices.ContainsFunc(groups.Items, func(g groupsnapshotv1.VolumeGroupSnapshot) bool { return g.UID == ref.UID }) {
+		ref := controller.GroupOwner(&vs)
+		if ref == nil || slices.ContainsFunc(groups.Items, func(g groupsnapshotv1.VolumeGroupSnapshot) bool { return g.UID == ref.UID }) {
 			continue
 		}
 		if err := f.snapshot.Tracker().Delete(snapshotv1.SchemeGroupVersion.WithResource("volumesnapshots"), "ns", vs.Name); err != nil {
@@ -157,7 +160,7 @@ func groupCuts(t *testing.T, f *fixture, at time.Time) {
 			member := &snapshotv1.VolumeSnapshot{
 				ObjectMeta: metav1.ObjectMeta{Name: "snapshot-" + g.Name + "-" + claim.Name, Namespace: "ns",
 					OwnerReferences: []metav1.OwnerReference{{APIVersion: "groupsnapshot.storage.k8s.io/v1", Kind: "VolumeGroupSnapshot",
-						Name: g.Name, UID: g.UID, Controller: ptr.To(true)}}},
+						Name: g.Name, UID: g.UID}}}, // not a controller reference, as snapshot-controller makes it
 				Spec: snapshotv1.VolumeSnapshotSpec{Source: snapshotv1.VolumeSnapshotSource{PersistentVolumeClaimName: ptr.To(claim.Name)}},
 				Status: &snapshotv1.VolumeSnapshotStatus{CreationTime: ptr.To(metav1.NewTime(at)), ReadyToUse: ptr.To(true),
 					VolumeGroupSnapshotName: ptr.To(g.Name)},
@@ -297,5 +300,28 @@ func TestFailedGroupSnapshotCleansUp(t *testing.T) {
 	}
 	if !f.vmUnlocked() {
 		t.Error("the VM is locked")
+	}
+}
+
+// A per-volume cut is news only for a running guest nothing froze.
+func TestGroupIndication(t *testing.T) {
+	fallback := groupPlan{why: "CSI driver csi.fast offers no VolumeGroupSnapshotClass"}
+	for _, tc := range []struct {
+		plan groupPlan
+		mode freeze.Mode
+		want snapshotapi.IndicationType
+	}{
+		{groupPlan{className: "g"}, freeze.Offline, snapshotapi.IndicationAtomicCut},
+		{groupPlan{className: "g"}, freeze.NoAgent, snapshotapi.IndicationAtomicCut},
+		{fallback, freeze.NoAgent, snapshotapi.IndicationPerVolumeCut},
+		{fallback, freeze.Paused, snapshotapi.IndicationPerVolumeCut},
+		{fallback, freeze.Offline, ""},
+		{fallback, freeze.Freeze, ""},
+		{groupPlan{}, freeze.NoAgent, ""},
+	} {
+		got := groupIndication(tc.plan, 2, tc.mode)
+		if (got == nil) != (tc.want == "") || (got != nil && (got.Type != tc.want || got.Message == "")) {
+			t.Errorf("plan %+v, mode %v: got %+v, want %q", tc.plan, tc.mode, got, tc.want)
+		}
 	}
 }

@@ -1381,7 +1381,7 @@ func indications(mode freeze.Mode, plan volumePlan, group groupPlan) []snapshota
 		out = append(out, snapshotapi.Indication{Type: snapshotapi.IndicationPartialSnapshot,
 			Message: "no VolumeSnapshotClass can snapshot volumes " + strings.Join(plan.partial, ", ") + "; they are not in the snapshot"})
 	}
-	if ind := groupIndication(group, len(plan.included)); ind != nil {
+	if ind := groupIndication(group, len(plan.included), mode); ind != nil {
 		out = append(out, *ind)
 	}
 	return out

@@ -84,6 +84,11 @@ type Options struct {
 	// WithoutCDI starts the cluster without CDI's CRDs (the DataVolume
 	// API); a test installs them with InstallCDI.
 	WithoutCDI bool
+	// GroupSnapshotClass and SecondDriver are cluster.Config's: the test
+	// driver's default VolumeGroupSnapshotClass, and a second driver
+	// without group support.
+	GroupSnapshotClass bool
+	SecondDriver       bool
 }
 
 // suite is what Main starts once per test binary.
@@ -205,7 +210,7 @@ func start(dir, binDir string, crdDirs []string, opts Options) (_ *suite, _ *os.
 	}()
 	started := time.Now()
 	s.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs,
-		WithoutCRDGroups: opts.leftOutCRDGroups()})
+		WithoutCRDGroups: opts.leftOutCRDGroups(), GroupSnapshotClass: opts.GroupSnapshotClass, SecondDriver: opts.SecondDriver})
 	if err != nil {
 		return nil, logFile, err
 	}

@@ -108,6 +108,12 @@ type Config struct {
 	// VolumeSnapshotClass NoGroupSnapshotClassName; CSIStateDirOf finds
 	// its state.
 	SecondDriver bool
+	// GroupSnapshotClass installs GroupSnapshotClassName, the default
+	// VolumeGroupSnapshotClass of the (first) test CSI driver. The driver
+	// serves group snapshots either way; without a class, vmsnap cuts its
+	// disks one by one, as on storage without group support, which the
+	// suites that do not test group cuts rely on.
+	GroupSnapshotClass bool
 }
 
 // Cluster is a running local control plane.

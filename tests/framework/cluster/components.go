@@ -170,9 +170,11 @@ func csiSetsFor(cfg Config) []*csiSet {
 		dirName:             "csi",
 		storageClass:        StorageClassName,
 		snapshotClass:       SnapshotClassName,
-		groupSnapshotClass:  GroupSnapshotClassName,
 		defaultStorageClass: true,
 	}}
+	if cfg.GroupSnapshotClass {
+		sets[0].groupSnapshotClass = GroupSnapshotClassName
+	}
 	if cfg.SecondDriver {
 		sets = append(sets, &csiSet{
 			driverName:       SecondDriverName,

@@ -110,7 +110,10 @@ func TestSecondDriverSet(t *testing.T) {
 
 // Each set's StorageClass, VolumeSnapshotClass and VolumeGroupSnapshotClass.
 func TestDriverSetClasses(t *testing.T) {
-	sets := csiSetsFor(Config{DriverName: DefaultDriverName, SecondDriver: true})
+	if vgsc := volumeGroupSnapshotClass(csiSetsFor(Config{DriverName: DefaultDriverName})[0]); vgsc != nil {
+		t.Errorf("without Config.GroupSnapshotClass the driver has VolumeGroupSnapshotClass %s", vgsc.Name)
+	}
+	sets := csiSetsFor(Config{DriverName: DefaultDriverName, SecondDriver: true, GroupSnapshotClass: true})
 	first, second := sets[0], sets[1]
 
 	if sc := storageClass(first); sc.Name != StorageClassName || sc.Provisioner != DefaultDriverName || sc.Annotations[defaultStorageClassAnnotation] != "true" {

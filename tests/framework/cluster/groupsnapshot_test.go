@@ -50,7 +50,7 @@ const groupCutMethod = "CreateVolumeGroupSnapshot"
 // own sidecars, it restarts on its own, and its crashes are reported.
 func TestGroupSnapshotsAndSecondDriver(t *testing.T) {
 	t.Parallel()
-	c := startWithConfig(t, Config{Dir: t.TempDir(), SecondDriver: true})
+	c := startWithConfig(t, Config{Dir: t.TempDir(), SecondDriver: true, GroupSnapshotClass: true})
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	kube := kubernetes.NewForConfigOrDie(c.RESTConfig())

@@ -59,7 +59,12 @@ func TestContentIsWriteOnce(t *testing.T) {
 	for _, tc := range []struct {
 		name, patch, wantMessage string
 	}{
-		{"volumeBackups changed", `[{"op":"replace","path":"/spec/volumeBackups/0/volumeSnapshotName","value":"someone-elses"}]`, "volumeBackups are immutable"},
+		{"volumeBackups changed", `[{"op":"replace","path":"/spec/volumeBackups/0/volumeSnapshotName","value":"someone-elses"}]`, "volumeSnapshotName is immutable"},
+		{"a VolumeSnapshot unrecorded", `[{"op":"remove","path":"/spec/volumeBackups/0/volumeSnapshotName"}]`, "volumeSnapshotName can be neither removed nor added"},
+		{"a volume backup renamed", `[{"op":"replace","path":"/spec/volumeBackups/0/volumeName","value":"other"}]`, "entries can be neither added nor removed"},
+		{"a volume backup added", `[{"op":"add","path":"/spec/volumeBackups/-","value":{"volumeName":"extra","persistentVolumeClaim":{"name":"x","spec":{}}}}]`, "entries can be neither added nor removed"},
+		{"a volume backup's claim changed", `[{"op":"replace","path":"/spec/volumeBackups/0/persistentVolumeClaim/name","value":"other"}]`, "persistentVolumeClaim is immutable"},
+		{"a single disk moved into a group", `[{"op":"add","path":"/spec/volumeBackups/0/volumeGroupSnapshotName","value":"g"}]`, "its fields can be neither added nor removed"},
 		{"volumeBackups removed", `[{"op":"remove","path":"/spec/volumeBackups"}]`, "volumeBackups are immutable"},
 		{"secretBackups pointed at another Secret", `[{"op":"replace","path":"/spec/secretBackups/0/backupSecretName","value":"db-password"}]`, "secretBackups are immutable"},
 		{"secretBackups removed", `[{"op":"remove","path":"/spec/secretBackups"}]`, "secretBackups are immutable"},
@@ -83,4 +88,32 @@ func TestContentIsWriteOnce(t *testing.T) {
 	}
 	// The binding is the one thing that changes, as a snapshot binds the content.
 	f.MustKubectl("patch", "vmsnapshotcontent", "imported", "--type=merge", "-p", `{"spec":{"virtualMachineSnapshotName":"snap","deletionPolicy":"Retain"}}`)
+}
+
+// A disk cut in a group gets its VolumeSnapshot recorded once, when the
+// group is cut (snapshot-controller names it); after that it is as
+// immutable as any.
+func TestGroupedContentRecordsItsVolumeSnapshotOnce(t *testing.T) {
+	f := framework.New(t)
+	grouped := strings.Replace(contentManifest("grouped"), "    volumeSnapshotName: imported-disk0\n",
+		"    volumeGroupSnapshotName: vmsnapshot-uid-group\n    volumeGroupSnapshotClassName: vmsnap-test\n", 1)
+	if grouped == contentManifest("grouped") {
+		t.Fatal("the manifest has no volumeSnapshotName line to replace")
+	}
+	f.MustKubectl("apply", "-f", writeManifest(t, grouped))
+	record := func(name string) error {
+		_, err := f.Kubectl("patch", "vmsnapshotcontent", "grouped", "--type=json", "-p",
+			`[{"op":"add","path":"/spec/volumeBackups/0/volumeSnapshotName","value":"`+name+`"}]`)
+		return err
+	}
+	if err := record("snapshot-member"); err != nil {
+		t.Fatalf("recording the group's VolumeSnapshot was refused: %v", err)
+	}
+	if err := record("someone-elses"); err == nil || !strings.Contains(err.Error(), "volumeSnapshotName is immutable") {
+		t.Errorf("recording it again: want refused as immutable; got %v", err)
+	}
+	_, err := f.Kubectl("patch", "vmsnapshotcontent", "grouped", "--type=json", "-p", `[{"op":"remove","path":"/spec/volumeBackups/0/volumeGroupSnapshotName"}]`)
+	if err == nil || !strings.Contains(err.Error(), "its fields can be neither added nor removed") {
+		t.Errorf("removing the group: want refused; got %v", err)
+	}
 }

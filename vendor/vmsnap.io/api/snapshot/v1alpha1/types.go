@@ -81,8 +81,9 @@ const (
 	// VolumeGroupSnapshot: the disks agree with each other (crash-consistent
 	// across disks), whether or not the guest was frozen.
 	IndicationAtomicCut IndicationType = "AtomicCut"
-	// IndicationPerVolumeCut: the disks were cut one by one, although a group
-	// cut was asked for (consistencyGroup: Auto); the message says why.
+	// IndicationPerVolumeCut: the disks of a running VM whose guest was not
+	// frozen were cut one by one, although a group cut was asked for
+	// (consistencyGroup: Auto): they may disagree; the message says why.
 	IndicationPerVolumeCut IndicationType = "PerVolumeCut"
 )
 

@@ -124,8 +124,8 @@ type VirtualMachineSnapshotSpec struct {
 	// instant, in one VolumeGroupSnapshot, so that they agree with each
 	// other even when the guest cannot be frozen. Auto (the default) cuts
 	// them together when every disk is on one CSI driver that offers a
-	// VolumeGroupSnapshotClass, and one by one otherwise (indication
-	// PerVolumeCut, with why); Required waits until they can be cut
+	// VolumeGroupSnapshotClass, and one by one otherwise (for a running VM
+	// whose guest is not frozen, indication PerVolumeCut says why); Required waits until they can be cut
 	// together and fails at the deadline; Disabled always cuts them one by
 	// one.
 	// +optional

@@ -117,7 +117,7 @@ type VirtualMachineSnapshotContentSpec struct {
 	// +listType=map
 	// +listMapKey=volumeName
 	// +kubebuilder:validation:MaxItems=256
-	// +kubebuilder:validation:XValidation:rule="self.size() == oldSelf.size() && oldSelf.all(o, self.exists(b, b.volumeName == o.volumeName))",message="volumeBackups are immutable: entries can be neither added nor removed"
+	// +kubebuilder:validation:XValidation:rule="self.map(b, b.volumeName) == oldSelf.map(b, b.volumeName)",message="volumeBackups are immutable: entries can be neither added nor removed"
 	VolumeBackups []VolumeBackup `json:"volumeBackups,omitempty"`
 
 	// networkIdentity is the MAC and IP addresses of each interface, recorded
@@ -208,6 +208,7 @@ type SourceSpec struct {
 type VolumeBackup struct {
 	// volumeName is the name of the volume in the VM spec.
 	// +required
+	// +kubebuilder:validation:MaxLength=253
 	VolumeName string `json:"volumeName"`
 
 	// persistentVolumeClaim is the disk's claim as it was: name, labels,
@@ -219,6 +220,7 @@ type VolumeBackup struct {
 	// dataVolumeName is the CDI DataVolume that owned the claim, if any.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="dataVolumeName is immutable"
+	// +kubebuilder:validation:MaxLength=253
 	DataVolumeName *string `json:"dataVolumeName,omitempty"`
 
 	// volumeSnapshotName is the VolumeSnapshot holding the disk's data. A
@@ -226,24 +228,28 @@ type VolumeBackup struct {
 	// names the group's VolumeSnapshots.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeSnapshotName is immutable"
+	// +kubebuilder:validation:MaxLength=253
 	VolumeSnapshotName *string `json:"volumeSnapshotName,omitempty"`
 
 	// volumeSnapshotClassName is the VolumeSnapshotClass the disk was
 	// snapshotted with, or would have been, had it not been cut in a group.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeSnapshotClassName is immutable"
+	// +kubebuilder:validation:MaxLength=253
 	VolumeSnapshotClassName *string `json:"volumeSnapshotClassName,omitempty"`
 
 	// volumeGroupSnapshotName is the VolumeGroupSnapshot the disk was cut
 	// in, together with the VM's other disks.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeGroupSnapshotName is immutable"
+	// +kubebuilder:validation:MaxLength=253
 	VolumeGroupSnapshotName *string `json:"volumeGroupSnapshotName,omitempty"`
 
 	// volumeGroupSnapshotClassName is the VolumeGroupSnapshotClass of that
 	// group.
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="volumeGroupSnapshotClassName is immutable"
+	// +kubebuilder:validation:MaxLength=253
 	VolumeGroupSnapshotClassName *string `json:"volumeGroupSnapshotClassName,omitempty"`
 }
 
