@@ -135,5 +135,5 @@ demo: cluster-up build ## A VM with two disks snapshotted (offline, online) and 
 	hack/demo.sh
 
 .PHONY: bench
-bench: tools build crds-kubevirt ## Benchmark the controller on the local cluster (N= VMs, D= disks per VM, SCALE_VMS=, SCHEDULE_VMS=, AUDIT=1, CONTROLLER_ARGS=; see hack/bench.sh).
+bench: tools build crds-kubevirt ## Benchmark the controller on the local cluster (N= VMs, D= disks per VM, SCALE_VMS=, SCHEDULE_VMS=, GROUP_VMS=, GROUP_DISKS=, AUDIT=1, CONTROLLER_ARGS=; see hack/bench.sh).
 	hack/bench.sh

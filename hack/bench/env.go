@@ -26,6 +26,8 @@ import (
 	"time"
 
 	snapshotclient "github.com/kubernetes-csi/external-snapshotter/client/v8/clientset/versioned"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/klog/v2"
@@ -58,6 +60,34 @@ type environment struct {
 	dynamic   dynamic.Interface
 	// scraper reads the API server's /metrics, with a rate limit of its own.
 	scraper kubernetes.Interface
+	// removedGroupClasses are the VolumeGroupSnapshotClasses of the driver
+	// that the cluster had installed and setUp deleted.
+	removedGroupClasses []string
+}
+
+// removeGroupSnapshotClasses deletes every VolumeGroupSnapshotClass of
+// driver, before the controller starts, and returns their names. A
+// cluster that does not serve the API has none.
+func removeGroupSnapshotClasses(ctx context.Context, snapshots snapshotclient.Interface, driver string) ([]string, error) {
+	classes := snapshots.GroupsnapshotV1().VolumeGroupSnapshotClasses()
+	list, err := classes.List(ctx, metav1.ListOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing VolumeGroupSnapshotClasses: %w", err)
+	}
+	var removed []string
+	for _, c := range list.Items {
+		if c.Driver != driver {
+			continue
+		}
+		if err := classes.Delete(ctx, c.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return removed, fmt.Errorf("deleting VolumeGroupSnapshotClass %s: %w", c.Name, err)
+		}
+		removed = append(removed, c.Name)
+	}
+	return removed, nil
 }
 
 // setUp starts everything under dir, whose logs/ gets the component logs;
@@ -121,6 +151,13 @@ func setUp(ctx context.Context, root, dir string, controllerArgs []string, audit
 	var watchCtx context.Context
 	watchCtx, e.stopWatches = context.WithCancel(context.Background())
 	if err := e.tracker.start(watchCtx, e.vmsnap, e.snapshots); err != nil {
+		return nil, err
+	}
+
+	// The workloads before the group comparison cut volume by volume, as
+	// they did before group cuts existed, whatever the cluster installs:
+	// the group comparison makes its own class when it starts.
+	if e.removedGroupClasses, err = removeGroupSnapshotClasses(ctx, e.snapshots, e.cluster.DriverName()); err != nil {
 		return nil, err
 	}
 

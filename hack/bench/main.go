@@ -17,8 +17,9 @@ limitations under the License.
 // Command vmsnap-bench measures the vmsnap controller on the local test
 // cluster (tests/framework/cluster): how fast VM snapshots, restores and
 // deletions finish next to the CSI floor, how long guests stay frozen next
-// to the storage's cut, what the controller costs the apiserver per VM
-// snapshot, and its CPU and memory, idle and with many VMs cached.
+// to the storage's cut (disk by disk, and in one VolumeGroupSnapshot), what
+// the controller costs the apiserver per VM snapshot, and its CPU and
+// memory, idle and with many VMs cached.
 //
 // It runs the built controller binary (_output/bin/vmsnap-controller) with
 // pprof on, the fake virt-api in this process, and watches the objects
@@ -36,6 +37,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,9 +60,13 @@ type config struct {
 	ControllerArgs []string      `json:"controllerArgs,omitempty"`
 	// AuditLog runs the API server with audit logging on (Metadata level
 	// for writes), for the floor and the workloads alike.
-	AuditLog bool   `json:"auditLog"`
-	Out      string `json:"-"`
-	Keep     bool   `json:"-"`
+	AuditLog bool `json:"auditLog"`
+	// GroupVMs running VMs are snapshotted per disk count and
+	// consistencyGroup of the group comparison, for each of GroupDisks.
+	GroupVMs   int    `json:"groupVMs"`
+	GroupDisks []int  `json:"groupDisks"`
+	Out        string `json:"-"`
+	Keep       bool   `json:"-"`
 }
 
 type bench struct {
@@ -79,6 +85,13 @@ func main() {
 	flag.IntVar(&cfg.Disks, "disks", 2, "Disks per VM (D).")
 	flag.IntVar(&cfg.ScaleVMs, "scale-vms", 2000, "VMs without snapshots created for the scale point; 0 skips it.")
 	flag.IntVar(&cfg.ScheduleVMs, "schedule-vms", 1000, "Stopped VMs of one disk for the schedule comparison (one scheduled run against the same snapshots created at once); 0 skips it.")
+	flag.IntVar(&cfg.GroupVMs, "group-vms", 20, "Running VMs with a guest agent per row of the group comparison (per disk count, snapshotted with consistencyGroup Disabled, then Required); 0 skips it.")
+	cfg.GroupDisks = []int{1, 2, 4, 8}
+	flag.Func("group-disks", "Comma-separated disk counts per VM of the group comparison (default \"1,2,4,8\").", func(v string) error {
+		disks, err := parseDiskCounts(v)
+		cfg.GroupDisks = disks
+		return err
+	})
 	flag.DurationVar(&cfg.Idle, "idle", 30*time.Second, "Window over which idle CPU is measured.")
 	flag.DurationVar(&cfg.Settle, "settle", 2*time.Second, "Wait after a workload before its controller cost is read.")
 	flag.IntVar(&cfg.Workers, "workers", 32, "Concurrent create and delete calls of the benchmark.")
@@ -91,8 +104,8 @@ func main() {
 	flag.StringVar(&cfg.Out, "out", "", "Directory for the JSON report and profiles (default <repo>/_output/bench).")
 	flag.BoolVar(&cfg.Keep, "keep", false, "Keep the cluster's directory (logs) after a successful run.")
 	flag.Parse()
-	if cfg.VMs < 1 || cfg.Disks < 1 || cfg.ScaleVMs < 0 || cfg.ScheduleVMs < 0 || cfg.Workers < 1 {
-		fmt.Fprintln(os.Stderr, "vmsnap-bench: --vms, --disks and --workers must be at least 1, --scale-vms and --schedule-vms at least 0")
+	if cfg.VMs < 1 || cfg.Disks < 1 || cfg.ScaleVMs < 0 || cfg.ScheduleVMs < 0 || cfg.GroupVMs < 0 || cfg.Workers < 1 {
+		fmt.Fprintln(os.Stderr, "vmsnap-bench: --vms, --disks and --workers must be at least 1, --scale-vms, --schedule-vms and --group-vms at least 0")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -146,6 +159,10 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	defer b.env.tearDown()
 	b.logf("ready in %.1fs; controller pid %d", time.Since(started).Seconds(), b.env.controller.pid())
+	if removed := b.env.removedGroupClasses; len(removed) > 0 {
+		b.notef("the cluster's VolumeGroupSnapshotClass %s was deleted before the controller started: every workload but the group comparison cuts volume by volume, as before group cuts existed",
+			strings.Join(removed, ", "))
+	}
 
 	report, err := b.runAll(ctx)
 	if report != nil {
@@ -186,7 +203,9 @@ func (b *bench) runAll(ctx context.Context) (*Report, error) {
 		run  func() (Workload, error)
 	}{
 		{fmt.Sprintf("CSI floor: %d plain VolumeSnapshots at once", n*d), func() (Workload, error) { return b.csiFloor(ctx, offline, stopped) }},
-		{fmt.Sprintf("snapshotting %d stopped VMs at once", n), func() (Workload, error) { return b.snapshotVMs(ctx, "snapshot-stopped", offline, stopped, d, false) }},
+		{fmt.Sprintf("snapshotting %d stopped VMs at once", n), func() (Workload, error) {
+			return b.snapshotVMs(ctx, "snapshot-stopped", offline, stopped, d, false, "")
+		}},
 	}
 	for _, s := range steps {
 		b.logf("%s", s.what)
@@ -206,7 +225,7 @@ func (b *bench) runAll(ctx context.Context) (*Report, error) {
 		return r, err
 	}
 	b.logf("snapshotting %d running VMs at once (freeze, cut, thaw)", n)
-	w, err := b.snapshotVMs(ctx, "snapshot-running", online, running, d, false)
+	w, err := b.snapshotVMs(ctx, "snapshot-running", online, running, d, false, "")
 	r.Workloads = append(r.Workloads, w)
 	if err != nil {
 		return r, err
@@ -246,8 +265,36 @@ func (b *bench) runAll(ctx context.Context) (*Report, error) {
 			return r, err
 		}
 	}
+
+	// Last of all: it creates the VolumeGroupSnapshotClass that every
+	// workload before it must not see.
+	if b.cfg.GroupVMs > 0 {
+		if err := b.groupComparison(ctx, r); err != nil {
+			return r, err
+		}
+	}
 	r.evaluate()
 	return r, nil
+}
+
+// parseDiskCounts reads "1,2,4,8": at least one count, each at least 1.
+func parseDiskCounts(v string) ([]int, error) {
+	var disks []int
+	for _, field := range strings.Split(v, ",") {
+		field = strings.TrimSpace(field)
+		if field == "" {
+			continue
+		}
+		d, err := strconv.Atoi(field)
+		if err != nil || d < 1 {
+			return nil, fmt.Errorf("%q is not a disk count of at least 1", field)
+		}
+		disks = append(disks, d)
+	}
+	if len(disks) == 0 {
+		return nil, fmt.Errorf("no disk count in %q", v)
+	}
+	return disks, nil
 }
 
 func (b *bench) logf(format string, args ...any) {

@@ -123,11 +123,14 @@ func newRunningVMI(vm *kubevirtv1.VirtualMachine) *kubevirtv1.VirtualMachineInst
 	}
 }
 
-func newVMSnapshot(namespace, name, vm string) *snapshotapi.VirtualMachineSnapshot {
+// newVMSnapshot snapshots vm; an empty consistencyGroup leaves the field
+// unset (the default, Auto).
+func newVMSnapshot(namespace, name, vm string, consistencyGroup snapshotapi.ConsistencyGroupPolicy) *snapshotapi.VirtualMachineSnapshot {
 	return &snapshotapi.VirtualMachineSnapshot{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 		Spec: snapshotapi.VirtualMachineSnapshotSpec{
-			Source: corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine", Name: vm},
+			Source:           corev1.TypedLocalObjectReference{APIGroup: ptr.To("kubevirt.io"), Kind: "VirtualMachine", Name: vm},
+			ConsistencyGroup: consistencyGroup,
 		},
 	}
 }

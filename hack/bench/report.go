@@ -41,6 +41,9 @@ type Report struct {
 	// Schedule is the schedule comparison; its two workloads are
 	// schedule-batch and schedule-run.
 	Schedule *ScheduleRun `json:"schedule,omitempty"`
+	// Groups is the group comparison; its batches are in its rows, not in
+	// Workloads.
+	Groups *GroupComparison `json:"groups,omitempty"`
 	// Minimum is the fewest controller writes the design needs per object.
 	Minimum  []Minimum `json:"minimumWrites"`
 	Targets  []Target  `json:"targets"`
@@ -271,6 +274,10 @@ func printReport(out io.Writer, r *Report) {
 		printSchedule(out, r, s)
 	}
 
+	if g := r.Groups; g != nil {
+		printGroups(out, g)
+	}
+
 	fmt.Fprintln(out, "\ntargets")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, t := range r.Targets {
@@ -328,6 +335,59 @@ func printSchedule(out io.Writer, r *Report, s *ScheduleRun) {
 	}
 	tw.Flush()
 	for _, n := range s.Notes {
+		fmt.Fprintln(out, "  note:", n)
+	}
+}
+
+// printGroups compares, per disk count, the disks of running VMs cut one
+// by one with the same cut in one VolumeGroupSnapshot.
+func printGroups(out io.Writer, g *GroupComparison) {
+	fmt.Fprintf(out, "\nconsistency groups: %d running VMs with a guest agent per row, fresh ones per row, snapshotted all at once;\n", g.VMs)
+	fmt.Fprintf(out, "Disabled cuts each disk with CreateSnapshot, Required the VM's disks in one CreateVolumeGroupSnapshot (class %s of %s)\n", orDash(g.Class), g.Driver)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "D\tmode\tVMs\twall s\tper-VM med\tp95 ms\tfrozen med\tp95\tmax ms\tcut med\tfreeze->cut med\tcut->thaw med ms\tCreateSnapshot\tgroup calls\twrites/VM\t")
+	for _, row := range g.Rows {
+		w, f := row.Workload, row.Frozen
+		vms := fmt.Sprint(w.Done)
+		if w.Done != w.Objects {
+			vms = fmt.Sprintf("%d of %d", w.Done, w.Objects)
+		}
+		if w.TimedOut {
+			vms += " (timed out)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%.2f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%d\t%d\t%.1f\t\n",
+			row.Disks, row.ConsistencyGroup, vms, w.WallSeconds, w.Latency.Median, w.Latency.P95,
+			f.Window.Median, f.Window.P95, f.Window.Max, f.Cut.Median, f.FreezeToCut.Median, f.CutToThaw.Median,
+			row.Calls.CreateSnapshot, row.Calls.CreateVolumeGroupSnapshot, w.Controller.RequestsPerObject.Writes)
+	}
+	tw.Flush()
+	if ratios := groupRatios(g.Rows); len(ratios) > 0 {
+		var parts []string
+		for _, q := range ratios {
+			parts = append(parts, fmt.Sprintf("D=%d wall %.2fx, frozen median %.2fx", q.Disks, q.Wall, q.Frozen))
+		}
+		fmt.Fprintf(out, "  Required / Disabled: %s\n", strings.Join(parts, "; "))
+	}
+	for _, row := range g.Rows {
+		what := fmt.Sprintf("D=%d %s", row.Disks, row.ConsistencyGroup)
+		f := row.Frozen
+		if f.Missing > 0 {
+			fmt.Fprintf(out, "  note (%s): %d VMs without exactly one closed frozen window or without a recorded cut call for each disk (or the group)\n", what, f.Missing)
+		}
+		if f.Outside > 0 {
+			fmt.Fprintf(out, "  note (%s): the cut calls of %d VMs did not lie wholly within their frozen window\n", what, f.Outside)
+		}
+		if row.Calls.Failed > 0 {
+			fmt.Fprintf(out, "  note (%s): %d cut calls failed (retried; not counted above)\n", what, row.Calls.Failed)
+		}
+		for _, p := range row.Problems {
+			fmt.Fprintf(out, "  PROBLEM (%s): %s\n", what, p)
+		}
+		for _, n := range row.Workload.Notes {
+			fmt.Fprintf(out, "  note (%s): %s\n", what, n)
+		}
+	}
+	for _, n := range g.Notes {
 		fmt.Fprintln(out, "  note:", n)
 	}
 }

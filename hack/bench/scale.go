@@ -134,7 +134,7 @@ func (b *bench) scale(ctx context.Context, empty Idle) (*Scale, error) {
 		b.profiles = append(b.profiles, heap)
 	}
 
-	if err := b.waitForQuietQueues(ctx, 90*time.Second); err != nil {
+	if err := b.waitForQuietQueues(ctx, 90*time.Second, "before the VolumeSnapshotClass change"); err != nil {
 		return nil, err
 	}
 	if s.ClassChangeQueueAdds, err = b.classChange(ctx); err != nil {
@@ -146,8 +146,9 @@ func (b *bench) scale(ctx context.Context, empty Idle) (*Scale, error) {
 // waitForQuietQueues waits, at most limit, until no workqueue takes a key
 // over a Settle window: the controller's delayed wake-ups from the
 // workloads (progress written within a minute, deadlines) must not be
-// counted as the class change's.
-func (b *bench) waitForQuietQueues(ctx context.Context, limit time.Duration) error {
+// counted as the next measurement's. before names that measurement in the
+// note written when the queues never went quiet.
+func (b *bench) waitForQuietQueues(ctx context.Context, limit time.Duration, before string) error {
 	start := time.Now()
 	for time.Since(start) < limit {
 		before, err := b.env.controller.scrape(ctx)
@@ -165,7 +166,7 @@ func (b *bench) waitForQuietQueues(ctx context.Context, limit time.Duration) err
 			return nil
 		}
 	}
-	b.notef("the workqueues kept taking keys for %s before the VolumeSnapshotClass change", limit)
+	b.notef("the workqueues kept taking keys for %s %s", limit, before)
 	return nil
 }
 

@@ -84,7 +84,7 @@ func (b *bench) scheduleComparison(ctx context.Context, r *Report) error {
 	}
 
 	b.logf("snapshotting the %d VMs at once (the schedule's comparison)", n)
-	batch, err := b.snapshotVMs(ctx, "schedule-batch", scheduleNamespace, vms, 1, true)
+	batch, err := b.snapshotVMs(ctx, "schedule-batch", scheduleNamespace, vms, 1, true, "")
 	r.Workloads = append(r.Workloads, batch)
 	if err == nil {
 		err = errIfIncomplete(batch)
@@ -96,7 +96,7 @@ func (b *bench) scheduleComparison(ctx context.Context, r *Report) error {
 	if err := b.deleteAndWait(ctx, scheduleNamespace, vms); err != nil {
 		return err
 	}
-	if err := b.waitForQuietQueues(ctx, quietQueuesLimit); err != nil {
+	if err := b.waitForQuietQueues(ctx, quietQueuesLimit, "before the schedule"); err != nil {
 		return err
 	}
 

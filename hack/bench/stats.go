@@ -26,6 +26,7 @@ type Distribution struct {
 	Count  int     `json:"count"`
 	Median float64 `json:"medianMs"`
 	P90    float64 `json:"p90Ms"`
+	P95    float64 `json:"p95Ms"`
 	P99    float64 `json:"p99Ms"`
 	Max    float64 `json:"maxMs"`
 }
@@ -41,6 +42,7 @@ func summarize(ds []time.Duration) Distribution {
 		Count:  len(sorted),
 		Median: ms(percentile(sorted, 50)),
 		P90:    ms(percentile(sorted, 90)),
+		P95:    ms(percentile(sorted, 95)),
 		P99:    ms(percentile(sorted, 99)),
 		Max:    ms(sorted[len(sorted)-1]),
 	}

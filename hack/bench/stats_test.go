@@ -27,7 +27,7 @@ func TestSummarize(t *testing.T) {
 		ds = append(ds, time.Duration(i)*time.Millisecond)
 	}
 	got := summarize(ds)
-	want := Distribution{Count: 100, Median: 50, P90: 90, P99: 99, Max: 100}
+	want := Distribution{Count: 100, Median: 50, P90: 90, P95: 95, P99: 99, Max: 100}
 	if got != want {
 		t.Errorf("summarize(1..100 ms) = %+v, want %+v", got, want)
 	}

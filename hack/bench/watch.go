@@ -49,7 +49,14 @@ type tracker struct {
 	volumeReady     map[string]time.Time
 	volumeGone      map[string]time.Time
 	volumeVMSnapKey map[string]string // VolumeSnapshot -> its VM snapshot, from the label
-	restoreDone     map[string]outcome
+	// A VM snapshot cut in a group has VolumeSnapshots that
+	// snapshot-controller made, without the label: they are found through
+	// their owner, the VolumeGroupSnapshot, whose name holds the VM
+	// snapshot's UID.
+	volumeGroup    map[string]string // VolumeSnapshot -> its VolumeGroupSnapshot
+	groupVMSnapKey map[string]string // VolumeGroupSnapshot -> its VM snapshot
+
+	restoreDone map[string]outcome
 }
 
 // outcome is when an object reached Ready or Failed.
@@ -66,6 +73,8 @@ func newTracker() *tracker {
 		volumeReady:     map[string]time.Time{},
 		volumeGone:      map[string]time.Time{},
 		volumeVMSnapKey: map[string]string{},
+		volumeGroup:     map[string]string{},
+		groupVMSnapKey:  map[string]string{},
 		restoreDone:     map[string]outcome{},
 	}
 }
@@ -132,6 +141,9 @@ func (t *tracker) observeVMSnapshot(obj any, deleted bool) {
 	if _, seen := t.vmSnapshotSeen[k]; !seen {
 		t.vmSnapshotSeen[k] = now
 	}
+	if s.UID != "" {
+		t.groupVMSnapKey[key(s.Namespace, vmsnapshot.VolumeGroupSnapshotName(s.UID))] = k
+	}
 	if _, seen := t.vmSnapshotDone[k]; !seen && (s.Status.Phase == snapshotapi.SnapshotReady || s.Status.Phase == snapshotapi.SnapshotFailed) {
 		t.vmSnapshotDone[k] = outcome{At: now, Failed: s.Status.Phase == snapshotapi.SnapshotFailed}
 	}
@@ -162,6 +174,11 @@ func (t *tracker) observeVolumeSnapshot(obj any, deleted bool) {
 	defer t.mu.Unlock()
 	if owner := vs.Labels[vmsnapshot.LabelSnapshotName]; owner != "" {
 		t.volumeVMSnapKey[k] = key(vs.Namespace, owner)
+	}
+	for _, ref := range vs.OwnerReferences {
+		if ref.Kind == "VolumeGroupSnapshot" {
+			t.volumeGroup[k] = key(vs.Namespace, ref.Name)
+		}
 	}
 	if deleted {
 		t.volumeGone[k] = now
@@ -218,13 +235,19 @@ func (t *tracker) volumeGoneAt(k string) (time.Time, bool) {
 	return at, ok
 }
 
-// volumesOf returns the VolumeSnapshots labelled as the VM snapshot's.
+// volumesOf returns the VolumeSnapshots labelled as the VM snapshot's, and
+// those of its VolumeGroupSnapshot.
 func (t *tracker) volumesOf(vmSnapshotKey string) []string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []string
 	for vs, owner := range t.volumeVMSnapKey {
 		if owner == vmSnapshotKey {
+			out = append(out, vs)
+		}
+	}
+	for vs, group := range t.volumeGroup {
+		if _, labelled := t.volumeVMSnapKey[vs]; !labelled && t.groupVMSnapKey[group] == vmSnapshotKey {
 			out = append(out, vs)
 		}
 	}

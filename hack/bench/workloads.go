@@ -27,6 +27,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
+
 	"vmsnap.io/vmsnap/tests/csidriver"
 )
 
@@ -358,9 +360,10 @@ func (b *bench) csiFloor(ctx context.Context, namespace string, vms []string) (W
 }
 
 // snapshotVMs snapshots every VM, of disks disks each, at once as
-// snap-<vm>. With sampleLoad it also samples the API server's load from
+// snap-<vm>, with spec.consistencyGroup set to consistencyGroup unless it
+// is empty. With sampleLoad it also samples the API server's load from
 // just before the first create until the last snapshot is done.
-func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []string, disks int, sampleLoad bool) (Workload, error) {
+func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []string, disks int, sampleLoad bool, consistencyGroup snapshotapi.ConsistencyGroupPolicy) (Workload, error) {
 	w := Workload{Name: name, Objects: len(vms), DisksPerObject: disks}
 	window, err := b.beginCost(ctx, namespace)
 	if err != nil {
@@ -377,7 +380,7 @@ func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []s
 	start := time.Now()
 	err = forEach(ctx, len(vms), b.cfg.Workers, func(ctx context.Context, i int) error {
 		created[i] = time.Now()
-		_, err := b.env.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots(namespace).Create(ctx, newVMSnapshot(namespace, "snap-"+vms[i], vms[i]), metav1.CreateOptions{})
+		_, err := b.env.vmsnap.SnapshotV1alpha1().VirtualMachineSnapshots(namespace).Create(ctx, newVMSnapshot(namespace, "snap-"+vms[i], vms[i], consistencyGroup), metav1.CreateOptions{})
 		return err
 	})
 	if err != nil {
