@@ -17,6 +17,7 @@ limitations under the License.
 package framework
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,8 +25,11 @@ import (
 	"strings"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"vmsnap.io/vmsnap/pkg/vmsnapshot"
 	"vmsnap.io/vmsnap/tests/csidriver"
 )
 
@@ -145,4 +149,34 @@ func (f *Framework) claimVolume(claimName string) claimVolumeRef {
 		f.t.Fatalf("%s: the cluster runs no such driver (it runs %v)", v, f.Cluster.DriverNames())
 	}
 	return v
+}
+
+// CreateGroupSnapshotClass makes the test CSI driver's default
+// VolumeGroupSnapshotClass for the length of the test, for suites whose
+// cluster has none (cluster.Config.GroupSnapshotClass): while it exists,
+// VM snapshots cut the disks of that driver in one group.
+func (f *Framework) CreateGroupSnapshotClass() string {
+	f.t.Helper()
+	class := &groupsnapshotv1.VolumeGroupSnapshotClass{
+		ObjectMeta:     metav1.ObjectMeta{Name: f.name("vgsc"), Annotations: map[string]string{vmsnapshot.AnnotationDefaultGroupClass: "true"}},
+		Driver:         f.Cluster.DriverName(),
+		DeletionPolicy: snapshotv1.VolumeSnapshotContentDelete,
+	}
+	if _, err := f.Snapshots.GroupsnapshotV1().VolumeGroupSnapshotClasses().Create(f.ctx, class, metav1.CreateOptions{}); err != nil {
+		f.t.Fatalf("creating VolumeGroupSnapshotClass %s: %v", class.Name, err)
+	}
+	f.deferClusterCleanup(func(ctx context.Context) error {
+		return f.Snapshots.GroupsnapshotV1().VolumeGroupSnapshotClasses().Delete(ctx, class.Name, metav1.DeleteOptions{})
+	})
+	return class.Name
+}
+
+// GroupSnapshots lists the VolumeGroupSnapshots of the test's namespace.
+func (f *Framework) GroupSnapshots() []groupsnapshotv1.VolumeGroupSnapshot {
+	f.t.Helper()
+	list, err := f.Snapshots.GroupsnapshotV1().VolumeGroupSnapshots(f.Namespace).List(f.ctx, metav1.ListOptions{})
+	if err != nil {
+		f.t.Fatalf("listing VolumeGroupSnapshots: %v", err)
+	}
+	return list.Items
 }

@@ -128,10 +128,20 @@ func indicationMessage(snap *snapshotapi.VirtualMachineSnapshot, t snapshotapi.I
 func requireGenerations(t *testing.T, f *framework.Framework, claims []string, want int64) {
 	t.Helper()
 	for _, c := range claims {
+		f.WaitForClaimBound(c) // a restored claim binds once provisioned from its VolumeSnapshot
 		if got := f.DiskGeneration(c); got != want {
 			t.Errorf("claim %s holds write generation %d; want %d, the one of the cut", c, got, want)
 		}
 	}
+}
+
+// asCopy restores as a new VM "copy", its claims renamed copy-<n>.
+func asCopy(claims []string) []framework.RestoreOption {
+	opts := []framework.RestoreOption{framework.RestoreTarget("copy")}
+	for i, c := range claims {
+		opts = append(opts, framework.Rename("PersistentVolumeClaim", c, fmt.Sprintf("copy-%d", i)))
+	}
+	return opts
 }
 
 // claimsOfVM are the claims a VM's spec names, in volume order.
@@ -161,7 +171,7 @@ func TestStoppedVMIsCutInOneGroupAndRestoredFromIt(t *testing.T) {
 	requireAtomicCut(t, f, snap, claims, start)
 	writeAll(f, claims) // generation 2: after the cut
 
-	f.CreateRestore("to-copy", "snap", framework.RestoreTarget("copy"))
+	f.CreateRestore("to-copy", "snap", asCopy(claims)...)
 	f.WaitForRestorePhase("to-copy", snapshotapi.RestoreReady, framework.DefaultTimeout)
 	requireGenerations(t, f, claimsOfVM(f, "copy"), 1)
 
@@ -360,7 +370,7 @@ func TestGroupDeletionAndRetain(t *testing.T) {
 	}
 	f.CreateSnapshot("bound", "", framework.FromContent(contentName))
 	f.WaitForSnapshotPhase("bound", snapshotapi.SnapshotReady, framework.DefaultTimeout)
-	f.CreateRestore("from-retained", "bound", framework.RestoreTarget("copy"))
+	f.CreateRestore("from-retained", "bound", asCopy(claims)...)
 	f.WaitForRestorePhase("from-retained", snapshotapi.RestoreReady, framework.DefaultTimeout)
 	requireGenerations(t, f, claimsOfVM(f, "copy"), 1)
 }
