@@ -83,6 +83,10 @@ func up(ctx context.Context, args []string) error {
 	flags.StringVar(&cfg.BinDir, "bin-dir", "", "directory holding the binaries (default <repo>/_output/bin)")
 	flags.StringVar(&cfg.DriverName, "driver-name", cluster.DefaultDriverName, "name of the test CSI driver")
 	flags.Var(&crdDirs, "crd-dir", "directory of CRD manifests to install; repeatable")
+	flags.BoolVar(&cfg.GroupSnapshotClass, "group-snapshot-class", true,
+		"install the test CSI driver's default VolumeGroupSnapshotClass, so that VM snapshots cut a VM's disks in one group")
+	flags.BoolVar(&cfg.SecondDriver, "second-driver", false,
+		"also run a second test CSI driver without group snapshots ("+cluster.SecondDriverName+", StorageClass "+cluster.NoGroupStorageClassName+")")
 	_ = flags.Parse(args)
 	if cfg.Dir == "" {
 		return fmt.Errorf("--dir is required")
