@@ -194,8 +194,6 @@ func groupOf(content *snapshotapi.VirtualMachineSnapshotContent) (name, class st
 // groupState is what a content's VolumeGroupSnapshot shows.
 type groupState struct {
 	group *groupsnapshotv1.VolumeGroupSnapshot
-	// cutAt is the group's cut, once the storage has made it.
-	cutAt *time.Time
 	// members maps each volume to its VolumeSnapshot, once snapshot-controller
 	// has made it.
 	members map[string]*snapshotv1.VolumeSnapshot
@@ -213,7 +211,7 @@ func (c *Controller) observeGroup(snap *snapshotapi.VirtualMachineSnapshot, cont
 	group, ok := c.createdGroups.Lookup(content.Namespace+"/"+name, cached, err, c.clock.Now())
 	n := len(content.Spec.VolumeBackups)
 	if !ok {
-		if c.anyRecorded(content) {
+		if anyRecorded(content) {
 			// The group went after the cut: what the content recorded is
 			// observed like any content's VolumeSnapshots.
 			return c.observeVolumeSnapshots(snap, content), g
@@ -232,7 +230,6 @@ func (c *Controller) observeGroup(snap *snapshotapi.VirtualMachineSnapshot, cont
 		s.errors = append(s.errors, fmt.Sprintf("%s: %s", group.Name, *st.Error.Message))
 	}
 	if at, cut := c.groupCutTime(group); cut {
-		g.cutAt = &at
 		s.cut, s.lastCut, s.allCut = n, at, true
 	}
 	g.members = c.groupMembers(group)
@@ -242,6 +239,10 @@ func (c *Controller) observeGroup(snap *snapshotapi.VirtualMachineSnapshot, cont
 			cached, err := c.volumeSnapshots.VolumeSnapshots(content.Namespace).Get(recorded)
 			if err != nil {
 				s.missing = append(s.missing, recorded)
+				continue
+			}
+			if !controller.BackupHolds(snap, content, b, cached) || !c.groupHolds(content, b, cached) {
+				s.foreign = append(s.foreign, recorded)
 				continue
 			}
 			vs = cached
@@ -264,7 +265,7 @@ func (c *Controller) observeGroup(snap *snapshotapi.VirtualMachineSnapshot, cont
 }
 
 // anyRecorded reports whether a grouped content records a VolumeSnapshot.
-func (c *Controller) anyRecorded(content *snapshotapi.VirtualMachineSnapshotContent) bool {
+func anyRecorded(content *snapshotapi.VirtualMachineSnapshotContent) bool {
 	for _, b := range content.Spec.VolumeBackups {
 		if b.VolumeSnapshotName != nil {
 			return true

@@ -325,3 +325,23 @@ func TestGroupIndication(t *testing.T) {
 		}
 	}
 }
+
+// A VolumeGroupSnapshot someone made under the snapshot's group name is
+// never taken for its own: the snapshot waits with NameConflict before it
+// locks the VM or labels a claim.
+func TestForeignGroupUnderTheNameIsLeftAlone(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"), pvcVolume("data", "data-pvc"))
+	foreign := &groupsnapshotv1.VolumeGroupSnapshot{ObjectMeta: metav1.ObjectMeta{Name: VolumeGroupSnapshotName("uid-1"), Namespace: "ns"}}
+	f := newFixture(t, created, append(storageObjects(), boundClaim("data-pvc", "fast"), groupClass("fast-group", "csi.fast", true),
+		vm, newSnapshot(5*time.Minute), foreign)...)
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	st := f.status("snap")
+	if ready := meta(st.Conditions, snapshotapi.ConditionReady); st.Phase != snapshotapi.SnapshotPending || ready == nil || ready.Reason != ReasonNameConflict {
+		t.Errorf("phase %s, conditions %+v; want Pending with %s", st.Phase, st.Conditions, ReasonNameConflict)
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status" {
+		t.Errorf("writes %s; want only the status", got)
+	}
+}

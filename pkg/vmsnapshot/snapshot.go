@@ -500,7 +500,7 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 	if len(observed.foreign) > 0 {
 		// Checked before the freeze: nothing is cut while a name is taken.
 		kind := "VolumeSnapshot"
-		if observed.grouped {
+		if name, _ := groupOf(content); name == observed.foreign[0] {
 			kind = "VolumeGroupSnapshot"
 		}
 		return c.requeueOrFail(snap, deadline, now, &nameConflict{kind: kind, name: observed.foreign[0]})
