@@ -88,6 +88,10 @@ type Freezer struct {
 
 	mu     sync.Mutex
 	states map[types.UID]*state
+	// thawing are the thaws under way: the thaw queue and the main sync
+	// both thaw at the cut, often at the same moment, and one unfreeze call
+	// serves both.
+	thawing map[types.UID]*thawCall
 
 	// vms are the VM writes of Lock, Unlock, Protect and Unprotect the
 	// cache may not show yet.
@@ -149,7 +153,7 @@ func (f *Freezer) placesTaken() int {
 // Frozen windows are recorded in m, which may be nil.
 func NewFreezer(client kubevirtclient.Interface, clk clock.PassiveClock, unfreezeTimeout time.Duration, m *metrics.Operations) *Freezer {
 	return &Freezer{client: client, clock: clk, unfreezeTimeout: unfreezeTimeout, metrics: m, states: map[types.UID]*state{},
-		vms: controller.NewWritten[*kubevirtv1.VirtualMachine]()}
+		thawing: map[types.UID]*thawCall{}, vms: controller.NewWritten[*kubevirtv1.VirtualMachine]()}
 }
 
 // UnfreezeTimeout is the auto-thaw timeout sent with every freeze.
@@ -189,6 +193,34 @@ func (f *Freezer) Freeze(ctx context.Context, snapshot types.UID, namespace, vmi
 
 // Thaw thaws the VMI's filesystems. A VMI that is gone needs no thaw.
 func (f *Freezer) Thaw(ctx context.Context, snapshot types.UID, namespace, vmiName string) error {
+	f.mu.Lock()
+	if call, ok := f.thawing[snapshot]; ok {
+		f.mu.Unlock()
+		select {
+		case <-call.done:
+			return call.err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	call := &thawCall{done: make(chan struct{})}
+	f.thawing[snapshot] = call
+	f.mu.Unlock()
+	call.err = f.thaw(ctx, snapshot, namespace, vmiName)
+	f.mu.Lock()
+	delete(f.thawing, snapshot)
+	f.mu.Unlock()
+	close(call.done)
+	return call.err
+}
+
+// thawCall is one unfreeze call under way, and its result once done.
+type thawCall struct {
+	done chan struct{}
+	err  error
+}
+
+func (f *Freezer) thaw(ctx context.Context, snapshot types.UID, namespace, vmiName string) error {
 	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	err := f.client.KubevirtV1().VirtualMachineInstances(namespace).Unfreeze(callCtx, vmiName)

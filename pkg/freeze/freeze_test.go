@@ -208,3 +208,36 @@ func TestFreezerGivesBackThePlaceOfAFailingThawAtTheAutoThaw(t *testing.T) {
 		t.Error("a's failed thaw is no longer on record to be retried")
 	}
 }
+
+// A thaw asked for while one is under way for the same snapshot joins it
+// rather than sending a second unfreeze: the thaw queue and the main sync
+// both thaw at the cut.
+func TestThawJoinsTheThawUnderWay(t *testing.T) {
+	client := kubevirtfake.NewSimpleClientset()
+	f := NewFreezer(client, testingclock.NewFakeClock(time.Now()), 5*time.Second, nil)
+	var unfreezes int
+	var joined error
+	client.PrependReactor("put", "virtualmachineinstances", func(a kubetesting.Action) (bool, runtime.Object, error) {
+		if a.GetSubresource() == "unfreeze" {
+			unfreezes++
+			if unfreezes == 1 {
+				// A second thaw while this one is under way: with its
+				// context already done, it returns at once, having sent
+				// nothing, which shows it waits for this call's result.
+				canceled, cancel := context.WithCancel(context.Background())
+				cancel()
+				joined = f.Thaw(canceled, "snap-1", "ns", "vm")
+			}
+		}
+		return true, nil, nil
+	})
+	if err := f.Thaw(context.Background(), "snap-1", "ns", "vm"); err != nil {
+		t.Fatal(err)
+	}
+	if unfreezes != 1 || !errors.Is(joined, context.Canceled) {
+		t.Errorf("%d unfreeze calls, the joining thaw returned %v; want 1 call and the joiner waiting for it", unfreezes, joined)
+	}
+	if !f.Thawed("snap-1") {
+		t.Error("not marked thawed")
+	}
+}

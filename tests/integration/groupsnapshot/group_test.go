@@ -25,6 +25,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -162,6 +163,12 @@ func TestStoppedVMIsCutInOneGroupAndRestoredFromIt(t *testing.T) {
 	start := time.Now()
 	vm := f.CreateVM("vm", framework.WithPVCDisks(3))
 	claims := disks(vm.Name, 3)
+	for _, c := range claims { // the user's own label, which the group's must not disturb
+		if _, err := f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Patch(f.Context(), c, types.MergePatchType,
+			[]byte(`{"metadata":{"labels":{"team":"db"}}}`), metav1.PatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	writeAll(f, claims) // generation 1: what the snapshot must hold
 	f.CreateSnapshot("snap", vm.Name)
 	snap := f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
@@ -169,6 +176,9 @@ func TestStoppedVMIsCutInOneGroupAndRestoredFromIt(t *testing.T) {
 		t.Errorf("a stopped VM's snapshot is consistent; got %s", framework.DescribeSnapshot(snap))
 	}
 	requireAtomicCut(t, f, snap, claims, start)
+	if labelled := f.ListClaims("team=db"); len(labelled) != len(claims) {
+		t.Errorf("%d claims keep the user's label team=db; want all %d", len(labelled), len(claims))
+	}
 	writeAll(f, claims) // generation 2: after the cut
 
 	f.CreateRestore("to-copy", "snap", asCopy(claims)...)
@@ -181,19 +191,22 @@ func TestStoppedVMIsCutInOneGroupAndRestoredFromIt(t *testing.T) {
 }
 
 // A running VM with a guest agent is frozen once, around the one group
-// cut, and thawed right after it.
+// cut, and thawed right after it; restores, as a new VM and in place,
+// give every disk the data of that cut.
 func TestRunningVMWithAgentIsFrozenOnceAroundTheGroupCut(t *testing.T) {
 	f := framework.New(t)
 	start := time.Now()
 	vm := f.CreateVM("vm", framework.WithPVCDisks(3))
 	claims := disks(vm.Name, 3)
 	f.StartVM(vm, true)
+	writeAll(f, claims) // generation 1: what the snapshot must hold
 	f.CreateSnapshot("snap", vm.Name)
 	snap := f.WaitForSnapshotPhase("snap", snapshotapi.SnapshotReady, framework.DefaultTimeout)
 	if !ptr.Deref(snap.Status.Consistent, false) {
 		t.Errorf("want consistent; got %s", framework.DescribeSnapshot(snap))
 	}
 	cut := requireAtomicCut(t, f, snap, claims, start)
+	writeAll(f, claims) // generation 2: the guest went on writing
 
 	calls := f.VirtAPICalls(vm.Name)
 	freezes := framework.CallsOf(calls, fakevirtapi.OpFreeze)
@@ -210,6 +223,14 @@ func TestRunningVMWithAgentIsFrozenOnceAroundTheGroupCut(t *testing.T) {
 	if f.Frozen(vm.Name) {
 		t.Error("the guest is still frozen")
 	}
+
+	f.CreateRestore("to-copy", "snap", asCopy(claims)...)
+	f.WaitForRestorePhase("to-copy", snapshotapi.RestoreReady, framework.DefaultTimeout)
+	requireGenerations(t, f, claimsOfVM(f, "copy"), 1)
+	f.StopVM(f.GetVM(vm.Name))
+	f.CreateRestore("in-place", "snap")
+	f.WaitForRestorePhase("in-place", snapshotapi.RestoreReady, framework.DefaultTimeout)
+	requireGenerations(t, f, claimsOfVM(f, vm.Name), 1)
 }
 
 // Without a guest agent, best effort: one group cut, reported honestly as
