@@ -446,6 +446,7 @@ func (p *planner) newSnapshot(vm, name string, run time.Time) *snapshotapi.Virtu
 			KeepIPAddress:         t.KeepIPAddress,
 			DeletionPolicy:        t.DeletionPolicy,
 			VolumeSelection:       t.VolumeSelection,
+			ConsistencyGroup:      t.ConsistencyGroup,
 		},
 	}
 }

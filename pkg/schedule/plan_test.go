@@ -125,6 +125,7 @@ func TestFirstRunSnapshotsEverySelectedVM(t *testing.T) {
 		s.Spec.Template.Metadata.Labels = map[string]string{"team": "db"}
 		s.Spec.Template.FailureDeadline = &metav1.Duration{Duration: time.Minute}
 		s.Spec.Template.DeletionPolicy = snapshotapi.DeletionPolicyRetain
+		s.Spec.Template.ConsistencyGroup = snapshotapi.ConsistencyGroupRequired
 	})
 	before := decide(t, sched, t0.Add(5*time.Second), []string{"web", "db"})
 	if len(before.Create) != 0 || before.Status.LastScheduleTime != nil {
@@ -141,7 +142,8 @@ func TestFirstRunSnapshotsEverySelectedVM(t *testing.T) {
 	}
 	s := p.Create[0].Snapshot
 	if s.Labels["team"] != "db" || s.Labels[snapshotapi.LabelSchedule] != "nightly" || s.Annotations[snapshotapi.AnnotationScheduleUID] != "sched-uid" ||
-		s.Spec.FailureDeadline.Duration != time.Minute || s.Spec.DeletionPolicy != snapshotapi.DeletionPolicyRetain || len(s.OwnerReferences) != 0 {
+		s.Spec.FailureDeadline.Duration != time.Minute || s.Spec.DeletionPolicy != snapshotapi.DeletionPolicyRetain ||
+		s.Spec.ConsistencyGroup != snapshotapi.ConsistencyGroupRequired || len(s.OwnerReferences) != 0 {
 		t.Errorf("snapshot %+v is not made from the template, with the schedule's label and UID and no owner", s.ObjectMeta)
 	}
 	if p.Runs[RunTaken] != 2 || !p.Status.LastScheduleTime.Time.Equal(run) || !p.Status.NextScheduleTime.Time.Equal(run.Add(10*time.Minute)) {

@@ -163,6 +163,10 @@ type ScheduledSnapshotTemplate struct {
 	// volumeSelection, as in VirtualMachineSnapshot.
 	// +optional
 	VolumeSelection VolumeSelectionPolicy `json:"volumeSelection,omitempty"`
+
+	// consistencyGroup, as in VirtualMachineSnapshot.
+	// +optional
+	ConsistencyGroup ConsistencyGroupPolicy `json:"consistencyGroup,omitempty"`
 }
 
 // ScheduledSnapshotMetadata holds labels and annotations for scheduled
