@@ -19,6 +19,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,6 +46,7 @@ const maxSnapshotName = 63
 type createOptions struct {
 	name        string
 	consistency string
+	group       string
 	retain      bool
 	deadline    time.Duration
 	wait        bool
@@ -67,7 +69,8 @@ Exit codes: 0 created (and Ready with --wait), 1 could not create,
 2 wrong arguments, 3 the snapshot failed, 130 stopped waiting.`,
 		Example: `  kubectl vmsnap create my-vm
   kubectl vmsnap create my-vm --name before-upgrade --retain --wait
-  kubectl vmsnap create my-vm --consistency best-effort --deadline 10m`,
+  kubectl vmsnap create my-vm --consistency best-effort --deadline 10m
+  kubectl vmsnap create my-db --consistency-group required`,
 		Args:              exactArgs("VM"),
 		ValidArgsFunction: completeArgs(o, listVMs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -79,11 +82,13 @@ Exit codes: 0 created (and Ready with --wait), 1 could not create,
 	}
 	cmd.Flags().StringVar(&co.name, "name", "", "Name of the snapshot (default: VM-yyyymmddhhmmss, UTC)")
 	cmd.Flags().StringVar(&co.consistency, "consistency", "", "required: only a stopped VM or a frozen guest; best-effort: a running VM without guest agent gets a crash-consistent snapshot (default: required)")
+	cmd.Flags().StringVar(&co.group, "consistency-group", "", "auto: cut the VM's disks at one instant in one VolumeGroupSnapshot when the storage can; required: only so; disabled: one by one (default: auto)")
 	cmd.Flags().BoolVar(&co.retain, "retain", false, "Keep the content and its VolumeSnapshots when the snapshot is deleted (deletionPolicy Retain)")
 	cmd.Flags().DurationVar(&co.deadline, "deadline", 0, "How long the snapshot may take before it fails (default 5m; the API's default)")
 	cmd.Flags().BoolVar(&co.wait, "wait", false, "Follow the snapshot to Ready or Failed (default: true on a terminal)")
 	addOutputFlag(cmd, &co.output)
 	_ = cmd.RegisterFlagCompletionFunc("consistency", cobra.FixedCompletions([]string{consistencyRequired, consistencyBestEffort}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("consistency-group", cobra.FixedCompletions(groupPolicyWords(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -114,6 +119,13 @@ func (co *createOptions) snapshotFor(namespace, vm string, now time.Time) (*snap
 	default:
 		return nil, usageErrorf("--consistency %q: use %s or %s", co.consistency, consistencyRequired, consistencyBestEffort)
 	}
+	if co.group != "" {
+		policy, ok := groupPolicies[co.group]
+		if !ok {
+			return nil, usageErrorf("--consistency-group %q: use %s", co.group, strings.Join(groupPolicyWords(), ", "))
+		}
+		snap.Spec.ConsistencyGroup = policy
+	}
 	if co.retain {
 		snap.Spec.DeletionPolicy = snapshotapi.DeletionPolicyRetain
 	}
@@ -125,6 +137,15 @@ func (co *createOptions) snapshotFor(namespace, vm string, now time.Time) (*snap
 	}
 	return snap, nil
 }
+
+// groupPolicies are the words of --consistency-group.
+var groupPolicies = map[string]snapshotapi.ConsistencyGroupPolicy{
+	"auto":     snapshotapi.ConsistencyGroupAuto,
+	"required": snapshotapi.ConsistencyGroupRequired,
+	"disabled": snapshotapi.ConsistencyGroupDisabled,
+}
+
+func groupPolicyWords() []string { return []string{"auto", "required", "disabled"} }
 
 // defaultSnapshotName is VM-yyyymmddhhmmss (UTC), the VM's name cut so the
 // whole fits the API's limit.

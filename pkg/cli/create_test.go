@@ -31,7 +31,7 @@ import (
 
 func TestSnapshotForFlags(t *testing.T) {
 	now := time.Date(2026, 12, 6, 10, 15, 0, 0, time.FixedZone("CET", 3600))
-	co := &createOptions{consistency: consistencyBestEffort, retain: true, deadline: 7 * time.Minute}
+	co := &createOptions{consistency: consistencyBestEffort, group: "required", retain: true, deadline: 7 * time.Minute}
 	snap, err := co.snapshotFor("ns", "web", now)
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +45,8 @@ func TestSnapshotForFlags(t *testing.T) {
 	if snap.Spec.RequiredConsistency == nil || *snap.Spec.RequiredConsistency {
 		t.Errorf("best-effort made requiredConsistency %v", snap.Spec.RequiredConsistency)
 	}
-	if snap.Spec.DeletionPolicy != snapshotapi.DeletionPolicyRetain || snap.Spec.FailureDeadline.Duration != 7*time.Minute {
+	if snap.Spec.DeletionPolicy != snapshotapi.DeletionPolicyRetain || snap.Spec.FailureDeadline.Duration != 7*time.Minute ||
+		snap.Spec.ConsistencyGroup != snapshotapi.ConsistencyGroupRequired {
 		t.Errorf("spec %+v", snap.Spec)
 	}
 
@@ -54,11 +55,12 @@ func TestSnapshotForFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if snap.Name != "given" || snap.Spec.RequiredConsistency != nil || snap.Spec.DeletionPolicy != "" || snap.Spec.FailureDeadline != nil {
+	if snap.Name != "given" || snap.Spec.RequiredConsistency != nil || snap.Spec.DeletionPolicy != "" || snap.Spec.FailureDeadline != nil ||
+		snap.Spec.ConsistencyGroup != "" {
 		t.Errorf("unset flags set %+v", snap.Spec)
 	}
 
-	for _, bad := range []*createOptions{{consistency: "maybe"}, {deadline: -time.Second}, {name: strings.Repeat("n", 64)}} {
+	for _, bad := range []*createOptions{{consistency: "maybe"}, {group: "Auto"}, {deadline: -time.Second}, {name: strings.Repeat("n", 64)}} {
 		if _, err := bad.snapshotFor("ns", "web", now); !isUsage(err) {
 			t.Errorf("%+v: %v, want a usage error", bad, err)
 		}
