@@ -498,6 +498,13 @@ func (b *treeBuilder) contentNode(content *snapshotapi.VirtualMachineSnapshotCon
 	if content.Status.Error != nil && content.Status.Error.Message != nil {
 		node.Detail = *content.Status.Error.Message
 	}
+	if group := groupOfContent(content); group != "" {
+		child, err := b.groupNode(content.Namespace, group, len(content.Spec.VolumeBackups), notYet)
+		if err != nil {
+			return nil, err
+		}
+		node.Children = append(node.Children, child)
+	}
 	for _, backup := range content.Spec.VolumeBackups {
 		detail := "volume " + backup.VolumeName + ", claim " + backup.PersistentVolumeClaim.Name
 		if backup.VolumeSnapshotName == nil {
@@ -516,6 +523,35 @@ func (b *treeBuilder) contentNode(content *snapshotapi.VirtualMachineSnapshotCon
 			return nil, err
 		}
 		node.Children = append(node.Children, child)
+	}
+	return node, nil
+}
+
+// groupOfContent is the VolumeGroupSnapshot a content's disks are cut in.
+func groupOfContent(content *snapshotapi.VirtualMachineSnapshotContent) string {
+	for _, b := range content.Spec.VolumeBackups {
+		if b.VolumeGroupSnapshotName != nil {
+			return *b.VolumeGroupSnapshotName
+		}
+	}
+	return ""
+}
+
+// groupNode is the VolumeGroupSnapshot that cut a content's disks together.
+func (b *treeBuilder) groupNode(namespace, name string, disks int, notYet bool) (*treeNode, error) {
+	node := &treeNode{Kind: "VolumeGroupSnapshot", Name: name, Detail: fmt.Sprintf("cuts the %s at one instant", plural(disks, "disk", "disks"))}
+	group, err := b.c.Snapshots.GroupsnapshotV1().VolumeGroupSnapshots(namespace).Get(b.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		if node.Absence, err = absenceOf(err, notYet); err != nil {
+			return nil, fmt.Errorf("reading VolumeGroupSnapshot %s: %w", name, err)
+		}
+		return node, nil
+	}
+	if st := group.Status; st != nil {
+		node.ReadyToUse = st.ReadyToUse
+		if st.Error != nil && st.Error.Message != nil {
+			node.Detail = joinDetail(node.Detail, *st.Error.Message)
+		}
 	}
 	return node, nil
 }

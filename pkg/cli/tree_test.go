@@ -23,9 +23,11 @@ import (
 	"strings"
 	"testing"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	snapshotapi "vmsnap.io/api/snapshot/v1alpha1"
@@ -245,4 +247,39 @@ func TestTreeBuilder(t *testing.T) {
 			t.Errorf("the content of a snapshot in progress: absence %q, want %q", got, absenceNotYet)
 		}
 	})
+}
+
+// A snapshot whose disks were cut in one group shows the group above the
+// disks' VolumeSnapshots; a group not made yet is said so.
+func TestTreeShowsTheGroup(t *testing.T) {
+	vm := fakeVM("vm", "disk0", "disk1")
+	snap := fakeVMSnapshot("snap", "vm", minutesAgo(1), snapshotapi.SnapshotReady)
+	content := fakeContentFor(snap, vm, "disk0", "disk1")
+	for i := range content.Spec.VolumeBackups {
+		content.Spec.VolumeBackups[i].VolumeGroupSnapshotName = ptr.To("group-snap")
+	}
+	group := &groupsnapshotv1.VolumeGroupSnapshot{
+		ObjectMeta: metav1.ObjectMeta{Name: "group-snap", Namespace: testNamespace},
+		Status:     &groupsnapshotv1.VolumeGroupSnapshotStatus{ReadyToUse: ptr.To(true)},
+	}
+	for name, tc := range map[string]struct {
+		objects []runtime.Object
+		want    string
+	}{
+		"cut":  {[]runtime.Object{vm, snap, content, group}, "VolumeGroupSnapshot/group-snap [ready] cuts the 2 disks at one instant"},
+		"gone": {[]runtime.Object{vm, snap, content}, "VolumeGroupSnapshot/group-snap [<missing>] cuts the 2 disks at one instant"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := &treeBuilder{ctx: context.Background(), c: fakeClientsFor(tc.objects...), namespace: testNamespace}
+			root, _, err := b.build(treeTarget{Name: "snap"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			renderTree(&out, root, false)
+			if !strings.Contains(out.String(), "├─ "+tc.want+"\n") {
+				t.Errorf("tree:\n%s\nwant a line %q under the content", out.String(), tc.want)
+			}
+		})
+	}
 }
