@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -220,6 +221,18 @@ func TestControllerWithManifestRBACSnapshotsAndReports(t *testing.T) {
 	if n, ok := metricValue(page, `vmsnap_schedule_runs_total{result="taken"}`); !ok || n < float64(len(taken)) {
 		t.Errorf("/metrics counts %v runs taken (present: %v), want at least %d; it has:\n%s", n, ok, len(taken), grepLines(page, "vmsnap_schedule_runs_total"))
 	}
+
+	// A VM whose two disks are cut in one VolumeGroupSnapshot (the claims
+	// labelled and unlabelled, the group created), then deleted with it.
+	f.CreateGroupSnapshotClass()
+	pair := f.CreateVM("pair", framework.WithPVCDisks(2))
+	f.CreateSnapshot("grouped", pair.Name)
+	grouped := f.WaitForSnapshotPhase("grouped", snapshotapi.SnapshotReady, 2*time.Minute)
+	if !slices.ContainsFunc(grouped.Status.Indications, func(i snapshotapi.Indication) bool { return i.Type == snapshotapi.IndicationAtomicCut }) {
+		t.Errorf("the grouped snapshot does not say AtomicCut: %s", framework.DescribeSnapshot(grouped))
+	}
+	f.DeleteSnapshot("grouped")
+	f.WaitForSnapshotGone("grouped")
 
 	if forbidden := regexp.MustCompile(`(?i)forbidden`).FindAllString(p.log(), -1); len(forbidden) > 0 {
 		t.Errorf("the controller was refused %d calls with the manifest's RBAC; log:\n%s", len(forbidden), tail(p.logPath, 60))
