@@ -38,10 +38,10 @@ func ContentHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi
 }
 
 // BackupHolds reports whether a VolumeSnapshot holds a volume backup's
-// data: the content holds it, or, for a disk cut in a group, the group the
-// backup names controls it (snapshot-controller makes a group's
-// VolumeSnapshots under the group's controller reference, with names of
-// its own that the content records only once it saw them in the group).
+// data: the content holds it, or, for a disk cut in a group, it was cut in
+// the group the backup names (GroupOwner; snapshot-controller names a
+// group's VolumeSnapshots itself, and the content records them only once
+// it saw them in the group).
 func BackupHolds(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent,
 	b snapshotapi.VolumeBackup, vs metav1.Object,
 ) bool {

@@ -241,7 +241,7 @@ func (c *Controller) observeGroup(snap *snapshotapi.VirtualMachineSnapshot, cont
 				s.missing = append(s.missing, recorded)
 				continue
 			}
-			if !controller.BackupHolds(snap, content, b, cached) || !c.groupHolds(content, b, cached) {
+			if !c.holdsBackup(snap, content, b, cached) {
 				s.foreign = append(s.foreign, recorded)
 				continue
 			}
@@ -320,13 +320,19 @@ func (c *Controller) groupMembers(group *groupsnapshotv1.VolumeGroupSnapshot) ma
 	return members
 }
 
-// groupHolds adds to controller.BackupHolds, for a VolumeSnapshot of a
-// group, that the group is the content's very own while it exists: the
-// UID its controller reference names.
-func (c *Controller) groupHolds(content *snapshotapi.VirtualMachineSnapshotContent, b snapshotapi.VolumeBackup, vs *snapshotv1.VolumeSnapshot) bool {
+// holdsBackup reports whether a VolumeSnapshot a content names holds the
+// volume backup's data (controller.BackupHolds); one of a group must
+// moreover be owned by the content's very group, the UID its owner
+// reference names, while that group exists.
+func (c *Controller) holdsBackup(snap *snapshotapi.VirtualMachineSnapshot, content *snapshotapi.VirtualMachineSnapshotContent,
+	b snapshotapi.VolumeBackup, vs *snapshotv1.VolumeSnapshot,
+) bool {
+	if !controller.BackupHolds(snap, content, b, vs) {
+		return false
+	}
 	ref := controller.GroupOwner(vs)
 	if b.VolumeGroupSnapshotName == nil || ref == nil {
-		return true // not a group's: BackupHolds decided
+		return true // not a group's
 	}
 	group, err := c.groupSnapshots.VolumeGroupSnapshots(content.Namespace).Get(ref.Name)
 	if err != nil {

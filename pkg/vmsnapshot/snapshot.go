@@ -454,11 +454,12 @@ func (c *Controller) plan(snap *snapshotapi.VirtualMachineSnapshot, vm *kubevirt
 // planGroup decides from the cache whether the planned disks are cut together.
 func (c *Controller) planGroup(snap *snapshotapi.VirtualMachineSnapshot, plan volumePlan) groupPlan {
 	classes, _ := c.snapshotClasses.List(everything)
+	served := c.groupSnapshotsOK()
 	var groupClasses []*groupsnapshotv1.VolumeGroupSnapshotClass
-	if c.groupSnapshotsOK() {
+	if served {
 		groupClasses, _ = c.groupClasses.List(everything)
 	}
-	return planGroup(&snap.Spec, plan.included, classes, groupClasses, c.groupSnapshotsOK())
+	return planGroup(&snap.Spec, plan.included, classes, groupClasses, served)
 }
 
 // consistencyBlockers says why a consistent snapshot cannot be taken now.
@@ -542,11 +543,13 @@ func (c *Controller) takeVolumeSnapshots(ctx context.Context, snap *snapshotapi.
 			// no freeze window, and the status says so (cutIndications).
 			window = c.freezer.OpenWindow(snap.UID, now)
 		}
-		create := func() error { return c.createVolumeSnapshots(ctx, snap, content, observed.missing, window) }
+		var err error
 		if observed.grouped {
-			create = func() error { return c.createGroup(ctx, snap, content, window) }
+			err = c.createGroup(ctx, snap, content, window)
+		} else {
+			err = c.createVolumeSnapshots(ctx, snap, content, observed.missing, window)
 		}
-		if err := create(); err != nil {
+		if err != nil {
 			return c.requeueOrFail(snap, deadline, now, err)
 		}
 		observed, group = c.observe(snap, content)
@@ -867,7 +870,7 @@ func (c *Controller) observeVolumeSnapshots(snap *snapshotapi.VirtualMachineSnap
 			s.missing = append(s.missing, name)
 			continue
 		}
-		if !controller.BackupHolds(snap, content, b, vs) || !c.groupHolds(content, b, vs) {
+		if !c.holdsBackup(snap, content, b, vs) {
 			s.foreign = append(s.foreign, name)
 			continue
 		}
