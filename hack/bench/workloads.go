@@ -19,6 +19,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -590,24 +592,43 @@ func (b *bench) deleteSnapshots(ctx context.Context, namespace string, vms []str
 	return w, err
 }
 
-// profileCPU records a CPU profile of the controller for ProfileSeconds
-// when profiling is on; the returned func waits for it.
+// profileCPU records CPU profiles of the controller and of the API server
+// (the machine's bottleneck) for ProfileSeconds when profiling is on; the
+// returned func waits for them.
 func (b *bench) profileCPU(ctx context.Context, name string) func() {
 	if b.cfg.ProfileSeconds <= 0 {
 		return func() {}
 	}
-	path := b.outPath(fmt.Sprintf("cpu-%s", name), "pprof")
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		query := fmt.Sprintf("profile?seconds=%d", b.cfg.ProfileSeconds)
-		if err := b.env.controller.saveProfile(ctx, query, path); err != nil {
-			b.notef("CPU profile of %s failed: %v", name, err)
-			return
-		}
-		b.profiles = append(b.profiles, path)
-	}()
-	return func() { <-done }
+	controllerPath := b.outPath(fmt.Sprintf("cpu-%s", name), "pprof")
+	apiServerPath := b.outPath(fmt.Sprintf("apiserver-cpu-%s", name), "pprof")
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		path, what string
+		save       func() error
+	}{
+		{controllerPath, "controller", func() error {
+			return b.env.controller.saveProfile(ctx, fmt.Sprintf("profile?seconds=%d", b.cfg.ProfileSeconds), controllerPath)
+		}},
+		{apiServerPath, "API server", func() error {
+			body, err := b.env.scraper.CoreV1().RESTClient().Get().AbsPath("/debug/pprof/profile").
+				Param("seconds", strconv.Itoa(b.cfg.ProfileSeconds)).Timeout(time.Duration(b.cfg.ProfileSeconds+30) * time.Second).DoRaw(ctx)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(apiServerPath, body, 0o644)
+		}},
+	} {
+		wg.Go(func() {
+			if err := p.save(); err != nil {
+				b.notef("CPU profile of the %s during %s failed: %v", p.what, name, err)
+				return
+			}
+			b.mu.Lock()
+			b.profiles = append(b.profiles, p.path)
+			b.mu.Unlock()
+		})
+	}
+	return wg.Wait
 }
 
 func countTrue(n int, at func(i int) (time.Time, bool)) int {

@@ -41,6 +41,7 @@ import (
 	vmsnapinformers "vmsnap.io/client-go/informers/externalversions"
 
 	"vmsnap.io/vmsnap/pkg/apiwatch"
+	"vmsnap.io/vmsnap/pkg/controller"
 	"vmsnap.io/vmsnap/pkg/freeze"
 	"vmsnap.io/vmsnap/pkg/health"
 	"vmsnap.io/vmsnap/pkg/kubevirtinformers"
@@ -180,10 +181,10 @@ func Run(ctx context.Context, o *Options) error {
 		Workqueue:              metrics.NewWorkqueueProvider(reg),
 		Operations:             metrics.NewOperations(reg),
 		ScheduleRuns:           metrics.NewScheduleRuns(reg),
-		VMSnapInformers:        vmsnapinformers.NewSharedInformerFactory(clients.VMSnap, o.ResyncPeriod),
-		KubeInformers:          kubeinformers.NewSharedInformerFactory(clients.Kube, o.ResyncPeriod),
-		SnapshotInformers:      snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
-		GroupSnapshotInformers: snapshotinformers.NewSharedInformerFactory(clients.Snapshot, o.ResyncPeriod),
+		VMSnapInformers:        vmsnapinformers.NewSharedInformerFactoryWithOptions(clients.VMSnap, o.ResyncPeriod, vmsnapinformers.WithTransform(controller.DropManagedFields)),
+		KubeInformers:          kubeinformers.NewSharedInformerFactoryWithOptions(clients.Kube, o.ResyncPeriod, kubeinformers.WithTransform(controller.DropManagedFields)),
+		SnapshotInformers:      snapshotinformers.NewSharedInformerFactoryWithOptions(clients.Snapshot, o.ResyncPeriod, snapshotinformers.WithTransform(controller.DropManagedFields)),
+		GroupSnapshotInformers: snapshotinformers.NewSharedInformerFactoryWithOptions(clients.Snapshot, o.ResyncPeriod, snapshotinformers.WithTransform(controller.DropManagedFields)),
 		KubeVirtInformers:      kubevirtinformers.NewFactory(clients.KubeVirt, clients.CDI, o.ResyncPeriod),
 	}
 	cc.Freezer = freeze.NewFreezer(clients.KubeVirt, clock.RealClock{}, o.UnfreezeTimeout, cc.Operations)

@@ -32,6 +32,21 @@ func NewQueue(name string, provider workqueue.MetricsProvider) workqueue.TypedRa
 	)
 }
 
+// NewLanesQueue is NewQueue whose keys run in the order of Lanes: the keys
+// urgent picks first.
+func NewLanesQueue(name string, provider workqueue.MetricsProvider, urgent func(key string) bool) workqueue.TypedRateLimitingInterface[string] {
+	queue := workqueue.NewTypedWithConfig(workqueue.TypedQueueConfig[string]{
+		Name: name, MetricsProvider: provider, Queue: NewLanes(urgent),
+	})
+	delaying := workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[string]{
+		Name: name, MetricsProvider: provider, Queue: queue,
+	})
+	return workqueue.NewTypedRateLimitingQueueWithConfig(
+		retryRateLimiter(),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: name, MetricsProvider: provider, DelayingQueue: delaying},
+	)
+}
+
 // retryRateLimiter spaces the retries of one key exponentially (5ms, 10ms,
 // ... up to 1000s), and all retries by an overall bucket. The bucket of
 // client-go's default limiter (10/s, burst 100) is too small here: a batch

@@ -20,6 +20,8 @@ import (
 	cdiclient "kubevirt.io/client-go/containerizeddataimporter"
 	kubevirtclient "kubevirt.io/client-go/kubevirt"
 	cdiv1 "kubevirt.io/containerized-data-importer-api/pkg/apis/core/v1beta1"
+
+	"vmsnap.io/vmsnap/pkg/controller"
 )
 
 // Resources the factory serves, for API discovery.
@@ -127,6 +129,7 @@ func (f *Factory) informerFor(
 		cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{ListWithContextFunc: list, WatchFuncWithContext: watchFn}, client),
 		obj, f.resync, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
 	)
+	_ = i.SetTransform(controller.DropManagedFields) // fails only once started
 	f.informers[gvr] = i
 	return i
 }

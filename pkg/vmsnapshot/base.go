@@ -265,6 +265,24 @@ func New(cfg Config) (*Controller, error) {
 	return c, nil
 }
 
+// UnderWay returns the urgency of the snapshot queue's keys (controller.Lanes):
+// a snapshot under way (InProgress: it may hold its VM's lock, freeze or
+// deletion protection) or being deleted goes before snapshots that have not
+// started. Its syncs are short, and finishing one releases its VM.
+func UnderWay(snapshots vmsnaplisters.VirtualMachineSnapshotLister) func(key string) bool {
+	return func(key string) bool {
+		namespace, name, err := cache.SplitMetaNamespaceKey(key)
+		if err != nil {
+			return false
+		}
+		snap, err := snapshots.VirtualMachineSnapshots(namespace).Get(name)
+		if err != nil {
+			return false
+		}
+		return snap.Status.Phase == snapshotapi.SnapshotInProgress || snap.DeletionTimestamp != nil
+	}
+}
+
 // Run starts the workers and blocks until ctx is done.
 func (c *Controller) Run(ctx context.Context, workers int) {
 	logger := klog.FromContext(ctx).WithValues("controller", ControllerName)
