@@ -91,9 +91,9 @@ func removeGroupSnapshotClasses(ctx context.Context, snapshots snapshotclient.In
 }
 
 // setUp starts everything under dir, whose logs/ gets the component logs;
-// auditLog turns on the API server's audit log.
+// auditLog turns on the API server's audit log, profiling its /debug/pprof.
 // On error it tears down what it started.
-func setUp(ctx context.Context, root, dir string, controllerArgs []string, auditLog bool) (_ *environment, err error) {
+func setUp(ctx context.Context, root, dir string, controllerArgs []string, auditLog, profiling bool) (_ *environment, err error) {
 	ctx, cancel := context.WithTimeout(ctx, setUpTimeout)
 	defer cancel()
 	e := &environment{dir: dir}
@@ -109,7 +109,7 @@ func setUp(ctx context.Context, root, dir string, controllerArgs []string, audit
 			return nil, fmt.Errorf("no CRDs in %s (run make crds-kubevirt)", d)
 		}
 	}
-	e.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs, AuditLog: auditLog})
+	e.cluster, err = cluster.Start(ctx, cluster.Config{Dir: filepath.Join(dir, "cluster"), BinDir: binDir, CRDDirs: crdDirs, AuditLog: auditLog, Profiling: profiling})
 	if err != nil {
 		return nil, err
 	}

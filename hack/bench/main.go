@@ -154,7 +154,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	b.logf("starting the cluster, the fake virt-api and the controller in %s", dir)
 	started := time.Now()
-	if b.env, err = setUp(ctx, root, dir, controllerArgs, cfg.AuditLog); err != nil {
+	if b.env, err = setUp(ctx, root, dir, controllerArgs, cfg.AuditLog, cfg.ProfileSeconds > 0); err != nil {
 		return err
 	}
 	defer b.env.tearDown()

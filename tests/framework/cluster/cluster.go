@@ -99,6 +99,9 @@ type Config struct {
 	// run it: Metadata level for every write, into logs/audit.log. Each
 	// write then costs the API server an audit event encoded and written.
 	AuditLog bool
+	// Profiling serves the API server's /debug/pprof (to cluster-admin),
+	// for benchmarks to see where its CPU goes.
+	Profiling bool
 	// SecondDriver also runs a second instance of the test CSI driver,
 	// SecondDriverName, without group snapshot support, behind a
 	// csi-provisioner and csi-snapshotter of its own (components
@@ -415,6 +418,9 @@ func (c *Cluster) commandFor(name string) (string, []string) {
 		args := apiserverArgs(l, c.ports)
 		if c.cfg.AuditLog {
 			args = append(args, auditArgs(l)...)
+		}
+		if c.cfg.Profiling {
+			args = append(args, opt("profiling", true)) // the last of a flag wins
 		}
 		return binary, args
 	case KubeControllerManager:
