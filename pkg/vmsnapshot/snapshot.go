@@ -174,7 +174,11 @@ func (c *Controller) writeStatus(ctx context.Context, key string, s *controller.
 		return 0, nil
 	}
 	if progressOnly(old, &snap.Status) {
-		cut := old.CreationTime == nil && snap.Status.CreationTime != nil
+		// The cut waits for readiness up to ProgressInterval; longer when
+		// the storage has finished every volume, so that readiness is only
+		// snapshot-controller's copy away (under load, seconds) and the
+		// cut is written with it.
+		cut := old.CreationTime == nil && snap.Status.CreationTime != nil && !c.readySoon(snap)
 		if wait := c.progress.Wait(key, c.clock.Now(), cut); wait > 0 {
 			return wait, nil
 		}
@@ -187,6 +191,17 @@ func (c *Controller) writeStatus(ctx context.Context, key string, s *controller.
 		c.cuts.Delete(snap.UID) // the status now tells it
 	}
 	return 0, nil
+}
+
+// readySoon reports whether every VolumeSnapshot of the snapshot is cut
+// and finished on the storage, and only its readyToUse is to come.
+func (c *Controller) readySoon(snap *snapshotapi.VirtualMachineSnapshot) bool {
+	content, err := c.content(snap, c.clock.Now())
+	if err != nil || content == nil {
+		return false
+	}
+	observed, _ := c.observe(snap, content)
+	return observed.readySoon
 }
 
 // progressOnly reports whether a status change only reports progress:
@@ -791,8 +806,13 @@ type volumeSnapshotsState struct {
 	foreign          []string
 	cut, ready       int
 	allCut, allReady bool
-	lastCut          time.Time
-	errors           []string
+	// readyOnStorage counts the VolumeSnapshots the storage has finished
+	// (readyOnStorage); readySoon: all are cut and finished, and only
+	// their readyToUse is still to be copied in by snapshot-controller.
+	readyOnStorage int
+	readySoon      bool
+	lastCut        time.Time
+	errors         []string
 	// present are the VolumeSnapshots that exist, and windows the freeze
 	// window each was created in (nil: created while not frozen), by the
 	// object windowNames names: each VolumeSnapshot, or the one group.
@@ -892,10 +912,14 @@ func (c *Controller) observeVolumeSnapshots(snap *snapshotapi.VirtualMachineSnap
 				s.errors = append(s.errors, fmt.Sprintf("%s: %s", name, *st.Error.Message))
 			}
 		}
+		if c.readyOnStorage(vs) {
+			s.readyOnStorage++
+		}
 	}
 	n := len(content.Spec.VolumeBackups)
 	s.allCut = s.cut == n && len(s.missing) == 0
 	s.allReady = s.ready == n && len(s.missing) == 0
+	s.readySoon = s.allCut && !s.allReady && s.readyOnStorage == n && len(s.errors) == 0
 	return s
 }
 
@@ -906,16 +930,37 @@ func (c *Controller) cutTime(vs *snapshotv1.VolumeSnapshot) (time.Time, bool) {
 	if vs.Status != nil && vs.Status.CreationTime != nil {
 		return vs.Status.CreationTime.Time, true
 	}
+	content := c.boundContent(vs)
+	if content == nil || content.Status == nil || content.Status.CreationTime == nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, *content.Status.CreationTime), true
+}
+
+// readyOnStorage reports whether a VolumeSnapshot is ready to use, or its
+// bound VolumeSnapshotContent already says the storage finished it: then
+// only snapshot-controller's copy into the VolumeSnapshot is left to come.
+func (c *Controller) readyOnStorage(vs *snapshotv1.VolumeSnapshot) bool {
+	if vs.Status != nil && ptr.Deref(vs.Status.ReadyToUse, false) {
+		return true
+	}
+	content := c.boundContent(vs)
+	return content != nil && content.Status != nil && ptr.Deref(content.Status.ReadyToUse, false)
+}
+
+// boundContent is the cached VolumeSnapshotContent made for a
+// VolumeSnapshot (named by its status, or by snapshot-controller's rule
+// before that), if it points back to it.
+func (c *Controller) boundContent(vs *snapshotv1.VolumeSnapshot) *snapshotv1.VolumeSnapshotContent {
 	name := "snapcontent-" + string(vs.UID)
 	if vs.Status != nil && vs.Status.BoundVolumeSnapshotContentName != nil {
 		name = *vs.Status.BoundVolumeSnapshotContentName
 	}
 	content, err := c.vsContents.Get(name)
-	if err != nil || content.Spec.VolumeSnapshotRef.UID != vs.UID ||
-		content.Status == nil || content.Status.CreationTime == nil {
-		return time.Time{}, false
+	if err != nil || content.Spec.VolumeSnapshotRef.UID != vs.UID {
+		return nil
 	}
-	return time.Unix(0, *content.Status.CreationTime), true
+	return content
 }
 
 // createVolumeSnapshots creates the missing VolumeSnapshots at once, in

@@ -789,6 +789,88 @@ func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
 	}
 }
 
+// Once the storage has finished every volume (the bound
+// VolumeSnapshotContents say readyToUse), readiness is only
+// snapshot-controller's copy away: the cut is not written on its own after
+// the progress interval, but with readiness when it comes.
+func TestSyncWritesTheCutWithReadinessOnceTheStorageFinished(t *testing.T) {
+	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
+	vm.Status.SnapshotInProgress = ptr.To("snap")
+	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
+		s.Status.Phase = snapshotapi.SnapshotInProgress
+		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
+		s.Status.SnapshotVolumes = &snapshotapi.SnapshotVolumesLists{IncludedVolumes: []string{"root"}}
+		s.Status.ReadyToUse = ptr.To(false)
+		controller.SetProgressAndReady(&s.Status.Conditions, s.Generation, metav1.NewTime(created),
+			metav1.ConditionTrue, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots",
+			metav1.ConditionFalse, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots")
+	})
+	content := &snapshotapi.VirtualMachineSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
+		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
+			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
+			PersistentVolumeClaim: snapshotapi.PersistentVolumeClaimTemplate{Name: "root-pvc"},
+		}}},
+	}
+	cut := created.Add(time.Second)
+	vs := &snapshotv1.VolumeSnapshot{
+		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid"},
+		Status:     &snapshotv1.VolumeSnapshotStatus{BoundVolumeSnapshotContentName: ptr.To("snapcontent-vs-uid")},
+	}
+	bound := &snapshotv1.VolumeSnapshotContent{
+		ObjectMeta: metav1.ObjectMeta{Name: "snapcontent-vs-uid"},
+		Spec:       snapshotv1.VolumeSnapshotContentSpec{VolumeSnapshotRef: corev1.ObjectReference{Namespace: "ns", Name: vs.Name, UID: "vs-uid"}},
+		Status:     &snapshotv1.VolumeSnapshotContentStatus{CreationTime: ptr.To(cut.UnixNano()), ReadyToUse: ptr.To(true)},
+	}
+	ownedBy(snap, content, vs)
+	f := newFixture(t, created.Add(2*time.Second), append(storageObjects(), vm, snap, content, vs, bound)...)
+
+	for range 2 {
+		requeue, err := f.c.sync(context.Background(), "ns/snap")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if requeue <= controller.ProgressInterval {
+			t.Fatalf("requeue %s, want a wait past the progress interval (%s): readiness is on its way", requeue, controller.ProgressInterval)
+		}
+		f.clock.Step(2 * controller.ProgressInterval)
+	}
+	if got := f.actions(); len(got) != 0 {
+		t.Fatalf("writes %v before readiness, want none", got)
+	}
+
+	ready := vs.DeepCopy()
+	ready.Status.CreationTime, ready.Status.ReadyToUse = ptr.To(metav1.NewTime(cut)), ptr.To(true)
+	if err := f.vsIndexer.Update(ready); err != nil {
+		t.Fatal(err)
+	}
+	f.writes = nil
+	if _, err := f.c.sync(context.Background(), "ns/snap"); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.actions(), ","); got != "update virtualmachinesnapshots/status,update virtualmachines/status" {
+		t.Fatalf("writes %s once ready, want the status (Ready, with the cut) and the unlock", got)
+	}
+	if st := f.status("snap"); st.Phase != snapshotapi.SnapshotReady || st.CreationTime == nil || !st.CreationTime.Time.Equal(cut) {
+		t.Errorf("status %s, creationTime %v; want Ready cut at %s", st.Phase, st.CreationTime, cut)
+	}
+
+	// Without the storage's word, the cut is written at the interval.
+	f2 := newFixture(t, created.Add(2*time.Second), append(storageObjects(), vm.DeepCopy(), snap.DeepCopy(), content.DeepCopy(), vs.DeepCopy(),
+		func() *snapshotv1.VolumeSnapshotContent {
+			b := bound.DeepCopy()
+			b.Status.ReadyToUse = ptr.To(false)
+			return b
+		}())...)
+	requeue, err := f2.c.sync(context.Background(), "ns/snap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if requeue != controller.ProgressInterval {
+		t.Fatalf("storage not finished: requeue %s, want the progress interval %s", requeue, controller.ProgressInterval)
+	}
+}
+
 // With the most VMs allowed already frozen, a snapshot of a running VM
 // cuts nothing (never an unfrozen guest) and waits; the next thaw wakes it.
 func TestSyncWaitsForAPlaceToFreeze(t *testing.T) {
