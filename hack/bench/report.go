@@ -105,6 +105,7 @@ func minimumWrites(disks int) []Minimum {
 	snapshot := []string{
 		"PATCH  finalizer on the VirtualMachineSnapshot",
 		"PUT    VM status: take the lock (status.snapshotInProgress)",
+		"PUT    VM: the source-protection finalizer on at the lock, off at the cut",
 		"POST   VirtualMachineSnapshotContent",
 		fmt.Sprintf("POST   %d VolumeSnapshots, one per disk", disks),
 		"PUT    content status: volumes ready",
@@ -112,8 +113,8 @@ func minimumWrites(disks int) []Minimum {
 		"PUT    snapshot status twice: InProgress, then Ready",
 	}
 	return []Minimum{
-		{Workload: "snapshot-stopped", Writes: 7 + disks, Why: snapshot},
-		{Workload: "snapshot-running", Writes: 9 + disks, Why: append(snapshot[:len(snapshot):len(snapshot)], "PUT    freeze and unfreeze (subresources.kubevirt.io)")},
+		{Workload: "snapshot-stopped", Writes: 9 + disks, Why: snapshot},
+		{Workload: "snapshot-running", Writes: 11 + disks, Why: append(snapshot[:len(snapshot):len(snapshot)], "PUT    freeze and unfreeze (subresources.kubevirt.io)")},
 		{Workload: "restore-new-vm", Writes: 4 + disks, Why: []string{
 			"PATCH  finalizer on the VirtualMachineRestore",
 			fmt.Sprintf("POST   %d claims from the VolumeSnapshots", disks),
@@ -136,20 +137,31 @@ func (r *Report) workload(name string) *Workload {
 	return nil
 }
 
-// evaluate compares the run with the targets.
+// evaluate compares the run with the targets for production conditions
+// (set with the audit log on, at N=200 and N=500, D=2).
 func (r *Report) evaluate() {
 	floor, stopped, running := r.workload("csi-floor"), r.workload("snapshot-stopped"), r.workload("snapshot-running")
-	if floor != nil && stopped != nil && floor.WallSeconds > 0 {
-		ratio := stopped.WallSeconds / floor.WallSeconds
+	for _, g := range []struct {
+		w     *Workload
+		limit float64
+	}{{stopped, 1.10}, {running, 1.15}} {
+		if floor == nil || g.w == nil || floor.WallSeconds <= 0 {
+			continue
+		}
+		ratio := g.w.WallSeconds / floor.WallSeconds
 		r.Targets = append(r.Targets, Target{
-			Goal:     "wall time to all Ready <= 1.15 x CSI floor (the goal is set for N=200 and N=500, D=2)",
-			Measured: fmt.Sprintf("%.2fx (%.2fs vs %.2fs) at N=%d D=%d", ratio, stopped.WallSeconds, floor.WallSeconds, r.Config.VMs, r.Config.Disks),
-			Met:      ratio <= 1.15,
+			Goal:     fmt.Sprintf("wall time to all Ready <= %.2f x CSI floor (%s; set for N=200 and N=500, D=2)", g.limit, g.w.Name),
+			Measured: fmt.Sprintf("%.2fx (%.2fs vs %.2fs) at N=%d D=%d", ratio, g.w.WallSeconds, floor.WallSeconds, r.Config.VMs, r.Config.Disks),
+			Met:      ratio <= g.limit,
 		})
 	}
 	var conflicts float64
 	for _, w := range r.Workloads {
 		conflicts += w.Controller.Requests.Conflicts
+	}
+	minimum := map[string]int{}
+	for _, m := range r.Minimum {
+		minimum[m.Workload] = m.Writes
 	}
 	for _, w := range []*Workload{stopped, running} {
 		if w == nil {
@@ -157,14 +169,18 @@ func (r *Report) evaluate() {
 		}
 		per := w.Controller.RequestsPerObject
 		r.Targets = append(r.Targets,
-			Target{Goal: "<= 10 controller API writes per VM snapshot (" + w.Name + ")", Measured: fmt.Sprintf("%.1f (%s)", per.Writes, methodsString(per.ByMethod, oneDecimal)), Met: per.Writes <= 10},
+			Target{Goal: fmt.Sprintf("controller API writes per VM snapshot at the design minimum, %d (%s)", minimum[w.Name], w.Name),
+				Measured: fmt.Sprintf("%.1f (%s)", per.Writes, methodsString(per.ByMethod, oneDecimal)), Met: per.Writes <= float64(minimum[w.Name])},
 			Target{Goal: "controller CPU <= 10 ms per VM snapshot (" + w.Name + ")", Measured: fmt.Sprintf("%.1f ms", w.Controller.CPUMsPerObject), Met: w.Controller.CPUMsPerObject <= 10},
+			Target{Goal: "controller RSS growth during the burst <= 25 MiB (" + w.Name + "; set for N=500)",
+				Measured: fmt.Sprintf("%.0f MiB (%.0f → %.0f MiB)", w.Controller.PeakRSSMiB-w.Controller.StartRSSMiB, w.Controller.StartRSSMiB, w.Controller.PeakRSSMiB),
+				Met:      w.Controller.PeakRSSMiB-w.Controller.StartRSSMiB <= 25},
 		)
 		if w.ReadinessLag != nil && w.ReadinessLag.Count > 0 {
 			r.Targets = append(r.Targets, Target{
-				Goal:     "readiness lag p99 <= 100 ms (" + w.Name + "; the goal is set for N=500)",
+				Goal:     "readiness lag p99 <= 1 s (" + w.Name + "; set for N=500)",
 				Measured: fmt.Sprintf("p99 %.0f ms, median %.0f ms", w.ReadinessLag.P99, w.ReadinessLag.Median),
-				Met:      w.ReadinessLag.P99 <= 100,
+				Met:      w.ReadinessLag.P99 <= 1000,
 			})
 		}
 	}
@@ -212,7 +228,7 @@ func printReport(out io.Writer, r *Report) {
 
 	fmt.Fprintln(out, "\ncontroller cost per object (requests by verb from its own client metrics)")
 	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "workload\trequests/object\twrites\tmin writes\t409s\tevents/object\tCPU ms/object\tpeak RSS MiB\tthrottled s")
+	fmt.Fprintln(tw, "workload\trequests/object\twrites\tmin writes\t409s\tevents/object\tCPU ms/object\tRSS MiB start → peak\tthrottled s")
 	for _, w := range r.Workloads {
 		c := w.Controller
 		minimum := "-"
@@ -225,8 +241,8 @@ func printReport(out io.Writer, r *Report) {
 		if w.Objects > 0 {
 			events = float64(c.Events) / float64(w.Objects)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.0f\t%.1f\t%.1f\t%.0f\t%.2f\n", w.Name, orDash(methodsString(c.RequestsPerObject.ByMethod, oneDecimal)),
-			c.RequestsPerObject.Writes, minimum, c.Requests.Conflicts, events, c.CPUMsPerObject, c.PeakRSSMiB, c.Requests.ThrottledSeconds)
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%.0f\t%.1f\t%.1f\t%.0f → %.0f\t%.2f\n", w.Name, orDash(methodsString(c.RequestsPerObject.ByMethod, oneDecimal)),
+			c.RequestsPerObject.Writes, minimum, c.Requests.Conflicts, events, c.CPUMsPerObject, c.StartRSSMiB, c.PeakRSSMiB, c.Requests.ThrottledSeconds)
 	}
 	tw.Flush()
 

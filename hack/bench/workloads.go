@@ -70,6 +70,9 @@ type ControllerCost struct {
 	CPUSeconds     float64 `json:"cpuSeconds"`
 	CPUMsPerObject float64 `json:"cpuMsPerObject"`
 	PeakRSSMiB     float64 `json:"peakRSSMiB"`
+	// StartRSSMiB is the RSS when the workload began: PeakRSSMiB minus it
+	// is the growth during the burst.
+	StartRSSMiB float64 `json:"startRSSMiB"`
 	// PeakIsProcessPeak is set when the peak could not be reset before the
 	// workload, so PeakRSSMiB is the peak since the controller started.
 	PeakIsProcessPeak bool     `json:"peakIsProcessPeak,omitempty"`
@@ -201,6 +204,7 @@ func (b *bench) endCost(ctx context.Context, w *costWindow, namespace string, ob
 	c := ControllerCost{
 		CPUSeconds:        cpu,
 		PeakRSSMiB:        mib(u.PeakRSS),
+		StartRSSMiB:       mib(w.usage.RSS),
 		PeakIsProcessPeak: !w.peakReset,
 		Requests:          requests,
 		RequestsPerObject: requests.perObject(objects),
