@@ -717,10 +717,9 @@ func frozenWithCutContent(t *testing.T, mutate ...func(*snapshotv1.VolumeSnapsho
 	return f, cut
 }
 
-// A cut of a stopped VM's disks is progress: it waits for the progress
-// interval, unless readiness comes first. Meanwhile the controller still
-// knows the snapshot was cut and never takes a lost VolumeSnapshot again.
-func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
+// stoppedVMInProgress is a stopped VM locked by an InProgress snapshot
+// whose content holds its one volume, not cut yet.
+func stoppedVMInProgress() (*kubevirtv1.VirtualMachine, *snapshotapi.VirtualMachineSnapshot, *snapshotapi.VirtualMachineSnapshotContent) {
 	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
 	vm.Status.SnapshotInProgress = ptr.To("snap")
 	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
@@ -739,6 +738,14 @@ func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
 			PersistentVolumeClaim: snapshotapi.PersistentVolumeClaimTemplate{Name: "root-pvc"},
 		}}},
 	}
+	return vm, snap, content
+}
+
+// A cut of a stopped VM's disks is progress: it waits for the progress
+// interval, unless readiness comes first. Meanwhile the controller still
+// knows the snapshot was cut and never takes a lost VolumeSnapshot again.
+func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
+	vm, snap, content := stoppedVMInProgress()
 	cut := created.Add(time.Second)
 	vs := &snapshotv1.VolumeSnapshot{
 		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns"},
@@ -794,24 +801,7 @@ func TestSyncHoldsBackProgressButNeverCutsTwice(t *testing.T) {
 // snapshot-controller's copy away: the cut is not written on its own after
 // the progress interval, but with readiness when it comes.
 func TestSyncWritesTheCutWithReadinessOnceTheStorageFinished(t *testing.T) {
-	vm := vmWithVolumes(pvcVolume("root", "root-pvc"))
-	vm.Status.SnapshotInProgress = ptr.To("snap")
-	snap := newSnapshot(5*time.Minute, func(s *snapshotapi.VirtualMachineSnapshot) {
-		s.Status.Phase = snapshotapi.SnapshotInProgress
-		s.Status.VirtualMachineSnapshotContentName = ptr.To(ContentName(s))
-		s.Status.SnapshotVolumes = &snapshotapi.SnapshotVolumesLists{IncludedVolumes: []string{"root"}}
-		s.Status.ReadyToUse = ptr.To(false)
-		controller.SetProgressAndReady(&s.Status.Conditions, s.Generation, metav1.NewTime(created),
-			metav1.ConditionTrue, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots",
-			metav1.ConditionFalse, ReasonInProgress, "waiting for the storage to cut 1 volume snapshots")
-	})
-	content := &snapshotapi.VirtualMachineSnapshotContent{
-		ObjectMeta: metav1.ObjectMeta{Name: ContentName(snap), Namespace: "ns"},
-		Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{{
-			VolumeName: "root", VolumeSnapshotName: ptr.To(VolumeSnapshotName(snap.UID, "root")),
-			PersistentVolumeClaim: snapshotapi.PersistentVolumeClaimTemplate{Name: "root-pvc"},
-		}}},
-	}
+	vm, snap, content := stoppedVMInProgress()
 	cut := created.Add(time.Second)
 	vs := &snapshotv1.VolumeSnapshot{
 		ObjectMeta: metav1.ObjectMeta{Name: VolumeSnapshotName(snap.UID, "root"), Namespace: "ns", UID: "vs-uid"},
