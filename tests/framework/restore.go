@@ -252,16 +252,20 @@ func (f *Framework) UpdateVM(name string, mutate func(*kubevirtv1.VirtualMachine
 
 // OwnClaimByVM makes a VM the controller of one of its claims, as KubeVirt
 // does for the claims of its dataVolumeTemplates.
+// The claim may just have been bound: the binder's write can come between
+// the read and the update, which is then read and tried again.
 func (f *Framework) OwnClaimByVM(claimName string, vm *kubevirtv1.VirtualMachine) {
 	f.t.Helper()
-	claim, err := f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Get(f.ctx, claimName, metav1.GetOptions{})
-	if err != nil {
-		f.t.Fatalf("reading PersistentVolumeClaim %s: %v", claimName, err)
-	}
-	claim.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
-	if _, err := f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Update(f.ctx, claim, metav1.UpdateOptions{}); err != nil {
-		f.t.Fatalf("making VirtualMachine %s the owner of PersistentVolumeClaim %s: %v", vm.Name, claimName, err)
-	}
+	f.Eventually("persistentvolumeclaim "+f.Namespace+"/"+claimName, "owned by VirtualMachine "+vm.Name+" (an update without conflict)", DefaultTimeout,
+		func(ctx context.Context) (bool, string, error) {
+			claim, err := f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Get(ctx, claimName, metav1.GetOptions{})
+			if err != nil {
+				return false, "", err
+			}
+			claim.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(vm, kubevirtv1.VirtualMachineGroupVersionKind)}
+			_, err = f.Kube.CoreV1().PersistentVolumeClaims(f.Namespace).Update(ctx, claim, metav1.UpdateOptions{})
+			return err == nil, "", err
+		})
 }
 
 // ListClaims lists the claims of the test's namespace that match a label
