@@ -415,12 +415,9 @@ func (c *Cluster) commandFor(name string) (string, []string) {
 	case Etcd:
 		return binary, etcdArgs(l, c.ports)
 	case KubeAPIServer:
-		args := apiserverArgs(l, c.ports)
+		args := apiserverArgs(l, c.ports, c.cfg.Profiling)
 		if c.cfg.AuditLog {
 			args = append(args, auditArgs(l)...)
-		}
-		if c.cfg.Profiling {
-			args = append(args, opt("profiling", true)) // the last of a flag wins
 		}
 		return binary, args
 	case KubeControllerManager:

@@ -221,7 +221,8 @@ func etcdArgs(l layout, p ports) []string {
 	}
 }
 
-func apiserverArgs(l layout, p ports) []string {
+// apiserverArgs serve /debug/pprof only with profiling (Config.Profiling).
+func apiserverArgs(l layout, p ports, profiling bool) []string {
 	return []string{
 		opt("etcd-servers", loopbackURL(p.etcdClient)),
 		opt("bind-address", "127.0.0.1"),
@@ -247,7 +248,7 @@ func apiserverArgs(l layout, p ports) []string {
 		opt("requestheader-extra-headers-prefix", "X-Remote-Extra-"),
 		opt("proxy-client-cert-file", l.pki(proxyClientCertFile)),
 		opt("proxy-client-key-file", l.pki(proxyClientKeyFile)),
-		opt("profiling", false),
+		opt("profiling", profiling),
 		opt("v", 1),
 	}
 }
