@@ -165,6 +165,11 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 
 	report, err := b.runAll(ctx)
+	if report != nil && cfg.AuditLog {
+		if aerr := countAuditWrites(b.env.cluster.LogPath("audit"), report.Workloads); aerr != nil {
+			report.Notes = append(report.Notes, fmt.Sprintf("counting the writes in the audit log failed: %v", aerr))
+		}
+	}
 	if report != nil {
 		report.Notes = append(report.Notes, b.notes...)
 		report.Profiles = b.profiles

@@ -246,6 +246,8 @@ func printReport(out io.Writer, r *Report) {
 	}
 	tw.Flush()
 
+	printAPIWrites(out, r)
+
 	fmt.Fprintln(out, "\nwhere the controller's time went (p99, ms)")
 	for _, w := range r.Workloads {
 		if len(w.Controller.QueueWaitP99Ms) == 0 {
@@ -316,6 +318,41 @@ func printReport(out io.Writer, r *Report) {
 		fmt.Fprintln(out, "profile:", p)
 	}
 	fmt.Fprintln(out)
+}
+
+// apiWriteColumns are the clients the write table names; the rest are
+// summed as "others".
+var apiWriteColumns = []string{controllerComponent, "snapshot-controller", "csi-snapshotter", "vmsnap-bench"}
+
+// printAPIWrites shows every client's writes during each workload, from the
+// audit log: with the API server the bottleneck, a workload's writes
+// against the floor's predict its wall time against the floor's.
+func printAPIWrites(out io.Writer, r *Report) {
+	floor := r.workload("csi-floor")
+	if floor == nil || floor.APIWrites == nil || floor.APIWrites.Total == 0 {
+		return
+	}
+	fmt.Fprintln(out, "\nAPI writes while each workload ran, every client (audit log; from the first create to the last done)")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "workload\twrites\tx floor\tper object\t%s\tothers\t\n", strings.Join(apiWriteColumns, "\t"))
+	for _, w := range r.Workloads {
+		a := w.APIWrites
+		if a == nil || w.Objects == 0 {
+			continue
+		}
+		ratio := "-"
+		if strings.HasPrefix(w.Name, "snapshot-") {
+			ratio = fmt.Sprintf("%.2f", float64(a.Total)/float64(floor.APIWrites.Total))
+		}
+		others := a.Total
+		var named []string
+		for _, c := range apiWriteColumns {
+			named = append(named, fmt.Sprint(a.ByComponent[c]))
+			others -= a.ByComponent[c]
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.1f\t%s\t%d\t\n", w.Name, a.Total, ratio, float64(a.Total)/float64(w.Objects), strings.Join(named, "\t"), others)
+	}
+	tw.Flush()
 }
 
 // printSchedule compares the scheduled run with the same snapshots

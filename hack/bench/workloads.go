@@ -46,8 +46,10 @@ type Workload struct {
 	Objects        int     `json:"objects"`
 	DisksPerObject int     `json:"disksPerObject"`
 	WallSeconds    float64 `json:"wallSeconds"`
-	Done           int     `json:"done"`
-	Failed         int     `json:"failed"`
+	// Started is when the first object was created (or deleted).
+	Started time.Time `json:"started,omitzero"`
+	Done    int       `json:"done"`
+	Failed  int       `json:"failed"`
 	// TimedOut is set when not every object finished within the bound; the
 	// numbers then cover the ones that did.
 	TimedOut bool `json:"timedOut,omitempty"`
@@ -61,7 +63,9 @@ type Workload struct {
 	// APIServer is the API server's load while the workload ran, for the
 	// workloads that sample it (the schedule comparison).
 	APIServer *APIServerLoad `json:"apiserverLoad,omitempty"`
-	Notes     []string       `json:"notes,omitempty"`
+	// APIWrites are every client's writes meanwhile, with the audit log on.
+	APIWrites *APIWrites `json:"apiWrites,omitempty"`
+	Notes     []string   `json:"notes,omitempty"`
 }
 
 // ControllerCost is what the controller spent during a workload, measured
@@ -346,7 +350,7 @@ func (b *bench) csiFloor(ctx context.Context, namespace string, vms []string) (W
 		}
 	}
 	w.Done = len(latencies)
-	w.WallSeconds = last.Sub(start).Seconds()
+	w.Started, w.WallSeconds = start, last.Sub(start).Seconds()
 	w.Latency = summarize(latencies)
 	if w.Controller, err = b.endCost(ctx, window, namespace, len(claims)); err != nil {
 		return w, err
@@ -417,7 +421,7 @@ func (b *bench) snapshotVMs(ctx context.Context, name, namespace string, vms []s
 			lags = append(lags, lag)
 		}
 	}
-	w.WallSeconds = last.Sub(start).Seconds()
+	w.Started, w.WallSeconds = start, last.Sub(start).Seconds()
 	w.Latency = summarize(latencies)
 	lag := summarize(lags)
 	w.ReadinessLag = &lag
@@ -543,7 +547,7 @@ func (b *bench) restoreVMs(ctx context.Context, namespace string, vms []string) 
 			last = latest(last, o.At)
 		}
 	}
-	w.WallSeconds = last.Sub(start).Seconds()
+	w.Started, w.WallSeconds = start, last.Sub(start).Seconds()
 	w.Latency = summarize(latencies)
 	w.Controller, err = b.endCost(ctx, window, namespace, len(vms))
 	return w, err
@@ -589,7 +593,7 @@ func (b *bench) deleteSnapshots(ctx context.Context, namespace string, vms []str
 		}
 	}
 	w.Done = len(latencies)
-	w.WallSeconds = last.Sub(start).Seconds()
+	w.Started, w.WallSeconds = start, last.Sub(start).Seconds()
 	w.Latency = summarize(latencies)
 	w.Notes = append(w.Notes, fmt.Sprintf("all %d VolumeSnapshots gone after %.2fs", len(volumes), lastVolume.Sub(start).Seconds()))
 	w.Controller, err = b.endCost(ctx, window, namespace, len(vms))
