@@ -73,7 +73,8 @@ func countWrites(r io.Reader, workloads []Workload) error {
 			return fmt.Errorf("audit log line %d: %w", line, err)
 		}
 		// One event per request: the answer (or a panic), not its receipt.
-		if e.Stage != "ResponseComplete" && e.Stage != "Panic" || !writeVerbs[e.Verb] {
+		answered := e.Stage == "ResponseComplete" || e.Stage == "Panic"
+		if !answered || !writeVerbs[e.Verb] {
 			continue
 		}
 		component, _, _ := strings.Cut(e.UserAgent, "/")
