@@ -24,6 +24,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -246,4 +247,36 @@ func namespacedName(params map[string]string, namespaceKey, nameKey string) stri
 		return ""
 	}
 	return params[namespaceKey] + "/" + params[nameKey]
+}
+
+// OneGroupCut returns the one cut that the successful CreateVolumeGroupSnapshot
+// calls among calls answered. csi-snapshotter may call again for a group it
+// already asked for (to poll its readiness, or after a failed status write);
+// every answer must then be that same cut: the same group, of the same
+// volumes, at the same time. Two cuts, or none, is an error.
+func OneGroupCut(calls []Call) (Call, error) {
+	var first *Call
+	for i := range calls {
+		call := &calls[i]
+		if call.Method != "CreateVolumeGroupSnapshot" || call.Code != "OK" {
+			continue
+		}
+		if call.CreationTime == nil {
+			return Call{}, fmt.Errorf("group cut %s at %s has no creation time", call.GroupSnapshotID, call.Time.Format(time.StampMicro))
+		}
+		if first == nil {
+			first = call
+			continue
+		}
+		if call.GroupSnapshotID != first.GroupSnapshotID || !call.CreationTime.Equal(*first.CreationTime) ||
+			!slices.Equal(slices.Sorted(slices.Values(call.SourceVolumeIDs)), slices.Sorted(slices.Values(first.SourceVolumeIDs))) {
+			return Call{}, fmt.Errorf("two group cuts: %s of %v at %s, and %s of %v at %s",
+				first.GroupSnapshotID, first.SourceVolumeIDs, first.CreationTime.Format(time.StampMicro),
+				call.GroupSnapshotID, call.SourceVolumeIDs, call.CreationTime.Format(time.StampMicro))
+		}
+	}
+	if first == nil {
+		return Call{}, fmt.Errorf("no successful group cut among %d calls", len(calls))
+	}
+	return *first, nil
 }

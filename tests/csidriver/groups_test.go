@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -419,5 +420,36 @@ func TestReadCallsOfGroups(t *testing.T) {
 	if c := calls[6]; c.Method != "CreateVolumeGroupSnapshot" || c.GroupSnapshotName != "group-2" || c.Code != codes.NotFound.String() ||
 		!slices.Equal(c.SourceVolumeIDs, []string{volumes[0], "vol-missing"}) || c.CreationTime != nil || c.GroupSnapshotID != "" {
 		t.Errorf("failed create call = %+v, want NotFound for group-2", c)
+	}
+}
+
+// The driver answers a repeated create of one group with that group's one
+// cut, which OneGroupCut accepts; a second group of the same volumes is a
+// second cut, which it refuses, and so are failed calls alone.
+func TestOneGroupCut(t *testing.T) {
+	td := newTestDriver(t)
+	volumes := td.createVolumes(nil, "pvc-a", "pvc-b")
+	first := td.mustCreateGroupSnapshot("group-1", volumes, nil)
+	td.clock.Step(time.Second)
+	td.mustCreateGroupSnapshot("group-1", volumes, nil) // csi-snapshotter asks again
+	_, err := td.createGroupSnapshot("group-3", []string{volumes[0], "vol-missing"}, nil)
+	wantCode(t, err, codes.NotFound, "vol-missing")
+	td.mustCreateGroupSnapshot("group-2", volumes, nil) // a second moment
+	td.driver.Stop()
+	calls, err := ReadCalls(td.dir)
+	if err != nil {
+		t.Fatalf("ReadCalls: %v", err)
+	}
+	groupCalls := calls[2:]
+
+	cut, err := OneGroupCut(groupCalls[:3])
+	if err != nil || cut.GroupSnapshotID != first.GetGroupSnapshotId() || !cut.CreationTime.Equal(startTime) {
+		t.Errorf("OneGroupCut(group-1 twice, a failed call) = %+v, %v; want group %s cut at %v", cut, err, first.GetGroupSnapshotId(), startTime)
+	}
+	if cut, err := OneGroupCut(groupCalls); err == nil || !strings.Contains(err.Error(), "two group cuts") {
+		t.Errorf("OneGroupCut(group-1, group-2) = %+v, %v; want the error two group cuts", cut, err)
+	}
+	if cut, err := OneGroupCut(groupCalls[2:3]); err == nil || !strings.Contains(err.Error(), "no successful group cut") {
+		t.Errorf("OneGroupCut(a failed call) = %+v, %v; want the error no successful group cut", cut, err)
 	}
 }

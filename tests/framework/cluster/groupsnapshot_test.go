@@ -159,9 +159,18 @@ func testGroupSnapshot(ctx context.Context, t *testing.T, c *Cluster, kube kuber
 			t.Errorf("the driver served CreateSnapshot %+v for a group snapshot", call)
 		}
 	}
-	if len(cuts) == 0 || !sameCut(cuts, volumeIDs) {
-		t.Fatalf("driver calls %s since the group's creation, want successful %s calls of volumes %v, all answered with one group cut at one time",
-			describeCalls(calls), groupCutMethod, volumeIDs)
+	cut, err := csidriver.OneGroupCut(cuts)
+	if err == nil && !sameSet(cut.SourceVolumeIDs, volumeIDs) {
+		err = fmt.Errorf("the cut took volumes %v", cut.SourceVolumeIDs)
+	}
+	for _, call := range cuts {
+		if err == nil && call.Code != "OK" {
+			err = fmt.Errorf("a %s call failed: %s", groupCutMethod, call.Error)
+		}
+	}
+	if err != nil {
+		t.Fatalf("driver calls %s since the group's creation, want successful %s calls of volumes %v, all answered with one group cut: %v",
+			describeCalls(calls), groupCutMethod, volumeIDs, err)
 	}
 	// A write after the cut changes no member.
 	if _, err := csidriver.WriteVolume(c.CSIStateDir(), volumeIDs[0]); err != nil {
@@ -172,8 +181,8 @@ func testGroupSnapshot(ctx context.Context, t *testing.T, c *Cluster, kube kuber
 		t.Errorf("the driver holds %d snapshots of the group's volumes, want %d", len(stored), len(volumeIDs))
 	}
 	for _, snap := range stored {
-		if snap.GroupSnapshotID != cuts[0].GroupSnapshotID || snap.Generation != wantGenerations[snap.SourceVolumeID] || !snap.CreationTime.Equal(*cuts[0].CreationTime) {
-			t.Errorf("backend snapshot %+v: want a member of group %s cut at %v with generation %d", snap, cuts[0].GroupSnapshotID, cuts[0].CreationTime, wantGenerations[snap.SourceVolumeID])
+		if snap.GroupSnapshotID != cut.GroupSnapshotID || snap.Generation != wantGenerations[snap.SourceVolumeID] || !snap.CreationTime.Equal(*cut.CreationTime) {
+			t.Errorf("backend snapshot %+v: want a member of group %s cut at %v with generation %d", snap, cut.GroupSnapshotID, cut.CreationTime, wantGenerations[snap.SourceVolumeID])
 		}
 	}
 
@@ -431,17 +440,4 @@ func storedSnapshotsOf(t *testing.T, stateDir string, volumeIDs []string) []csid
 func sameSet(a, b []string) bool {
 	a, b = slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
 	return slices.Equal(a, b)
-}
-
-// sameCut reports whether every group call succeeded for volumeIDs and was
-// answered with the first call's group and cut time.
-func sameCut(cuts []csidriver.Call, volumeIDs []string) bool {
-	first := cuts[0]
-	for _, cut := range cuts {
-		if cut.Code != "OK" || !sameSet(cut.SourceVolumeIDs, volumeIDs) || cut.GroupSnapshotID != first.GroupSnapshotID ||
-			cut.CreationTime == nil || first.CreationTime == nil || !cut.CreationTime.Equal(*first.CreationTime) {
-			return false
-		}
-	}
-	return true
 }
