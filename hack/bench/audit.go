@@ -36,6 +36,10 @@ type APIWrites struct {
 	// ByComponent is keyed by the client's user agent up to its first "/"
 	// (vmsnap-controller, snapshot-controller, csi-snapshotter, ...).
 	ByComponent map[string]int `json:"byComponent"`
+	// ByRequest is keyed by component, verb and resource, such as
+	// "vmsnap-controller update virtualmachines/status": which of a
+	// component's writes a workload's count is made of.
+	ByRequest map[string]int `json:"byRequest"`
 }
 
 // auditEvent is the part of an audit.k8s.io/v1 Event the count needs.
@@ -44,6 +48,19 @@ type auditEvent struct {
 	Verb      string    `json:"verb"`
 	UserAgent string    `json:"userAgent"`
 	Received  time.Time `json:"requestReceivedTimestamp"`
+	ObjectRef struct {
+		Resource    string `json:"resource"`
+		Subresource string `json:"subresource"`
+	} `json:"objectRef"`
+}
+
+// request names what an event wrote, by whom: its ByRequest key.
+func (e *auditEvent) request(component string) string {
+	resource := e.ObjectRef.Resource
+	if e.ObjectRef.Subresource != "" {
+		resource += "/" + e.ObjectRef.Subresource
+	}
+	return component + " " + e.Verb + " " + resource
 }
 
 var writeVerbs = map[string]bool{"create": true, "update": true, "patch": true, "delete": true, "deletecollection": true}
@@ -62,7 +79,7 @@ func countAuditWrites(path string, workloads []Workload) error {
 func countWrites(r io.Reader, workloads []Workload) error {
 	for i := range workloads {
 		if !workloads[i].Started.IsZero() {
-			workloads[i].APIWrites = &APIWrites{ByComponent: map[string]int{}}
+			workloads[i].APIWrites = &APIWrites{ByComponent: map[string]int{}, ByRequest: map[string]int{}}
 		}
 	}
 	scanner := bufio.NewScanner(r)
@@ -85,6 +102,7 @@ func countWrites(r io.Reader, workloads []Workload) error {
 			}
 			w.APIWrites.Total++
 			w.APIWrites.ByComponent[component]++
+			w.APIWrites.ByRequest[e.request(component)]++
 		}
 	}
 	return scanner.Err()

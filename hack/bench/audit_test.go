@@ -26,24 +26,29 @@ import (
 )
 
 func auditLine(stage, verb, userAgent string, at time.Time) string {
-	return fmt.Sprintf(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","stage":%q,"verb":%q,"userAgent":%q,"requestReceivedTimestamp":%q}`,
-		stage, verb, userAgent, at.UTC().Format(time.RFC3339Nano))
+	return auditLineOf(stage, verb, userAgent, "volumesnapshots", "", at)
+}
+
+func auditLineOf(stage, verb, userAgent, resource, subresource string, at time.Time) string {
+	return fmt.Sprintf(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","stage":%q,"verb":%q,"userAgent":%q,`+
+		`"objectRef":{"resource":%q,"subresource":%q,"namespace":"ns","name":"x"},"requestReceivedTimestamp":%q}`,
+		stage, verb, userAgent, resource, subresource, at.UTC().Format(time.RFC3339Nano))
 }
 
 func TestCountWritesPerWorkloadWindow(t *testing.T) {
 	t0 := time.Date(2026, 12, 6, 17, 0, 0, 0, time.UTC)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	lines := []string{
-		auditLine("ResponseComplete", "create", "vmsnap-bench/v0.0.0 (linux/amd64)", at(0.5)),                // before both
-		auditLine("ResponseComplete", "create", "vmsnap-bench/v0.0.0 (linux/amd64)", at(1)),                  // floor
-		auditLine("ResponseComplete", "patch", "csi-snapshotter/v8.4.0 (linux/amd64)", at(2)),                // floor
-		auditLine("ResponseStarted", "patch", "csi-snapshotter/v8.4.0 (linux/amd64)", at(2.5)),               // not an answer
-		auditLine("ResponseComplete", "get", "snapshot-controller/v8.4.0 (linux/amd64)", at(2.5)),            // not a write
-		auditLine("ResponseComplete", "delete", "vmsnap-bench/v0.0.0 (linux/amd64)", at(4)),                  // between: floor's cleanup
-		auditLine("ResponseComplete", "update", "vmsnap-controller/v0.0.0 (linux/amd64)", at(5)),             // stopped
-		auditLine("Panic", "update", "snapshot-controller/v8.4.0 (linux/amd64)", at(6)),                      // stopped
-		auditLine("ResponseComplete", "update", "kube-controller-manager/v1.37.2 (linux/amd64)", at(7)),      // stopped, end
-		auditLine("ResponseComplete", "deletecollection", "vmsnap-controller/v0.0.0 (linux/amd64)", at(7.5)), // after
+		auditLine("ResponseComplete", "create", "vmsnap-bench/v0.0.0 (linux/amd64)", at(0.5)),                                   // before both
+		auditLine("ResponseComplete", "create", "vmsnap-bench/v0.0.0 (linux/amd64)", at(1)),                                     // floor
+		auditLine("ResponseComplete", "patch", "csi-snapshotter/v8.4.0 (linux/amd64)", at(2)),                                   // floor
+		auditLine("ResponseStarted", "patch", "csi-snapshotter/v8.4.0 (linux/amd64)", at(2.5)),                                  // not an answer
+		auditLine("ResponseComplete", "get", "snapshot-controller/v8.4.0 (linux/amd64)", at(2.5)),                               // not a write
+		auditLine("ResponseComplete", "delete", "vmsnap-bench/v0.0.0 (linux/amd64)", at(4)),                                     // between: floor's cleanup
+		auditLineOf("ResponseComplete", "update", "vmsnap-controller/v0.0.0 (linux/amd64)", "virtualmachines", "status", at(5)), // stopped
+		auditLine("Panic", "update", "snapshot-controller/v8.4.0 (linux/amd64)", at(6)),                                         // stopped
+		auditLine("ResponseComplete", "update", "kube-controller-manager/v1.37.2 (linux/amd64)", at(7)),                         // stopped, end
+		auditLine("ResponseComplete", "deletecollection", "vmsnap-controller/v0.0.0 (linux/amd64)", at(7.5)),                    // after
 	}
 	workloads := []Workload{
 		{Name: "csi-floor", Objects: 2, Started: at(1), WallSeconds: 2},
@@ -61,6 +66,14 @@ func TestCountWritesPerWorkloadWindow(t *testing.T) {
 		if got == nil || got.Total != 2+i || !maps.Equal(got.ByComponent, want) {
 			t.Errorf("%s: writes %+v, want %d by %v", workloads[i].Name, got, 2+i, want)
 		}
+	}
+	wantRequests := map[string]int{
+		"vmsnap-controller update virtualmachines/status": 1,
+		"snapshot-controller update volumesnapshots":      1,
+		"kube-controller-manager update volumesnapshots":  1,
+	}
+	if got := workloads[1].APIWrites; got != nil && !maps.Equal(got.ByRequest, wantRequests) {
+		t.Errorf("snapshot-stopped: writes by request %v, want %v", got.ByRequest, wantRequests)
 	}
 	if workloads[2].APIWrites != nil {
 		t.Errorf("a workload without a start got writes %+v", workloads[2].APIWrites)
