@@ -57,7 +57,7 @@ func newControllers(cc *ControllerContext) (map[string]runnable, error) {
 	if err != nil {
 		return nil, err
 	}
-	contents, err := content.New(cc.Clients.VMSnap, snapshots.VirtualMachineSnapshotContents(), volumeSnapshots.VolumeSnapshots(),
+	contents, err := content.New(cc.Clients.VMSnap, snapshots.VirtualMachineSnapshotContents(), snapshots.VirtualMachineSnapshots(), volumeSnapshots.VolumeSnapshots(),
 		controller.NewQueue(content.ControllerName, cc.Workqueue), realClock)
 	if err != nil {
 		return nil, err

@@ -56,6 +56,7 @@ const (
 type Controller struct {
 	client          vmsnapclient.Interface
 	contents        vmsnaplisters.VirtualMachineSnapshotContentLister
+	snapshots       vmsnaplisters.VirtualMachineSnapshotLister
 	volumeSnapshots vslisters.VolumeSnapshotLister
 	synced          []cache.InformerSynced
 	queue           workqueue.TypedRateLimitingInterface[string]
@@ -67,13 +68,15 @@ type Controller struct {
 
 // New builds the controller and registers its informer handlers.
 func New(client vmsnapclient.Interface, contents vmsnapinformers.VirtualMachineSnapshotContentInformer,
-	volumeSnapshots vsinformers.VolumeSnapshotInformer, queue workqueue.TypedRateLimitingInterface[string], clk clock.PassiveClock,
+	snapshots vmsnapinformers.VirtualMachineSnapshotInformer, volumeSnapshots vsinformers.VolumeSnapshotInformer,
+	queue workqueue.TypedRateLimitingInterface[string], clk clock.PassiveClock,
 ) (*Controller, error) {
 	c := &Controller{
 		client:          client,
 		contents:        contents.Lister(),
+		snapshots:       snapshots.Lister(),
 		volumeSnapshots: volumeSnapshots.Lister(),
-		synced:          []cache.InformerSynced{contents.Informer().HasSynced},
+		synced:          []cache.InformerSynced{contents.Informer().HasSynced, snapshots.Informer().HasSynced},
 		queue:           queue,
 		clock:           clk,
 		written:         controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
@@ -129,7 +132,7 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	content := latest.DeepCopy()
 	now := c.clock.Now()
 	content.Status = Status(content, c.volumeSnapshots, now)
-	if equality.Semantic.DeepEqual(latest.Status, content.Status) {
+	if equality.Semantic.DeepEqual(latest.Status, content.Status) || c.deleting(latest) {
 		c.pending.Done(key)
 		return 0, nil
 	}
@@ -150,6 +153,22 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 	c.pending.Done(key)
 	klog.FromContext(ctx).V(4).Info("Updated content status", "content", klog.KObj(content), "readyToUse", ptr.Deref(content.Status.ReadyToUse, false))
 	return 0, nil
+}
+
+// deleting reports whether the content is being deleted, by itself or with
+// the snapshot that controls it. Its VolumeSnapshots then go on purpose, one
+// by one, and a status write for each would report a loss to nobody: under
+// a burst of deletions, two writes per content for nothing.
+func (c *Controller) deleting(content *snapshotapi.VirtualMachineSnapshotContent) bool {
+	if content.DeletionTimestamp != nil {
+		return true
+	}
+	ref := metav1.GetControllerOf(content)
+	if ref == nil || ref.Kind != "VirtualMachineSnapshot" || ref.APIVersion != snapshotapi.SchemeGroupVersion.String() {
+		return false
+	}
+	snap, err := c.snapshots.VirtualMachineSnapshots(content.Namespace).Get(ref.Name)
+	return err == nil && snap.UID == ref.UID && snap.DeletionTimestamp != nil
 }
 
 // Settled reports whether a new status settles something a reader waits

@@ -155,3 +155,85 @@ func TestSyncWritesProgressOnceAndReadinessAtOnce(t *testing.T) {
 		t.Fatalf("writes %v after a repeated sync, want still two", writes)
 	}
 }
+
+// A content deleted with its snapshot loses its VolumeSnapshots on purpose:
+// no status write reports the loss. The same loss under a live snapshot is
+// written at once.
+func TestSyncWritesNoLossWhileDeleting(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	cut := metav1.NewTime(now.Add(-time.Minute))
+	snap := &snapshotapi.VirtualMachineSnapshot{ObjectMeta: metav1.ObjectMeta{Name: "snap", Namespace: "ns", UID: "uid-snap"}}
+	newContent := func() *snapshotapi.VirtualMachineSnapshotContent {
+		return &snapshotapi.VirtualMachineSnapshotContent{
+			ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "ns", ResourceVersion: "1",
+				OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(snap, snapshotapi.SchemeGroupVersion.WithKind("VirtualMachineSnapshot"))}},
+			Spec: snapshotapi.VirtualMachineSnapshotContentSpec{VolumeBackups: []snapshotapi.VolumeBackup{
+				{VolumeName: "a", VolumeSnapshotName: ptr.To("vs-a")},
+			}},
+			Status: snapshotapi.VirtualMachineSnapshotContentStatus{
+				ReadyToUse:   ptr.To(true),
+				CreationTime: &cut,
+				VolumeSnapshotStatus: []snapshotapi.VolumeSnapshotStatus{
+					{VolumeSnapshotName: "vs-a", ReadyToUse: ptr.To(true), CreationTime: &cut},
+				},
+			},
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		snap       *snapshotapi.VirtualMachineSnapshot
+		content    func(*snapshotapi.VirtualMachineSnapshotContent)
+		wantWrites int
+	}{
+		{name: "snapshot live", snap: snap, wantWrites: 1},
+		{name: "snapshot being deleted", snap: deleting(snap)},
+		{name: "content being deleted", snap: snap, content: func(c *snapshotapi.VirtualMachineSnapshotContent) {
+			c.DeletionTimestamp = ptr.To(metav1.NewTime(now))
+			c.Finalizers = []string{"example.com/keep"}
+		}},
+		{name: "another snapshot of the same name being deleted", snap: func() *snapshotapi.VirtualMachineSnapshot {
+			other := deleting(snap)
+			other.UID = "uid-other"
+			return other
+		}(), wantWrites: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			content := newContent()
+			if tc.content != nil {
+				tc.content(content)
+			}
+			client := vmsnapfake.NewSimpleClientset(content)
+			var writes []string
+			controllertest.RecordWrites(&writes, client)
+			contents := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+			snapshots := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+			if err := contents.Add(content); err != nil {
+				t.Fatal(err)
+			}
+			if err := snapshots.Add(tc.snap); err != nil {
+				t.Fatal(err)
+			}
+			c := &Controller{
+				client:          client,
+				contents:        vmsnaplisters.NewVirtualMachineSnapshotContentLister(contents),
+				snapshots:       vmsnaplisters.NewVirtualMachineSnapshotLister(snapshots),
+				volumeSnapshots: lister(t), // vs-a is gone
+				clock:           testingclock.NewFakeClock(now),
+				written:         controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
+				pending:         controller.NewProgress(),
+			}
+			if _, err := c.sync(context.Background(), "ns/c"); err != nil {
+				t.Fatal(err)
+			}
+			if len(writes) != tc.wantWrites {
+				t.Errorf("writes %v, want %d", writes, tc.wantWrites)
+			}
+		})
+	}
+}
+
+func deleting(snap *snapshotapi.VirtualMachineSnapshot) *snapshotapi.VirtualMachineSnapshot {
+	snap = snap.DeepCopy()
+	snap.DeletionTimestamp = ptr.To(metav1.NewTime(time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)))
+	return snap
+}

@@ -19,6 +19,9 @@ package controller
 import (
 	"sync"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // ExpectationsTTL is how long a create is trusted before the cache shows it:
@@ -89,4 +92,49 @@ func (c *CreateExpectations[T]) Observed(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, key)
+}
+
+// DeleteExpectations remembers the objects a controller asked the API server
+// to delete for ExpectationsTTL. A sync that runs before the informer shows
+// an object terminating or gone would otherwise delete it again: a request
+// the API server answers for nothing (under a burst of snapshot deletions,
+// a fifth more deletes than objects). Memory only, like CreateExpectations:
+// a new process deletes again, which is harmless.
+type DeleteExpectations struct {
+	mu      sync.Mutex
+	entries map[string]expectedDelete
+}
+
+type expectedDelete struct {
+	uid types.UID
+	at  time.Time
+}
+
+// NewDeleteExpectations returns an empty record of deletes.
+func NewDeleteExpectations() *DeleteExpectations {
+	return &DeleteExpectations{entries: map[string]expectedDelete{}}
+}
+
+// ExpectDeleted records that obj was deleted at now (or found gone). It
+// also forgets the records older than ExpectationsTTL, so that the record
+// holds at most the deletes of the last TTL.
+func (d *DeleteExpectations) ExpectDeleted(obj metav1.Object, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for key, e := range d.entries {
+		if now.Sub(e.at) >= ExpectationsTTL {
+			delete(d.entries, key)
+		}
+	}
+	d.entries[obj.GetNamespace()+"/"+obj.GetName()] = expectedDelete{uid: obj.GetUID(), at: now}
+}
+
+// Pending reports whether obj, as a cache shows it, was deleted less than
+// ExpectationsTTL ago: a cache that still shows it alive is behind. An
+// object of the same name with another UID is another object.
+func (d *DeleteExpectations) Pending(obj metav1.Object, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.entries[obj.GetNamespace()+"/"+obj.GetName()]
+	return ok && e.uid == obj.GetUID() && now.Sub(e.at) < ExpectationsTTL
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 func TestCreateExpectationsIsTrustedForATime(t *testing.T) {
@@ -42,5 +45,30 @@ func TestCreateExpectationsLookup(t *testing.T) {
 	}
 	if _, ok := c.Pending("ns/a", now); ok {
 		t.Error("the record still holds a create the cache showed")
+	}
+}
+
+func TestDeleteExpectations(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	object := func(name, uid string) *metav1.ObjectMeta {
+		return &metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID(uid)}
+	}
+	d := NewDeleteExpectations()
+	if d.Pending(object("a", "uid-a"), now) {
+		t.Fatal("Pending for an object never deleted")
+	}
+	d.ExpectDeleted(object("a", "uid-a"), now)
+	if !d.Pending(object("a", "uid-a"), now.Add(ExpectationsTTL-time.Second)) {
+		t.Fatal("a delete within the TTL is not pending")
+	}
+	if d.Pending(object("b", "uid-a"), now) || d.Pending(object("a", "uid-a2"), now) {
+		t.Fatal("another object's delete is pending: another name, or the same name with another UID")
+	}
+	if d.Pending(object("a", "uid-a"), now.Add(ExpectationsTTL)) {
+		t.Fatal("a delete the cache has not shown for a whole TTL is still trusted")
+	}
+	d.ExpectDeleted(object("b", "uid-b"), now.Add(ExpectationsTTL))
+	if len(d.entries) != 1 {
+		t.Errorf("the record holds %d deletes after the TTL, want only the new one", len(d.entries))
 	}
 }

@@ -96,6 +96,9 @@ type Controller struct {
 	// that the cache may not show yet. Memory only: after a restart the
 	// new informers list every create of the process before.
 	createdVolumeSnapshots *controller.CreateExpectations[*snapshotv1.VolumeSnapshot]
+	// deleted are deletes of VolumeSnapshots the cache does not show yet.
+	// Restart: the new process deletes again, harmlessly.
+	deleted *controller.DeleteExpectations
 }
 
 // Config is what the controller is built from.
@@ -153,6 +156,7 @@ func New(cfg Config) (*Controller, error) {
 		metrics:  cfg.Metrics,
 
 		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
+		deleted:                controller.NewDeleteExpectations(),
 	}
 	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualDiskSnapshot]{
 		Finalizer: Finalizer,

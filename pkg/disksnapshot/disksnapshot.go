@@ -770,8 +770,8 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if vs == nil || !ownVolumeSnapshot(snap, vs) {
 		return true, nil // gone, or not ours to delete
 	}
-	if vs.DeletionTimestamp != nil {
-		return false, nil
+	if vs.DeletionTimestamp != nil || c.deleted.Pending(vs, c.clock.Now()) {
+		return false, nil // woken by its deletion event
 	}
 	if ok, _ := controller.DeletableVolumeSnapshot(vs, c.clock.Now()); !ok {
 		return false, nil // woken when snapshot-controller binds it
@@ -786,6 +786,7 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if err != nil {
 		return false, fmt.Errorf("deleting VolumeSnapshot %s: %w", vs.Name, err)
 	}
+	c.deleted.ExpectDeleted(vs, c.clock.Now())
 	return false, nil
 }
 

@@ -120,6 +120,9 @@ type Controller struct {
 	// writtenContents are content updates (a retained content's release)
 	// the cache does not show yet. Restart: the new informers show them.
 	writtenContents *controller.Written[*snapshotapi.VirtualMachineSnapshotContent]
+	// deleted are deletes of contents, groups and VolumeSnapshots the cache
+	// does not show yet. Restart: the new process deletes again, harmlessly.
+	deleted *controller.DeleteExpectations
 }
 
 // Config is what the controller is built from.
@@ -199,6 +202,7 @@ func New(cfg Config) (*Controller, error) {
 		createdVolumeSnapshots: controller.NewCreateExpectations[*snapshotv1.VolumeSnapshot](),
 		createdGroups:          controller.NewCreateExpectations[*groupsnapshotv1.VolumeGroupSnapshot](),
 		writtenContents:        controller.NewWritten[*snapshotapi.VirtualMachineSnapshotContent](),
+		deleted:                controller.NewDeleteExpectations(),
 	}
 	c.lifecycle = (&controller.Lifecycle[*snapshotapi.VirtualMachineSnapshot]{
 		Finalizer: Finalizer,

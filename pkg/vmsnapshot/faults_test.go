@@ -19,6 +19,7 @@ package vmsnapshot
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -254,4 +255,30 @@ func (f *fixture) released() bool {
 	}
 	list, err := f.snapshot.SnapshotV1().VolumeSnapshots("ns").List(ctx, metav1.ListOptions{})
 	return err == nil && len(list.Items) == 0 && f.vmUnlocked()
+}
+
+// A deletion sync that runs again before the cache shows what the last one
+// deleted does not delete it again: the VolumeSnapshot and the content are
+// each deleted once.
+func TestDeletionDeletesEachObjectOnce(t *testing.T) {
+	f := deletedWhenReady(snapshotWorld)(t)
+	ctx := context.Background()
+	for i := 0; i < 30 && !f.released(); i++ {
+		f.clock.Step(time.Second)
+		_, _ = f.c.sync(ctx, "ns/snap")
+		_, _ = f.c.sync(ctx, "ns/snap") // woken again, the cache still behind
+		f.catchUp()
+	}
+	if !f.released() {
+		t.Fatalf("not released after 30 rounds: writes %v", f.actions())
+	}
+	deletes := map[string]int{}
+	for _, w := range f.actions() {
+		if verb, resource, _ := strings.Cut(w, " "); verb == "delete" {
+			deletes[resource]++
+		}
+	}
+	if want := map[string]int{"volumesnapshots": 1, "virtualmachinesnapshotcontents": 1}; !maps.Equal(deletes, want) {
+		t.Errorf("deletes %v, want %v (writes %v)", deletes, want, f.actions())
+	}
 }

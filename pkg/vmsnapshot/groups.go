@@ -499,8 +499,8 @@ func (c *Controller) deleteGroupOf(ctx context.Context, content *snapshotapi.Vir
 	if !metav1.IsControlledBy(group, content) {
 		return true, nil // not ours to delete
 	}
-	if group.DeletionTimestamp != nil {
-		return false, nil
+	if group.DeletionTimestamp != nil || c.deleted.Pending(group, c.clock.Now()) {
+		return false, nil // woken by its deletion event
 	}
 	for _, vs := range c.groupMembers(group) {
 		if len(c.claimsRestoringFrom(vs)) > 0 {
@@ -513,5 +513,6 @@ func (c *Controller) deleteGroupOf(ctx context.Context, content *snapshotapi.Vir
 	if err != nil && !apierrors.IsNotFound(err) {
 		return false, fmt.Errorf("deleting VolumeGroupSnapshot %s: %w", name, err)
 	}
+	c.deleted.ExpectDeleted(group, c.clock.Now())
 	return apierrors.IsNotFound(err), nil
 }

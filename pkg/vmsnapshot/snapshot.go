@@ -666,7 +666,7 @@ func (c *Controller) retakeCut(ctx context.Context, snap *snapshotapi.VirtualMac
 	var names []string
 	for _, vs := range stale {
 		names = append(names, vs.Name)
-		if vs.DeletionTimestamp != nil {
+		if vs.DeletionTimestamp != nil || c.deleted.Pending(vs, now) {
 			continue
 		}
 		if ok, _ := controller.DeletableVolumeSnapshot(vs, now); !ok {
@@ -678,6 +678,7 @@ func (c *Controller) retakeCut(ctx context.Context, snap *snapshotapi.VirtualMac
 		if err != nil && !apierrors.IsNotFound(err) {
 			return c.requeueOrFail(snap, deadline, now, fmt.Errorf("deleting VolumeSnapshot %s cut in an ended freeze window: %w", vs.Name, err))
 		}
+		c.deleted.ExpectDeleted(vs, now)
 		c.createdVolumeSnapshots.Observed(vs.Namespace + "/" + vs.Name)
 	}
 	logger.V(2).Info("Retaking the cut: VolumeSnapshots were cut in a freeze window that has ended", "volumeSnapshots", names)
@@ -1151,8 +1152,8 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 	if !ownContent(snap, content) {
 		return true, nil // not ours to delete
 	}
-	if content.DeletionTimestamp != nil {
-		return false, nil
+	if content.DeletionTimestamp != nil || c.deleted.Pending(content, c.clock.Now()) {
+		return false, nil // woken by its deletion event
 	}
 	propagation := metav1.DeletePropagationBackground
 	if c.volumeSnapshotsOK() {
@@ -1176,6 +1177,7 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 	if err != nil && !apierrors.IsNotFound(err) {
 		return false, fmt.Errorf("deleting VirtualMachineSnapshotContent %s: %w", name, err)
 	}
+	c.deleted.ExpectDeleted(content, c.clock.Now())
 	return apierrors.IsNotFound(err), nil
 }
 
@@ -1195,7 +1197,7 @@ func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snaps
 			continue // not ours to delete
 		}
 		remaining++
-		if vs.DeletionTimestamp != nil {
+		if vs.DeletionTimestamp != nil || c.deleted.Pending(vs, c.clock.Now()) {
 			continue
 		}
 		if claims := c.claimsRestoringFrom(vs); len(claims) > 0 {
@@ -1212,6 +1214,7 @@ func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snaps
 		if err != nil && !apierrors.IsNotFound(err) {
 			return remaining, fmt.Errorf("deleting VolumeSnapshot %s: %w", vs.Name, err)
 		}
+		c.deleted.ExpectDeleted(vs, c.clock.Now())
 	}
 	return remaining, nil
 }
