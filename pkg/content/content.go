@@ -129,10 +129,14 @@ func (c *Controller) sync(ctx context.Context, key string) (time.Duration, error
 		return 0, err
 	}
 	latest := c.written.Latest(key, cached)
+	if c.deleting(latest) {
+		c.pending.Done(key)
+		return 0, nil
+	}
 	content := latest.DeepCopy()
 	now := c.clock.Now()
 	content.Status = Status(content, c.volumeSnapshots, now)
-	if equality.Semantic.DeepEqual(latest.Status, content.Status) || c.deleting(latest) {
+	if equality.Semantic.DeepEqual(latest.Status, content.Status) {
 		c.pending.Done(key)
 		return 0, nil
 	}

@@ -129,10 +129,14 @@ func (d *DeleteExpectations) ExpectDeleted(obj metav1.Object, now time.Time) {
 	d.entries[obj.GetNamespace()+"/"+obj.GetName()] = expectedDelete{uid: obj.GetUID(), at: now}
 }
 
-// Pending reports whether obj, as a cache shows it, was deleted less than
-// ExpectationsTTL ago: a cache that still shows it alive is behind. An
-// object of the same name with another UID is another object.
-func (d *DeleteExpectations) Pending(obj metav1.Object, now time.Time) bool {
+// Deleting reports whether obj, as a cache shows it, is being deleted: it
+// carries a deletionTimestamp, or it was deleted less than ExpectationsTTL
+// ago and the cache is behind. An object of the same name with another UID
+// is another object.
+func (d *DeleteExpectations) Deleting(obj metav1.Object, now time.Time) bool {
+	if obj.GetDeletionTimestamp() != nil {
+		return true
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e, ok := d.entries[obj.GetNamespace()+"/"+obj.GetName()]

@@ -54,17 +54,22 @@ func TestDeleteExpectations(t *testing.T) {
 		return &metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID(uid)}
 	}
 	d := NewDeleteExpectations()
-	if d.Pending(object("a", "uid-a"), now) {
-		t.Fatal("Pending for an object never deleted")
+	if d.Deleting(object("a", "uid-a"), now) {
+		t.Fatal("Deleting for an object never deleted")
+	}
+	terminating := object("t", "uid-t")
+	terminating.DeletionTimestamp = &metav1.Time{Time: now}
+	if !d.Deleting(terminating, now) {
+		t.Fatal("an object the cache shows with a deletionTimestamp is not deleting")
 	}
 	d.ExpectDeleted(object("a", "uid-a"), now)
-	if !d.Pending(object("a", "uid-a"), now.Add(ExpectationsTTL-time.Second)) {
+	if !d.Deleting(object("a", "uid-a"), now.Add(ExpectationsTTL-time.Second)) {
 		t.Fatal("a delete within the TTL is not pending")
 	}
-	if d.Pending(object("b", "uid-a"), now) || d.Pending(object("a", "uid-a2"), now) {
+	if d.Deleting(object("b", "uid-a"), now) || d.Deleting(object("a", "uid-a2"), now) {
 		t.Fatal("another object's delete is pending: another name, or the same name with another UID")
 	}
-	if d.Pending(object("a", "uid-a"), now.Add(ExpectationsTTL)) {
+	if d.Deleting(object("a", "uid-a"), now.Add(ExpectationsTTL)) {
 		t.Fatal("a delete the cache has not shown for a whole TTL is still trusted")
 	}
 	d.ExpectDeleted(object("b", "uid-b"), now.Add(ExpectationsTTL))

@@ -770,7 +770,7 @@ func (c *Controller) deleteVolumeSnapshot(ctx context.Context, snap *snapshotapi
 	if vs == nil || !ownVolumeSnapshot(snap, vs) {
 		return true, nil // gone, or not ours to delete
 	}
-	if vs.DeletionTimestamp != nil || c.deleted.Pending(vs, c.clock.Now()) {
+	if c.deleted.Deleting(vs, c.clock.Now()) {
 		return false, nil // woken by its deletion event
 	}
 	if ok, _ := controller.DeletableVolumeSnapshot(vs, c.clock.Now()); !ok {

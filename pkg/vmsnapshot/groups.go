@@ -499,7 +499,7 @@ func (c *Controller) deleteGroupOf(ctx context.Context, content *snapshotapi.Vir
 	if !metav1.IsControlledBy(group, content) {
 		return true, nil // not ours to delete
 	}
-	if group.DeletionTimestamp != nil || c.deleted.Pending(group, c.clock.Now()) {
+	if c.deleted.Deleting(group, c.clock.Now()) {
 		return false, nil // woken by its deletion event
 	}
 	for _, vs := range c.groupMembers(group) {

@@ -666,7 +666,7 @@ func (c *Controller) retakeCut(ctx context.Context, snap *snapshotapi.VirtualMac
 	var names []string
 	for _, vs := range stale {
 		names = append(names, vs.Name)
-		if vs.DeletionTimestamp != nil || c.deleted.Pending(vs, now) {
+		if c.deleted.Deleting(vs, now) {
 			continue
 		}
 		if ok, _ := controller.DeletableVolumeSnapshot(vs, now); !ok {
@@ -1152,7 +1152,7 @@ func (c *Controller) deleteContent(ctx context.Context, snap *snapshotapi.Virtua
 	if !ownContent(snap, content) {
 		return true, nil // not ours to delete
 	}
-	if content.DeletionTimestamp != nil || c.deleted.Pending(content, c.clock.Now()) {
+	if c.deleted.Deleting(content, c.clock.Now()) {
 		return false, nil // woken by its deletion event
 	}
 	propagation := metav1.DeletePropagationBackground
@@ -1197,7 +1197,7 @@ func (c *Controller) deleteVolumeSnapshotsOf(ctx context.Context, content *snaps
 			continue // not ours to delete
 		}
 		remaining++
-		if vs.DeletionTimestamp != nil || c.deleted.Pending(vs, c.clock.Now()) {
+		if c.deleted.Deleting(vs, c.clock.Now()) {
 			continue
 		}
 		if claims := c.claimsRestoringFrom(vs); len(claims) > 0 {
